@@ -1,0 +1,60 @@
+"""``programs init`` and ``programs backup``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from programs.cli.context import pass_app
+
+
+@click.command()
+@pass_app
+def init(app) -> None:  # type: ignore[no-untyped-def]
+    """Create the database, or upgrade it to this version's schema.
+
+    Applies the core's migrations, then each plugin's. Safe to run again.
+
+    \b
+    Example:
+      programs init
+      programs --db postgresql://localhost/practice init
+    """
+    from programs.schema import upgrade
+
+    done = upgrade(app)
+    app._started = False  # noqa: SLF001 - the schema changed; check it again on next use
+    app.start()
+    where = app.url
+    if done:
+        for line in done:
+            click.echo(f"upgraded {line}")
+    click.echo(f"database ready: {_show(where)}")
+
+
+def _show(url: str) -> str:
+    from programs.db import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+@click.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def backup(app, target: Path) -> None:  # type: ignore[no-untyped-def]
+    """Copy a live SQLite database to TARGET, consistently, even while it is in use.
+
+    \b
+    Example:
+      programs backup ~/backups/programs-2026-12-01.db
+    """
+    from programs.db import backup_sqlite
+
+    written = backup_sqlite(app.url, target)
+    click.echo(f"backup written to {written}")

@@ -1,0 +1,149 @@
+"""The ``programs`` command: a lazy click group.
+
+Core commands are imported only when they run, and plugins are loaded only when a command
+that is not the core's is asked for (or the full list, for ``--help``): ``programs --version``
+imports click and pluggy and nothing else heavy (see ``bench/startup``).
+
+Errors: a :class:`programs.errors.ProgramsError` is one line on stderr and exit 1 (click's
+usage errors exit 2). Anything else is a bug: one line too, unless ``PROGRAMS_DEBUG=1``, which
+shows the traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from programs import __version__
+
+# name -> "module:attribute" in programs.cli; imported on use.
+CORE_COMMANDS: dict[str, str] = {
+    "init": "admin_cmd:init",
+    "backup": "admin_cmd:backup",
+    "demo": "demo_cmd:demo",
+    "plugins": "plugins_cmd:plugins",
+    "coach": "coach_cmd:coach",
+    "create": "program_cmd:create",
+    "list": "program_cmd:list_programs",
+    "show": "program_cmd:show",
+    "edit": "program_cmd:edit",
+    "cancel": "program_cmd:cancel",
+    "complete": "program_cmd:complete",
+    "enroll": "enrollment_cmd:enroll",
+    "withdraw": "enrollment_cmd:withdraw",
+    "attend": "enrollment_cmd:attend",
+    "session": "session_cmd:session",
+    "participant": "participant_cmd:participant",
+    "followup": "followup_cmd:followup",
+    "track": "track_cmd:track",
+}
+
+
+class ProgramsGroup(click.Group):
+    """Core commands load lazily; plugin commands come from the ``register_commands`` hook."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plugins_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        from programs.plugin_manager import get_plugin_manager
+
+        pm = get_plugin_manager()
+        before = set(self.commands)
+        for impl in pm.hook.register_commands.get_hookimpls():
+            impl.function(cli=self)
+            clashes = (set(self.commands) - before) & set(CORE_COMMANDS)
+            if clashes:
+                from programs.errors import PluginError
+
+                raise PluginError(
+                    f"plugin {impl.plugin_name} adds command(s) the core has: {', '.join(clashes)}"
+                )
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn domain errors into one-line click errors, and report plugin
+        failures on events (the change stays committed; the exit code says something failed)."""
+        from programs.cli.errors import as_click_error
+
+        try:
+            result = super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            raise as_click_error(exc) from None
+        state = ctx.obj
+        failures = state.failures() if state is not None else []
+        for failure in failures:
+            click.echo(f"Error: {failure}", err=True)
+        if failures:
+            ctx.exit(1)
+        return result
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted(set(CORE_COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in CORE_COMMANDS:
+            module_name, attr = CORE_COMMANDS[cmd_name].split(":")
+            module = importlib.import_module(f"programs.cli.{module_name}")
+            return getattr(module, attr)
+        self._load_plugin_commands()
+        return self.commands.get(cmd_name)
+
+
+def build_cli() -> ProgramsGroup:
+    """A fresh root group (tests build their own; nothing is registered at import time)."""
+
+    @click.group(
+        cls=ProgramsGroup,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    )
+    @click.version_option(__version__, "-V", "--version", prog_name="programs")
+    @click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        help="Database: a SQLAlchemy URL or a SQLite file path "
+        "[env PROGRAMS_DB; default: programs.db in your data folder].",
+    )
+    @click.pass_context
+    def cli(ctx: click.Context, db_url: str | None) -> None:
+        """Group programs and individual follow-ups, for coaches.
+
+        \b
+        Example: the two-day program in Marseille, and one participant
+          programs init
+          programs coach set --name "Claire Dubois" --phone "06 12 34 56 78"
+          programs create marseille-2026 --title "Accompagnement collectif" --capacity 12
+          programs session add marseille-2026 --start "2026-12-03 09:00" --end 17:00
+          programs participant add "S. Martin" --email s.martin@example.com
+          programs enroll marseille-2026 "S. Martin"
+          programs show marseille-2026
+        """
+        from programs.cli.context import State
+
+        ctx.obj = State(db_url=db_url)
+        ctx.call_on_close(ctx.obj.close)
+
+    return cli  # type: ignore[return-value]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point; errors raised before a command runs (loading a plugin for
+    ``--help``) are reported here the same way."""
+    try:
+        build_cli().main(args=argv, prog_name="programs")
+    except Exception as exc:
+        from programs.cli.errors import as_click_error
+
+        error = as_click_error(exc)
+        error.show()
+        sys.exit(error.exit_code)

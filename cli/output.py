@@ -1,0 +1,78 @@
+"""Listings: a table for people, ``--json`` and ``--csv`` for scripts.
+
+Every listing command takes :func:`output_options` and hands its rows to :func:`render`;
+rows are dicts, the same keys in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_options(f: F) -> F:
+    """Adds ``--json`` and ``--csv``; the command receives ``fmt`` ("table", "json", "csv")."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of objects).")
+    @click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header line.")
+    @wraps(f)
+    def wrapper(*args: Any, as_json: bool, as_csv: bool, **kwargs: Any) -> Any:
+        if as_json and as_csv:
+            raise click.UsageError("--json and --csv cannot be used together")
+        fmt = "json" if as_json else "csv" if as_csv else "table"
+        return f(*args, fmt=fmt, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def render(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    *,
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+    columns: Sequence[str] | None = None,
+) -> None:
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt == "json":
+        click.echo(json.dumps([{k: _plain(r.get(k)) for k in columns} for r in rows], indent=2,
+                              ensure_ascii=False))
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow(["" if r.get(k) is None else _plain(r.get(k)) for k in columns])
+        return
+    if not rows:
+        click.echo(empty)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for r in rows:
+        table.add_row(*("" if r.get(k) is None else str(_plain(r.get(k))) for k in columns))
+    Console(soft_wrap=False).print(table)
+
+
+def echo_ok(message: str) -> None:
+    click.echo(message)

@@ -1,0 +1,1 @@
+"""Built-in contacts plugin (work in progress)."""

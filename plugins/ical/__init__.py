@@ -1,0 +1,1 @@
+"""Built-in ical plugin (work in progress)."""

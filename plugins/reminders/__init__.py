@@ -1,0 +1,1 @@
+"""Built-in reminders plugin (work in progress)."""

@@ -1,0 +1,3 @@
+from programs.cli.main import main
+
+main()

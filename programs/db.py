@@ -1,0 +1,119 @@
+"""Database URLs and engines.
+
+SQLite is the default: a file in the user's data dir, with foreign keys on, WAL, and a busy
+timeout. Write transactions on SQLite start with ``BEGIN IMMEDIATE`` so that two processes
+checking capacity cannot both read "one seat left" and both take it; on PostgreSQL the domain
+code takes a row lock (``SELECT ... FOR UPDATE``) instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from programs.config import data_dir
+
+BUSY_TIMEOUT_MS = 30_000
+WRITE = {"programs_write": True}
+"""Execution options of a write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
+
+
+def default_db_path() -> Path:
+    return data_dir() / "programs.db"
+
+
+def resolve_url(value: str | None = None) -> str:
+    """``--db`` value, else ``PROGRAMS_DB``, else the default SQLite file.
+
+    Anything with ``://`` is a SQLAlchemy URL; anything else is the path of a SQLite file.
+    """
+    value = value or os.environ.get("PROGRAMS_DB") or None
+    if value is None:
+        return f"sqlite:///{default_db_path()}"
+    if "://" in value:
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship and test; psycopg2 is not a dependency.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = sa.engine.make_url(url)
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+    """An engine for ``url``; SQLite gets its pragmas and explicit transaction control."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    # pysqlite's own transaction handling cannot issue BEGIN IMMEDIATE; take it over
+    # (the recipe from SQLAlchemy's SQLite dialect documentation).
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get("programs_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def backup_sqlite(url: str, target: Path) -> Path:
+    """A consistent copy of a live SQLite database (SQLite's online backup API).
+
+    Safe while other processes write: the copy is one transaction's view of the file.
+    """
+    import sqlite3
+
+    from programs.errors import InvalidInput
+
+    source = sqlite_path(url)
+    if source is None:
+        raise InvalidInput("backup copies SQLite databases only; use pg_dump for PostgreSQL")
+    if not source.exists():
+        raise InvalidInput(f"no database at {source}; run `programs init` first")
+    target = target.expanduser().resolve()
+    if target == source.resolve():
+        raise InvalidInput("the backup file must not be the database itself")
+    if not target.parent.is_dir():
+        raise InvalidInput(f"folder {target.parent} does not exist")
+    partial = target.with_name(target.name + ".partial")
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    partial.replace(target)  # atomic: a crash never leaves a half-written backup under its name
+    return target

@@ -1,0 +1,184 @@
+"""Follow-ups: individual calls and one-to-one sessions with a participant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from programs import events, validate
+from programs.domain.coach import default_coach
+from programs.domain.enrollment import get_enrollment
+from programs.errors import InvalidInput, NotFound, RuleViolation
+from programs.models import (
+    Coach,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Participant,
+    Program,
+    Track,
+    TrackStatus,
+    utcnow,
+)
+
+
+def plan_followup(
+    db: DbSession,
+    *,
+    participant: Participant,
+    kind: str,
+    start: datetime,
+    duration_minutes: int = 45,
+    topic: str | None = None,
+    location: str | None = None,
+    program: Program | None = None,
+    track: Track | None = None,
+    coach: Coach | None = None,
+) -> FollowUp:
+    if kind not in tuple(FollowUpKind):
+        raise InvalidInput(f"unknown follow-up kind {kind!r}: use call or session")
+    if not 1 <= duration_minutes <= 24 * 60:
+        raise InvalidInput("a follow-up lasts between 1 minute and 24 hours")
+    if program is not None and get_enrollment(db, program, participant) is None:
+        raise RuleViolation(f"{participant.name} is not in program {program.slug}")
+    if track is not None:
+        if track.participant_id != participant.id:
+            raise RuleViolation(f"track {track.id} belongs to someone else")
+        if track.status != TrackStatus.OPEN:
+            raise RuleViolation(f"track {track.id} is closed")
+    coach = coach or default_coach(db)
+    followup = FollowUp(
+        participant_id=participant.id,  # type: ignore[arg-type]
+        coach_id=coach.id if coach else None,
+        kind=kind,
+        start=start,
+        duration_minutes=duration_minutes,
+        topic=validate.text(topic, "topic", max_length=500),
+        location=validate.text(location, "location", max_length=500),
+        program_id=program.id if program else None,
+        track_id=track.id if track else None,
+    )
+    events.veto(db, "check_followup", followup=followup)
+    db.add(followup)
+    db.flush()
+    events.queue(db, "on_followup_planned", followup=followup, participant=participant)
+    return followup
+
+
+def get_followup(db: DbSession, followup_id: int | str) -> FollowUp:
+    text = str(followup_id).strip().lstrip("#")
+    followup = db.get(FollowUp, int(text)) if text.isdigit() else None
+    if followup is None:
+        raise NotFound(f"no follow-up {followup_id!r} (see `programs followup list`)")
+    return followup
+
+
+def _participant(db: DbSession, followup: FollowUp) -> Participant:
+    participant = db.get(Participant, followup.participant_id)
+    assert participant is not None
+    return participant
+
+
+def _require_planned(followup: FollowUp, action: str) -> None:
+    if followup.status != FollowUpStatus.PLANNED:
+        raise RuleViolation(f"follow-up {followup.id} is {followup.status}: cannot {action} it")
+
+
+def move_followup(
+    db: DbSession,
+    followup: FollowUp,
+    *,
+    start: datetime | None = None,
+    duration_minutes: int | None = None,
+    location: str | None = None,
+) -> dict[str, Any]:
+    """Move a planned follow-up; the UID stays, the revision grows. Returns previous values."""
+    _require_planned(followup, "move")
+    previous = {
+        "start": followup.start,
+        "duration_minutes": followup.duration_minutes,
+        "location": followup.location,
+    }
+    new = {
+        "start": start or followup.start,
+        "duration_minutes": duration_minutes or followup.duration_minutes,
+        "location": validate.text(location, "location", max_length=500)
+        if location
+        else followup.location,
+    }
+    if new == previous:
+        return {}
+    if not 1 <= new["duration_minutes"] <= 24 * 60:
+        raise InvalidInput("a follow-up lasts between 1 minute and 24 hours")
+    for key, value in new.items():
+        setattr(followup, key, value)
+    events.veto(db, "check_followup", followup=followup)
+    followup.revision += 1
+    followup.updated_at = utcnow()
+    db.flush()
+    events.queue(
+        db,
+        "on_followup_moved",
+        followup=followup,
+        participant=_participant(db, followup),
+        previous=previous,
+    )
+    return previous
+
+
+def complete_followup(db: DbSession, followup: FollowUp, *, outcome: str | None = None) -> FollowUp:
+    """Record that it took place (from planned, or from missed when it happened after all)."""
+    if followup.status not in (FollowUpStatus.PLANNED, FollowUpStatus.MISSED):
+        raise RuleViolation(f"follow-up {followup.id} is {followup.status}: cannot mark it done")
+    followup.status = FollowUpStatus.DONE
+    followup.outcome = validate.text(outcome, "outcome", max_length=10_000) or followup.outcome
+    followup.updated_at = utcnow()
+    db.flush()
+    events.queue(db, "on_followup_done", followup=followup, participant=_participant(db, followup))
+    return followup
+
+
+def cancel_followup(db: DbSession, followup: FollowUp) -> FollowUp:
+    _require_planned(followup, "cancel")
+    followup.status = FollowUpStatus.CANCELLED
+    followup.revision += 1
+    followup.updated_at = utcnow()
+    db.flush()
+    events.queue(
+        db, "on_followup_cancelled", followup=followup, participant=_participant(db, followup)
+    )
+    return followup
+
+
+def miss_followup(db: DbSession, followup: FollowUp) -> FollowUp:
+    _require_planned(followup, "mark missed")
+    followup.status = FollowUpStatus.MISSED
+    followup.updated_at = utcnow()
+    db.flush()
+    events.queue(db, "on_followup_missed", followup=followup, participant=_participant(db, followup))
+    return followup
+
+
+def list_followups(
+    db: DbSession,
+    *,
+    participant: Participant | None = None,
+    upcoming: bool = False,
+    now: datetime | None = None,
+    track: Track | None = None,
+) -> list[FollowUp]:
+    """Follow-ups by start time; ``upcoming``: planned ones not yet started."""
+    query = select(FollowUp).order_by(FollowUp.start, FollowUp.id)  # type: ignore[arg-type]
+    if participant is not None:
+        query = query.where(FollowUp.participant_id == participant.id)
+    if track is not None:
+        query = query.where(FollowUp.track_id == track.id)
+    if upcoming:
+        query = query.where(
+            FollowUp.status == FollowUpStatus.PLANNED,
+            FollowUp.start >= (now or utcnow()),  # type: ignore[operator]
+        )
+    return list(db.exec(query))

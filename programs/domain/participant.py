@@ -1,0 +1,128 @@
+"""Participants: add, edit, find by id / email / part of a name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from programs import validate
+from programs.domain.settings import core_settings
+from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
+from programs.models import Enrollment, Participant, Program, utcnow
+
+FIELDS = ("name", "email", "phone", "organisation", "role", "language", "timezone", "notes")
+
+
+def clean_fields(fields: dict[str, Any], *, region: str) -> dict[str, Any]:
+    """Validate and normalise participant fields (shared by add, edit and CSV import)."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if key == "name":
+            out[key] = validate.name(value)
+        elif key == "email":
+            out[key] = validate.email(value)
+        elif key == "phone":
+            out[key] = validate.phone(value, region)
+        elif key in ("organisation", "role"):
+            out[key] = validate.text(value, key, max_length=200)
+        elif key == "language":
+            out[key] = validate.language(value)
+        elif key == "timezone":
+            out[key] = validate.timezone(value)
+        elif key == "notes":
+            out[key] = validate.text(value, "notes", max_length=100_000)
+        else:
+            raise InvalidInput(f"unknown participant field {key!r}")
+    return out
+
+
+def _check_email_free(db: DbSession, email: str | None, *, except_id: int | None = None) -> None:
+    if not email:
+        return
+    other = db.exec(select(Participant).where(sa.func.lower(Participant.email) == email.lower())).first()
+    if other is not None and other.id != except_id:
+        raise RuleViolation(f"{email} is already the email of participant #{other.id} ({other.name})")
+
+
+def add_participant(db: DbSession, **fields: Any) -> Participant:
+    values = clean_fields(fields, region=core_settings(db)["phone_region"])
+    if "name" not in values:
+        raise InvalidInput("a participant needs a name")
+    _check_email_free(db, values.get("email"))
+    participant = Participant(**values)
+    db.add(participant)
+    db.flush()
+    return participant
+
+
+def edit_participant(db: DbSession, participant: Participant, **fields: Any) -> dict[str, Any]:
+    """Change fields; returns ``{field: old value}`` for what changed."""
+    values = clean_fields(fields, region=core_settings(db)["phone_region"])
+    if "email" in values:
+        _check_email_free(db, values["email"], except_id=participant.id)
+    old = {k: getattr(participant, k) for k, v in values.items() if getattr(participant, k) != v}
+    for key in old:
+        setattr(participant, key, values[key])
+    if old:
+        participant.updated_at = utcnow()
+        db.flush()
+    return old
+
+
+def find_person(db: DbSession, ref: str) -> Participant:
+    """A participant by id, email, or an unambiguous part of the name (case-insensitive).
+
+    A name that matches several people is an error listing them; an exact full-name match
+    wins over partial ones ("S. Martin" beside "S. Martinez").
+    """
+    text = (ref or "").strip()
+    if not text:
+        raise InvalidInput("name a participant: an id, an email or part of a name")
+    if text.lstrip("#").isdigit():
+        found = db.get(Participant, int(text.lstrip("#")))
+        if found is None:
+            raise NotFound(f"no participant #{text.lstrip('#')}")
+        return found
+    if "@" in text:
+        found = db.exec(
+            select(Participant).where(sa.func.lower(Participant.email) == text.lower())
+        ).first()
+        if found is None:
+            raise NotFound(f"no participant with email {text}")
+        return found
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matches = list(
+        db.exec(
+            select(Participant)
+            .where(sa.func.lower(Participant.name).like(f"%{escaped}%", escape="\\"))
+            .order_by(Participant.id)
+            .limit(21)
+        )
+    )
+    if not matches:
+        raise NotFound(f"no participant matches {text!r} (see `programs participant list`)")
+    if len(matches) == 1:
+        return matches[0]
+    exact = [p for p in matches if p.name.lower() == text.lower()]
+    if len(exact) == 1:
+        return exact[0]
+    shown = [f"#{p.id} {p.name}" + (f" <{p.email}>" if p.email else "") for p in matches[:20]]
+    more = " and more" if len(matches) > 20 else ""
+    raise Ambiguous(
+        f"{text!r} matches several participants: {'; '.join(shown)}{more} — use an id or email",
+        candidates=shown,
+    )
+
+
+def list_participants(db: DbSession, *, program: Program | None = None) -> list[Participant]:
+    query = select(Participant).order_by(Participant.name, Participant.id)
+    if program is not None:
+        query = query.join(Enrollment, Enrollment.participant_id == Participant.id).where(
+            Enrollment.program_id == program.id
+        )
+    return list(db.exec(query))

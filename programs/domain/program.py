@@ -1,0 +1,241 @@
+"""Programs: create, edit, cancel, complete, and how full they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from programs import events, validate
+from programs.domain.settings import core_settings
+from programs.errors import NotFound, RuleViolation
+from programs.models import (
+    Coach,
+    Enrollment,
+    EnrollmentStatus,
+    Program,
+    ProgramStatus,
+    Session,
+    SessionStatus,
+    utcnow,
+)
+
+
+def create_program(
+    db: DbSession,
+    *,
+    slug: str,
+    title: str,
+    timezone: str | None = None,
+    location: str | None = None,
+    capacity: int | None = None,
+    description: str | None = None,
+    coach: Coach | None = None,
+) -> Program:
+    slug = validate.slug(slug)
+    if db.exec(select(Program.id).where(Program.slug == slug)).first() is not None:
+        raise RuleViolation(f"program {slug} already exists")
+    if coach is None:
+        from programs.domain.coach import default_coach
+
+        coach = default_coach(db)
+    program = Program(
+        slug=slug,
+        title=validate.name(title),
+        timezone=validate.timezone(timezone) or core_settings(db)["default_timezone"],
+        location=validate.text(location, "location", max_length=500),
+        capacity=validate.positive(capacity, "capacity"),
+        description=validate.text(description, "description", max_length=10_000),
+        coach_id=coach.id if coach else None,
+    )
+    db.add(program)
+    db.flush()
+    events.queue(db, "on_program_created", program=program)
+    return program
+
+
+def get_program(db: DbSession, slug: str, *, lock: bool = False) -> Program:
+    """A program by slug. ``lock=True`` takes a row lock (PostgreSQL) until commit."""
+    query = select(Program).where(Program.slug == slug)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    program = db.exec(query).first()
+    if program is None:
+        raise NotFound(f"no program {slug!r} (see `programs list`)")
+    return program
+
+
+def lock_program(db: DbSession, program: Program) -> Program:
+    """Re-read a program under a row lock: every change to its seats goes through here."""
+    return db.exec(
+        select(Program)
+        .where(Program.id == program.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def list_programs(db: DbSession, *, status: str | None = None) -> list[Program]:
+    query = select(Program).order_by(Program.slug)
+    if status:
+        query = query.where(Program.status == status)
+    return list(db.exec(query))
+
+
+EDITABLE = ("title", "description", "timezone", "location", "capacity")
+
+
+def edit_program(db: DbSession, program: Program, **changes: Any) -> dict[str, Any]:
+    """Change fields; returns ``{field: old value}`` for what actually changed.
+
+    Capacity may not drop below the seats taken; raising it promotes people waiting.
+    """
+    program = lock_program(db, program)
+    cleaned: dict[str, Any] = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "title":
+            cleaned[key] = validate.name(value)
+        elif key == "description":
+            cleaned[key] = validate.text(value, "description", max_length=10_000)
+        elif key == "timezone":
+            cleaned[key] = validate.timezone(value)
+        elif key == "location":
+            cleaned[key] = validate.text(value, "location", max_length=500)
+        elif key == "capacity":
+            cleaned[key] = validate.positive(value, "capacity")
+        else:
+            raise RuleViolation(f"cannot edit {key!r} of a program")
+    old = {k: getattr(program, k) for k, v in cleaned.items() if getattr(program, k) != v}
+    if not old:
+        return {}
+    if "capacity" in old:
+        taken = count_enrolled(db, program)
+        if cleaned["capacity"] < taken:
+            raise RuleViolation(
+                f"{program.slug} has {taken} enrolled; capacity cannot go below that"
+            )
+    for key in old:
+        setattr(program, key, cleaned[key])
+    program.updated_at = utcnow()
+    db.flush()
+    events.queue(db, "on_program_changed", program=program, changes=old)
+    if "capacity" in old:
+        from programs.domain.enrollment import promote_waiting
+
+        promote_waiting(db, program)
+    return old
+
+
+def cancel_program(db: DbSession, program: Program) -> Program:
+    """Cancel a program and its sessions that have not been cancelled yet."""
+    program = lock_program(db, program)
+    if program.status == ProgramStatus.CANCELLED:
+        raise RuleViolation(f"program {program.slug} is already cancelled")
+    if program.status == ProgramStatus.COMPLETED:
+        raise RuleViolation(f"program {program.slug} is completed; it cannot be cancelled")
+    from programs.domain.session import cancel_session
+
+    for session in db.exec(
+        select(Session).where(
+            Session.program_id == program.id, Session.status != SessionStatus.CANCELLED
+        )
+    ):
+        cancel_session(db, session)
+    program.status = ProgramStatus.CANCELLED
+    program.updated_at = utcnow()
+    db.flush()
+    events.queue(db, "on_program_cancelled", program=program)
+    return program
+
+
+def complete_program(db: DbSession, program: Program) -> Program:
+    """Mark a program completed: enrolled participants become "completed", the waitlist closes."""
+    program = lock_program(db, program)
+    if program.status != ProgramStatus.OPEN:
+        raise RuleViolation(f"program {program.slug} is {program.status}; only open ones complete")
+    now = utcnow()
+    for enrollment in db.exec(select(Enrollment).where(Enrollment.program_id == program.id)):
+        if enrollment.status == EnrollmentStatus.ENROLLED:
+            enrollment.status = EnrollmentStatus.COMPLETED
+            enrollment.completed_at = now
+        elif enrollment.status == EnrollmentStatus.WAITLISTED:
+            enrollment.status = EnrollmentStatus.WITHDRAWN
+            enrollment.withdrawn_at = now
+    program.status = ProgramStatus.COMPLETED
+    program.updated_at = now
+    db.flush()
+    events.queue(db, "on_program_changed", program=program, changes={"status": ProgramStatus.OPEN})
+    return program
+
+
+def count_enrolled(db: DbSession, program: Program) -> int:
+    return db.exec(
+        select(sa.func.count())
+        .select_from(Enrollment)
+        .where(
+            Enrollment.program_id == program.id,
+            Enrollment.status.in_([EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]),  # type: ignore[attr-defined]
+        )
+    ).one()
+
+
+@dataclass(frozen=True)
+class Fill:
+    enrolled: int
+    waitlisted: int
+    capacity: int | None
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.enrolled, 0)
+
+    def __str__(self) -> str:
+        cap = "unlimited" if self.capacity is None else str(self.capacity)
+        return f"{self.enrolled}/{cap}" + (f" (+{self.waitlisted} waiting)" if self.waitlisted else "")
+
+
+def program_fill(db: DbSession, program: Program) -> Fill:
+    rows = db.exec(
+        select(Enrollment.status, sa.func.count())
+        .where(Enrollment.program_id == program.id)
+        .group_by(Enrollment.status)
+    ).all()
+    counts = dict(rows)
+    return Fill(
+        enrolled=counts.get(EnrollmentStatus.ENROLLED, 0)
+        + counts.get(EnrollmentStatus.COMPLETED, 0),
+        waitlisted=counts.get(EnrollmentStatus.WAITLISTED, 0),
+        capacity=program.capacity,
+    )
+
+
+def fills(db: DbSession) -> dict[int, Fill]:
+    """Fill of every program in one query (``programs list`` on a thousand programs)."""
+    rows = db.exec(
+        select(Enrollment.program_id, Enrollment.status, sa.func.count()).group_by(
+            Enrollment.program_id, Enrollment.status
+        )
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for program_id, status, n in rows:
+        counts.setdefault(program_id, {})[status] = n
+    caps = dict(db.exec(select(Program.id, Program.capacity)).all())
+    return {
+        pid: Fill(
+            enrolled=counts.get(pid, {}).get(EnrollmentStatus.ENROLLED, 0)
+            + counts.get(pid, {}).get(EnrollmentStatus.COMPLETED, 0),
+            waitlisted=counts.get(pid, {}).get(EnrollmentStatus.WAITLISTED, 0),
+            capacity=cap,
+        )
+        for pid, cap in caps.items()
+    }
+
+
+def require_open(program: Program, action: str) -> None:
+    if program.status != ProgramStatus.OPEN:
+        raise RuleViolation(f"program {program.slug} is {program.status}: cannot {action}")

@@ -1,0 +1,123 @@
+"""Tracks: individual coaching engagements, their progress, and which have stalled.
+
+Progress counts done follow-ups of the track ("2 of 6"). A track is stalled when it is open,
+nothing is planned ahead, and nothing was done (or opened) in the last N weeks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from programs import events, validate
+from programs.domain.coach import default_coach
+from programs.domain.settings import core_settings
+from programs.errors import InvalidInput, NotFound, RuleViolation
+from programs.models import (
+    FollowUp,
+    FollowUpStatus,
+    Participant,
+    Track,
+    TrackStatus,
+    utcnow,
+)
+
+MAX_SESSIONS = 50
+
+
+def open_track(
+    db: DbSession, *, participant: Participant, goal: str, sessions: int | None = None
+) -> Track:
+    settings = core_settings(db)
+    planned = settings["track_sessions"] if sessions is None else sessions
+    minimum = settings["track_min_sessions"]
+    if planned < minimum:
+        raise RuleViolation(
+            f"a track plans at least {minimum} sessions (got {planned}); "
+            "an in-depth track usually needs 6 to 10"
+        )
+    if planned > MAX_SESSIONS:
+        raise InvalidInput(f"a track plans at most {MAX_SESSIONS} sessions (got {planned})")
+    coach = default_coach(db)
+    track = Track(
+        participant_id=participant.id,  # type: ignore[arg-type]
+        coach_id=coach.id if coach else None,
+        goal=validate.text(goal, "goal", required=True, max_length=1000),  # type: ignore[arg-type]
+        planned_sessions=planned,
+    )
+    db.add(track)
+    db.flush()
+    events.queue(db, "on_track_opened", track=track, participant=participant)
+    return track
+
+
+def get_track(db: DbSession, track_id: int | str) -> Track:
+    text = str(track_id).strip().lstrip("#")
+    track = db.get(Track, int(text)) if text.isdigit() else None
+    if track is None:
+        raise NotFound(f"no track {track_id!r} (see `programs track list`)")
+    return track
+
+
+def close_track(db: DbSession, track: Track, *, outcome: str) -> Track:
+    if track.status == TrackStatus.CLOSED:
+        raise RuleViolation(f"track {track.id} is already closed")
+    track.outcome = validate.text(outcome, "outcome", required=True, max_length=10_000)
+    track.status = TrackStatus.CLOSED
+    track.closed_at = utcnow()
+    db.flush()
+    participant = db.get(Participant, track.participant_id)
+    events.queue(db, "on_track_closed", track=track, participant=participant)
+    return track
+
+
+@dataclass(frozen=True)
+class Progress:
+    track: Track
+    participant: Participant
+    done: int
+    next_planned: datetime | None
+    last_activity: datetime
+    stalled: bool
+
+    def __str__(self) -> str:
+        return f"{self.done} of {self.track.planned_sessions}"
+
+
+def progress(
+    db: DbSession, track: Track, *, now: datetime | None = None, stalled_weeks: float | None = None
+) -> Progress:
+    now = now or utcnow()
+    weeks = core_settings(db)["stalled_weeks"] if stalled_weeks is None else stalled_weeks
+    followups = list(db.exec(select(FollowUp).where(FollowUp.track_id == track.id)))
+    done = [f for f in followups if f.status == FollowUpStatus.DONE]
+    ahead = sorted(
+        f.start for f in followups if f.status == FollowUpStatus.PLANNED and f.start >= now
+    )
+    last = max([track.opened_at, *(f.start for f in done)])
+    stalled = (
+        track.status == TrackStatus.OPEN
+        and not ahead
+        and now - last > timedelta(weeks=weeks)
+    )
+    participant = db.get(Participant, track.participant_id)
+    assert participant is not None
+    return Progress(track, participant, len(done), ahead[0] if ahead else None, last, stalled)
+
+
+def list_tracks(
+    db: DbSession,
+    *,
+    participant: Participant | None = None,
+    stalled_only: bool = False,
+    now: datetime | None = None,
+    stalled_weeks: float | None = None,
+) -> list[Progress]:
+    query = select(Track).order_by(Track.opened_at, Track.id)  # type: ignore[arg-type]
+    if participant is not None:
+        query = query.where(Track.participant_id == participant.id)
+    rows = [progress(db, t, now=now, stalled_weeks=stalled_weeks) for t in db.exec(query)]
+    return [r for r in rows if r.stalled] if stalled_only else rows

@@ -1,0 +1,284 @@
+"""The plugin contract: every hook a plugin may implement.
+
+Rules that hold for every hook:
+
+- Call and implement with keyword arguments; a plugin may accept only the arguments it needs
+  (pluggy passes just those), so adding an argument later never breaks an old plugin.
+- ``app`` is the running :class:`programs.app.App`: ``app.config`` (the plugin reads its own
+  table with ``app.config.section("name")``), ``app.write()`` / ``app.read()`` for database
+  sessions, ``app.registry`` for what plugins registered.
+- Events (``on_*``) are called **after** the change is committed, with the changed objects
+  (detached, attributes loaded). An exception in one is reported as
+  ``plugin NAME failed on EVENT: message``; the change stays committed and the other plugins
+  still get the event.
+- Vetoes (``check_*``) are called **inside** the transaction, before commit. Return a message to
+  refuse: the command fails with it and nothing is written. Return ``None`` to allow.
+- Data hooks (``participant_data``, ``erase_participant_data``) run inside the transaction too.
+
+Each hook is documented for plugin authors in ``docs/plugins.md`` and has a test
+(``tests/test_hooks.py``); a meta-test fails when one is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from sqlmodel import Session as DbSession
+
+    from programs.app import App
+    from programs.models import (
+        Attendance,
+        Enrollment,
+        FollowUp,
+        Participant,
+        Program,
+        Session,
+        Track,
+    )
+    from programs.registry import Alarm, CalendarScope
+
+hookspec = pluggy.HookspecMarker("programs")
+hookimpl = pluggy.HookimplMarker("programs")
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands or whole groups to ``programs`` with ``cli.add_command(...)``.
+
+    Called once when the CLI is built. Keep the module that implements this light (import
+    heavy things inside the commands): ``programs --help`` loads it.
+    """
+
+
+@hookspec
+def register_channels(register: Callable[[Any], None]) -> None:
+    """Register delivery channels (:class:`programs.registry.Channel`): ``register(channel)``.
+
+    Called once per app. The reminders plugin registers ``email`` and ``console``; a third
+    party adds ``sms``. Names must be unique across plugins.
+    """
+
+
+@hookspec
+def register_calendar_sources(register: Callable[[Any], None]) -> None:
+    """Register :class:`programs.registry.CalendarSource` objects that add items to feeds."""
+
+
+@hookspec
+def register_export_formats(register: Callable[[Any], None]) -> None:
+    """Register :class:`programs.registry.ExportFormat` objects for ``participant export``."""
+
+
+@hookspec
+def register_migrations(register: Callable[[Any], None]) -> None:
+    """Register the plugin's Alembic migrations: ``register(Migrations(name, versions_dir))``.
+
+    ``programs init`` applies the core's migrations, then each plugin's, each with its own
+    version table. A plugin's tables may reference core tables, never the other way round.
+    """
+
+
+# --- start-up -----------------------------------------------------------------------------
+
+
+@hookspec
+def startup(app: App) -> None:
+    """Called once when an app opens its database, after the schema check.
+
+    Read and validate your settings here (``app.config.section("myplugin")``); raise
+    :class:`programs.errors.PluginError` with a clear message for a bad setting.
+    """
+
+
+# --- vetoes (inside the transaction) ------------------------------------------------------
+
+
+@hookspec
+def check_enrollment(
+    app: App, db: DbSession, program: Program, participant: Participant
+) -> str | None:
+    """Before a participant is enrolled or waitlisted: return a message to refuse, else None."""
+
+
+@hookspec
+def check_followup(app: App, db: DbSession, followup: FollowUp) -> str | None:
+    """Before a follow-up is planned or moved: return a message to refuse, else None.
+
+    ``followup`` carries the new values; ``followup.id`` is None when it is being planned.
+    """
+
+
+# --- personal data (inside the transaction) -----------------------------------------------
+
+
+@hookspec
+def participant_data(app: App, db: DbSession, participant: Participant) -> dict[str, Any] | None:
+    """What the plugin holds about this person, for ``participant export`` (JSON-able dict).
+
+    Return None when it holds nothing. The export puts it under the plugin's name.
+    """
+
+
+@hookspec
+def erase_participant_data(app: App, db: DbSession, participant: Participant) -> None:
+    """Delete what the plugin holds about this person, in the same transaction as the core's
+    erasure: if anything fails, nothing is erased."""
+
+
+# --- events (after commit) ----------------------------------------------------------------
+
+
+@hookspec
+def on_program_created(app: App, program: Program) -> None:
+    """A program was created."""
+
+
+@hookspec
+def on_program_changed(app: App, program: Program, changes: dict[str, Any]) -> None:
+    """A program's fields changed; ``changes`` maps each field to its old value."""
+
+
+@hookspec
+def on_program_cancelled(app: App, program: Program) -> None:
+    """A program was cancelled (its sessions are cancelled too, each with its own event)."""
+
+
+@hookspec
+def on_session_added(app: App, session: Session, program: Program) -> None:
+    """A session was added to a program."""
+
+
+@hookspec
+def on_session_moved(
+    app: App, session: Session, program: Program, previous: dict[str, Any]
+) -> None:
+    """A session's time or place changed; ``previous`` holds the old start, end and location.
+
+    ``session.revision`` has grown: anything planned from the old revision is stale.
+    """
+
+
+@hookspec
+def on_session_cancelled(app: App, session: Session, program: Program) -> None:
+    """A session was cancelled (it stays, with status "cancelled" and a new revision)."""
+
+
+@hookspec
+def on_enrolled(
+    app: App, enrollment: Enrollment, program: Program, participant: Participant
+) -> None:
+    """A participant took a seat in a program (``enrollment.status`` is "enrolled")."""
+
+
+@hookspec
+def on_waitlisted(
+    app: App, enrollment: Enrollment, program: Program, participant: Participant
+) -> None:
+    """A participant was put on a full program's waitlist."""
+
+
+@hookspec
+def on_withdrawn(
+    app: App, enrollment: Enrollment, program: Program, participant: Participant
+) -> None:
+    """A participant left a program (from a seat or from the waitlist)."""
+
+
+@hookspec
+def on_promoted(
+    app: App, enrollment: Enrollment, program: Program, participant: Participant
+) -> None:
+    """The first person waiting got the seat someone left (``on_enrolled`` is not also called)."""
+
+
+@hookspec
+def on_participants_imported(
+    app: App, program: Program | None, participant_ids: list[int]
+) -> None:
+    """A CSV import added these participants (and enrolled them in ``program`` if given).
+
+    Sent once per import instead of one ``on_enrolled`` per row: imports can hold
+    thousands of rows. Read the enrollments from the database if you need them.
+    """
+
+
+@hookspec
+def on_attendance_marked(
+    app: App, attendance: Attendance, session: Session, participant: Participant
+) -> None:
+    """Presence or absence was recorded for one participant at one session."""
+
+
+@hookspec
+def on_followup_planned(app: App, followup: FollowUp, participant: Participant) -> None:
+    """A follow-up (call or one-to-one session) was planned."""
+
+
+@hookspec
+def on_followup_moved(
+    app: App, followup: FollowUp, participant: Participant, previous: dict[str, Any]
+) -> None:
+    """A planned follow-up's time, length or place changed; ``previous`` holds the old values."""
+
+
+@hookspec
+def on_followup_done(app: App, followup: FollowUp, participant: Participant) -> None:
+    """A follow-up took place; ``followup.outcome`` may say how it went."""
+
+
+@hookspec
+def on_followup_cancelled(app: App, followup: FollowUp, participant: Participant) -> None:
+    """A planned follow-up was cancelled."""
+
+
+@hookspec
+def on_followup_missed(app: App, followup: FollowUp, participant: Participant) -> None:
+    """A planned follow-up did not happen (the participant did not show up or answer)."""
+
+
+@hookspec
+def on_track_opened(app: App, track: Track, participant: Participant) -> None:
+    """An individual coaching track was opened."""
+
+
+@hookspec
+def on_track_closed(app: App, track: Track, participant: Participant) -> None:
+    """A track was closed with its outcome."""
+
+
+@hookspec
+def on_participant_erased(app: App, participant_id: int, name: str) -> None:
+    """A participant was erased everywhere (after ``erase_participant_data`` ran).
+
+    Forget anything about them kept outside the database (caches, files, remote systems).
+    """
+
+
+# --- calendar and demo --------------------------------------------------------------------
+
+
+@hookspec
+def calendar_alarms(app: App, item: Session | FollowUp, scope: CalendarScope) -> list[Alarm]:
+    """Alarms to attach to a calendar item in the feed of ``scope``; every answer is used.
+
+    The reminders plugin answers with alarms matching its rules. Best effort: many
+    calendar apps ignore alarms in subscribed feeds.
+    """
+
+
+@hookspec
+def demo_sections(app: App, workdir: Path) -> list[tuple[str, str]]:
+    """Add to ``programs demo``: return ``[(title, text), ...]`` shown after the core's story.
+
+    ``workdir`` is the demo's own folder: write files there (a card, a QR code) and name them
+    in the text. The database behind ``app`` is the demo's, never the coach's.
+    """

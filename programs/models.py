@@ -1,0 +1,227 @@
+"""The tables of the core. Alembic owns the schema (``programs/migrations``); these classes
+describe it for queries. Every time is stored as naive UTC and read back as aware UTC
+(:class:`UTCDateTime`), so SQLite and PostgreSQL behave the same.
+
+Status values are plain strings checked by the domain code, not database enums: adding a
+status later is then a code change, not a migration on every database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, aware, in UTC, to the second (feeds and messages show no microseconds)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def new_uid(kind: str) -> str:
+    """A calendar UID, made once when a row is created and never regenerated."""
+    return f"{kind}-{uuid.uuid4()}@programs"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored naive UTC on every backend."""
+
+    impl = sa.DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must be aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _time(nullable: bool = False, index: bool = False) -> sa.Column:
+    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class ProgramStatus(StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
+class EnrollmentStatus(StrEnum):
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    WITHDRAWN = "withdrawn"
+    COMPLETED = "completed"
+
+
+class FollowUpKind(StrEnum):
+    CALL = "call"
+    SESSION = "session"
+
+
+class FollowUpStatus(StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+
+class TrackStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Coach(SQLModel, table=True):
+    """The person running programs: ORGANIZER of feeds, sender of reminders, the shared card."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    email: str | None = None
+    phone: str | None = Field(default=None, description="E.164")
+    organisation: str | None = None
+    website: str | None = None
+    is_default: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Program(SQLModel, table=True):
+    """A group program (e.g. two workshop days in Marseille)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=sa.Column(sa.String(100), unique=True, nullable=False))
+    title: str
+    description: str | None = None
+    timezone: str = "Europe/Paris"
+    location: str | None = None
+    capacity: int | None = Field(default=None, description="None: no limit")
+    status: str = Field(default=ProgramStatus.OPEN, max_length=20)
+    coach_id: int | None = Field(default=None, foreign_key="coach.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Session(SQLModel, table=True):
+    """One meeting of a program. Keeps its UID when moved; ``revision`` grows with time/place."""
+
+    __tablename__ = "program_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    title: str | None = None
+    start: datetime = Field(sa_column=_time(index=True))
+    end: datetime = Field(sa_column=_time())
+    location: str | None = None
+    status: str = Field(default=SessionStatus.SCHEDULED, max_length=20)
+    uid: str = Field(default_factory=lambda: new_uid("session"), unique=True)
+    revision: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Participant(SQLModel, table=True):
+    """A person. ``notes`` are the coach's private notes: never in a feed, a card or a message."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    email: str | None = Field(default=None, sa_column=sa.Column(sa.String, unique=True))
+    phone: str | None = Field(default=None, description="E.164")
+    organisation: str | None = None
+    role: str | None = None
+    language: str = "fr"
+    timezone: str | None = None
+    notes: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Enrollment(SQLModel, table=True):
+    """A participant in a program. ``requested_at`` then ``id`` order the waitlist."""
+
+    __table_args__ = (sa.UniqueConstraint("program_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    status: str = Field(default=EnrollmentStatus.ENROLLED, max_length=20)
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    enrolled_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    completed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class Attendance(SQLModel, table=True):
+    """Whether a participant was at a session."""
+
+    __table_args__ = (sa.UniqueConstraint("session_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="program_session.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    present: bool = True
+    marked_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Track(SQLModel, table=True):
+    """An individual coaching engagement: a goal, a planned number of sessions, an outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    coach_id: int | None = Field(default=None, foreign_key="coach.id", index=True)
+    goal: str
+    planned_sessions: int = 6
+    status: str = Field(default=TrackStatus.OPEN, max_length=20)
+    outcome: str | None = None
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    closed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class FollowUp(SQLModel, table=True):
+    """An individual contact: a phone call or a one-to-one session."""
+
+    __tablename__ = "followup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    coach_id: int | None = Field(default=None, foreign_key="coach.id", index=True)
+    kind: str = Field(default=FollowUpKind.CALL, max_length=20)
+    status: str = Field(default=FollowUpStatus.PLANNED, max_length=20)
+    start: datetime = Field(sa_column=_time(index=True))
+    duration_minutes: int = 45
+    topic: str | None = None
+    outcome: str | None = None
+    location: str | None = None
+    program_id: int | None = Field(
+        default=None, foreign_key="program.id", index=True, ondelete="SET NULL"
+    )
+    track_id: int | None = Field(
+        default=None, foreign_key="track.id", index=True, ondelete="SET NULL"
+    )
+    uid: str = Field(default_factory=lambda: new_uid("followup"), unique=True)
+    revision: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+CORE_TABLES = (Coach, Program, Session, Participant, Enrollment, Attendance, Track, FollowUp)
+
+
+def followup_end(followup: FollowUp) -> datetime:
+    """When a follow-up ends: its start plus its duration."""
+    from datetime import timedelta
+
+    return followup.start + timedelta(minutes=followup.duration_minutes)

@@ -1,0 +1,128 @@
+"""The schema: created and upgraded by Alembic, checked cheaply at start-up.
+
+The core keeps its revision in ``alembic_version``; each plugin keeps its own in its own
+version table (see :class:`programs.registry.Migrations`), so a disabled or removed plugin
+never gets in the way of the core. The start-up check reads the version tables with one
+query each and does not import Alembic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from programs.errors import SchemaError
+from programs.migrations import CORE_HEAD
+
+if TYPE_CHECKING:
+    from programs.app import App
+    from programs.registry import Migrations
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+CORE_VERSION_TABLE = "alembic_version"
+
+
+def _alembic_config(connection: sa.Connection, versions_dir: Path, version_table: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("version_locations", str(versions_dir))
+    cfg.set_main_option("path_separator", "os")
+    cfg.attributes["connection"] = connection
+    cfg.attributes["version_table"] = version_table
+    return cfg
+
+
+def _heads(versions_dir: Path) -> tuple[str, ...]:
+    from alembic.script import ScriptDirectory
+
+    cfg = _alembic_config(None, versions_dir, "")  # type: ignore[arg-type]
+    return tuple(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def upgrade(app: App, *, core_revision: str = "heads", plugins: bool = True) -> list[str]:
+    """Bring the core (then each plugin) to its newest revision; returns what was upgraded.
+
+    Each part runs in one transaction: on PostgreSQL a failed migration changes nothing; on
+    SQLite, Alembic's batch mode copies tables so a failure leaves the old ones in place.
+    """
+    from alembic import command
+
+    done = []
+    parts: list[tuple[str, Path, str]] = [("core", MIGRATIONS_DIR / "versions", CORE_VERSION_TABLE)]
+    if plugins:
+        parts += [
+            (m.name, Path(m.versions_dir), m.version_table)
+            for m in app.registry.all("migrations").values()
+        ]
+    for name, versions_dir, version_table in parts:
+        target = core_revision if name == "core" else "heads"
+        before = _current(app.engine, version_table)
+        with app.engine.begin() as connection:
+            command.upgrade(_alembic_config(connection, versions_dir, version_table), target)
+        after = _current(app.engine, version_table)
+        if before != after:
+            done.append(
+                f"{name}: {','.join(sorted(before)) or 'empty'} -> {','.join(sorted(after))}"
+            )
+    return done
+
+
+def _current(engine: sa.Engine, version_table: str) -> set[str]:
+    """The revisions recorded in a version table; empty when the table does not exist."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(version_table):
+            return set()
+        rows = conn.execute(sa.text(f"SELECT version_num FROM {version_table}"))
+        return {r[0] for r in rows}
+
+
+def core_revision(engine: sa.Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT version_num FROM alembic_version")).first()
+    except sa.exc.OperationalError:
+        return None
+    except sa.exc.ProgrammingError:  # PostgreSQL: relation does not exist
+        return None
+    return row[0] if row else None
+
+
+def check_schema(app: App) -> None:
+    """Refuse to run on a database that is not initialised, behind, or ahead of the code."""
+    found = core_revision(app.engine)
+    where = _describe(app.url)
+    if found is None:
+        raise SchemaError(f"database {where} is not initialised: run `programs init`")
+    if found == CORE_HEAD:
+        return
+    known = _known_core_revisions()
+    if found in known:
+        raise SchemaError(
+            f"database {where} is at schema {found}, this version of programs needs {CORE_HEAD}: "
+            "run `programs init` to upgrade it (`programs backup FILE` first keeps a copy)"
+        )
+    raise SchemaError(
+        f"database {where} was written by a newer version of programs (schema {found}); "
+        "install that version or newer"
+    )
+
+
+def _known_core_revisions() -> set[str]:
+    """Revision ids in the core's versions folder, read from file names (no Alembic import)."""
+    return {
+        p.name.split("_", 1)[0]
+        for p in (MIGRATIONS_DIR / "versions").glob("*.py")
+        if p.name[0].isdigit()
+    }
+
+
+def _describe(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def plugin_migrations(app: App) -> dict[str, Migrations]:
+    return app.registry.all("migrations")

@@ -1,0 +1,119 @@
+"""Checks on what people type: slugs, emails, phone numbers, languages, time zones.
+
+Each function returns the normalised value or raises :class:`InvalidInput` with a message
+that names the bad value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from programs.errors import InvalidInput
+from programs.times import zone
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def slug(value: str) -> str:
+    if not SLUG_RE.match(value or ""):
+        raise InvalidInput(
+            f"invalid slug {value!r}: use lowercase letters, digits and dashes (e.g. marseille-2026)"
+        )
+    return value
+
+
+def text(
+    value: str | None, field: str, *, required: bool = False, max_length: int = 2000
+) -> str | None:
+    """Strip a free-text field; refuse control characters other than newline and tab."""
+    if value is None:
+        if required:
+            raise InvalidInput(f"{field} is required")
+        return None
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"{field} must not be empty")
+    if len(value) > max_length:
+        raise InvalidInput(f"{field} is too long ({len(value)} characters, at most {max_length})")
+    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        raise InvalidInput(f"{field} contains control characters")
+    return value or None
+
+
+def name(value: str) -> str:
+    cleaned = text(value, "name", required=True, max_length=200)
+    assert cleaned is not None
+    if "\n" in cleaned:
+        raise InvalidInput("a name must fit on one line")
+    return cleaned
+
+
+def email(value: str | None) -> str | None:
+    """A syntactically valid address, domain lowercased; no DNS lookup (works offline)."""
+    if value is None or not value.strip():
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"invalid email {value!r}: {exc}") from None
+    return result.normalized
+
+
+def phone(value: str | None, region: str = "FR") -> str | None:
+    """A phone number in E.164 (``+33612345678``).
+
+    Validity is checked **before** formatting: formatting ``0612`` would give a bogus
+    ``+330612`` that looks fine and reaches nobody.
+    """
+    if value is None or not value.strip():
+        return None
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(value, region.upper())
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"invalid phone number {value!r}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(
+            f"invalid phone number {value!r} (read as region {region.upper()}; "
+            "write +country code for numbers abroad)"
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def language(value: str | None) -> str:
+    if not value:
+        return "fr"
+    value = value.strip()
+    if not LANG_RE.match(value):
+        raise InvalidInput(f"invalid language {value!r}: use a code like fr, en or pt-BR")
+    return value
+
+
+def timezone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    zone(value.strip())
+    return value.strip()
+
+
+def website(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not re.match(r"^https?://[^\s/$.?#].[^\s]*$", value):
+        raise InvalidInput(f"invalid website {value!r}: expected an http:// or https:// address")
+    return value
+
+
+def positive(value: int | None, field: str, *, allow_none: bool = True) -> int | None:
+    if value is None:
+        if allow_none:
+            return None
+        raise InvalidInput(f"{field} is required")
+    if value < 1:
+        raise InvalidInput(f"{field} must be at least 1 (got {value})")
+    return value
