@@ -49,10 +49,35 @@ def name(value: str) -> str:
     return cleaned
 
 
+# Plain ASCII addresses that email_validator accepts unchanged but for the domain's case.
+# Checking them with this expression first makes a 100,000-row import ~5x faster (the
+# library's IDNA checks cost ~40 us per address); anything else goes to the library.
+# tests/test_validate_email.py checks that both agree on everything this accepts.
+_PLAIN_EMAIL = re.compile(
+    r"^(?=.{1,254}$)(?=[^@]{1,64}@)[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+    r"@(?:(?!xn--)(?![a-zA-Z0-9]{2}--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?!xn--)[A-Za-z]{2,63}$"
+)
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
+def _plain_email(value: str) -> str | None:
+    if not _PLAIN_EMAIL.match(value):
+        return None
+    local, domain = value.rsplit("@", 1)
+    domain = domain.lower()
+    if domain.rsplit(".", 1)[-1] in _SPECIAL_USE:
+        return None
+    return f"{local}@{domain}"
+
+
 def email(value: str | None) -> str | None:
     """A syntactically valid address, domain lowercased; no DNS lookup (works offline)."""
     if value is None or not value.strip():
         return None
+    plain = _plain_email(value.strip())
+    if plain is not None:
+        return plain
     from email_validator import EmailNotValidError, validate_email
 
     try:
