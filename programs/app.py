@@ -148,7 +148,9 @@ class App:
         with DbSession(self.engine, expire_on_commit=False) as db:
             db.info["app"] = self
             yield db
-            db.rollback()
+            # No db.rollback(): it would expire every object read here, and callers use them
+            # after the block. Closing the session hands the connection back to the pool,
+            # which rolls the transaction back without touching the objects.
 
     # --- hooks --------------------------------------------------------------------------
 
