@@ -12,6 +12,7 @@ from programs.errors import InvalidInput
 from programs.times import zone
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -36,7 +37,7 @@ def text(
         raise InvalidInput(f"{field} must not be empty")
     if len(value) > max_length:
         raise InvalidInput(f"{field} is too long ({len(value)} characters, at most {max_length})")
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+    if _CONTROL.search(value):
         raise InvalidInput(f"{field} contains control characters")
     return value or None
 
