@@ -50,6 +50,27 @@ def _time(nullable: bool = False, index: bool = False) -> sa.Column:
     return sa.Column(UTCDateTime(), nullable=nullable, index=index)
 
 
+def queue_time() -> datetime:
+    """Now, aware UTC, to the microsecond: when someone asks for a seat (orders the waitlist;
+    :func:`programs.domain.enrollment.enroll` makes it strictly increase per program)."""
+    return datetime.now(UTC)
+
+
+class StatusText(TypeDecorator[str]):
+    """A status or kind as plain text: an enum member is written as its value on every driver
+    (some database drivers would write an ``Enum`` member's *name*)."""
+
+    impl = sa.String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else str(value)
+
+
+def _status() -> sa.Column:
+    return sa.Column(StatusText(), nullable=False)
+
+
 class ProgramStatus(StrEnum):
     OPEN = "open"
     CANCELLED = "cancelled"
@@ -109,7 +130,7 @@ class Program(SQLModel, table=True):
     timezone: str = "Europe/Paris"
     location: str | None = None
     capacity: int | None = Field(default=None, description="None: no limit")
-    status: str = Field(default=ProgramStatus.OPEN, max_length=20)
+    status: str = Field(default=ProgramStatus.OPEN.value, sa_column=_status())
     coach_id: int | None = Field(default=None, foreign_key="coach.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
@@ -126,7 +147,7 @@ class Session(SQLModel, table=True):
     start: datetime = Field(sa_column=_time(index=True))
     end: datetime = Field(sa_column=_time())
     location: str | None = None
-    status: str = Field(default=SessionStatus.SCHEDULED, max_length=20)
+    status: str = Field(default=SessionStatus.SCHEDULED.value, sa_column=_status())
     uid: str = Field(default_factory=lambda: new_uid("session"), unique=True)
     revision: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
@@ -134,7 +155,15 @@ class Session(SQLModel, table=True):
 
 
 class Participant(SQLModel, table=True):
-    """A person. ``notes`` are the coach's private notes: never in a feed, a card or a message."""
+    """A person. ``notes`` are the coach's private notes: never in a feed, a card or a message.
+
+    Emails are unique whatever their case (``A@x.org`` and ``a@x.org`` reach the same person):
+    a unique index on ``lower(email)`` (migration 0002) guards what the domain checks.
+    """
+
+    __table_args__ = (
+        sa.Index("uq_participant_email_ci", sa.func.lower(sa.literal_column("email")), unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
@@ -150,15 +179,19 @@ class Participant(SQLModel, table=True):
 
 
 class Enrollment(SQLModel, table=True):
-    """A participant in a program. ``requested_at`` then ``id`` order the waitlist."""
+    """A participant in a program. ``requested_at`` then ``id`` order the waitlist; the index
+    ``ix_enrollment_queue`` serves the seat count and the waitlist query (migration 0002)."""
 
-    __table_args__ = (sa.UniqueConstraint("program_id", "participant_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "participant_id"),
+        sa.Index("ix_enrollment_queue", "program_id", "status", "requested_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
-    status: str = Field(default=EnrollmentStatus.ENROLLED, max_length=20)
-    requested_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    status: str = Field(default=EnrollmentStatus.ENROLLED.value, sa_column=_status())
+    requested_at: datetime = Field(default_factory=queue_time, sa_column=_time())
     enrolled_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     withdrawn_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     completed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
@@ -184,7 +217,7 @@ class Track(SQLModel, table=True):
     coach_id: int | None = Field(default=None, foreign_key="coach.id", index=True)
     goal: str
     planned_sessions: int = 6
-    status: str = Field(default=TrackStatus.OPEN, max_length=20)
+    status: str = Field(default=TrackStatus.OPEN.value, sa_column=_status())
     outcome: str | None = None
     opened_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     closed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
@@ -198,8 +231,8 @@ class FollowUp(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     coach_id: int | None = Field(default=None, foreign_key="coach.id", index=True)
-    kind: str = Field(default=FollowUpKind.CALL, max_length=20)
-    status: str = Field(default=FollowUpStatus.PLANNED, max_length=20)
+    kind: str = Field(default=FollowUpKind.CALL.value, sa_column=_status())
+    status: str = Field(default=FollowUpStatus.PLANNED.value, sa_column=_status())
     start: datetime = Field(sa_column=_time(index=True))
     duration_minutes: int = 45
     topic: str | None = None

@@ -8,11 +8,14 @@ query each and does not import Alembic.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from programs.db import WRITE
 from programs.errors import SchemaError
 from programs.migrations import CORE_HEAD
 
@@ -61,14 +64,51 @@ def upgrade(app: App, *, core_revision: str = "heads", plugins: bool = True) -> 
     for name, versions_dir, version_table in parts:
         target = core_revision if name == "core" else "heads"
         before = _current(app.engine, version_table)
-        with app.engine.begin() as connection:
+        with _migration_connection(app.engine) as connection:
             command.upgrade(_alembic_config(connection, versions_dir, version_table), target)
+            _check_foreign_keys(connection, name)
         after = _current(app.engine, version_table)
         if before != after:
             done.append(
                 f"{name}: {','.join(sorted(before)) or 'empty'} -> {','.join(sorted(after))}"
             )
     return done
+
+
+@contextmanager
+def _migration_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection in one write transaction, committed at the end, for one part's migrations.
+
+    On SQLite, foreign keys are switched off around the transaction (the pragma is ignored
+    inside one): Alembic's batch mode rebuilds a table by copying it and dropping the old one,
+    and with foreign keys on, that DROP would cascade-delete every row referencing it
+    (the procedure of https://www.sqlite.org/lang_altertable.html#otheralter).
+    :func:`_check_foreign_keys` then verifies the result before the commit.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.dbapi_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            connection.execution_options(**WRITE)
+            with connection.begin():
+                yield connection
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(connection: sa.Connection, part: str) -> None:
+    """On SQLite, refuse (roll back) migrations that left rows pointing at nothing."""
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL checks foreign keys on every statement
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = ", ".join(sorted({str(row[0]) for row in broken}))
+        raise SchemaError(
+            f"{part} migrations left rows referencing missing rows in {tables}; nothing changed"
+        )
 
 
 def _current(engine: sa.Engine, version_table: str) -> set[str]:

@@ -10,14 +10,26 @@ cancelled or completed program.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import events
 from programs.domain.program import count_enrolled, lock_program, require_open
 from programs.errors import NotFound, RuleViolation
-from programs.models import Enrollment, EnrollmentStatus, Participant, Program, utcnow
+from programs.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Participant,
+    Program,
+    ProgramStatus,
+    queue_time,
+    utcnow,
+)
+
+ONE_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,19 @@ def get_enrollment(db: DbSession, program: Program, participant: Participant) ->
     ).first()
 
 
+def next_queue_time(db: DbSession, program: Program) -> datetime:
+    """The ``requested_at`` of a new request: now, but strictly after every earlier request in
+    this program, so the waitlist order is the order requests took the program's lock (a clock
+    that goes back, or two requests in one microsecond, cannot reorder the queue)."""
+    now = queue_time()
+    last = db.exec(
+        select(sa.func.max(Enrollment.requested_at)).where(Enrollment.program_id == program.id)
+    ).one()
+    if last is not None and last >= now:
+        return last + ONE_TICK
+    return now
+
+
 def enroll(db: DbSession, *, program: Program, participant: Participant) -> Enrollment:
     """Give the participant a seat, or a place on the waitlist when the program is full."""
     program = lock_program(db, program)
@@ -42,7 +67,7 @@ def enroll(db: DbSession, *, program: Program, participant: Participant) -> Enro
     if existing is not None and existing.status != EnrollmentStatus.WITHDRAWN:
         raise RuleViolation(f"{participant.name} is already {existing.status} in {program.slug}")
     events.veto(db, "check_enrollment", program=program, participant=participant)
-    now = utcnow()
+    now = next_queue_time(db, program)
     full = program.capacity is not None and count_enrolled(db, program) >= program.capacity
     status = EnrollmentStatus.WAITLISTED if full else EnrollmentStatus.ENROLLED
     if existing is None:
@@ -58,7 +83,7 @@ def enroll(db: DbSession, *, program: Program, participant: Participant) -> Enro
         enrollment.status = status
         enrollment.requested_at = now
         enrollment.withdrawn_at = None
-    enrollment.enrolled_at = now if status == EnrollmentStatus.ENROLLED else None
+    enrollment.enrolled_at = utcnow() if status == EnrollmentStatus.ENROLLED else None
     db.flush()
     hook = "on_enrolled" if status == EnrollmentStatus.ENROLLED else "on_waitlisted"
     events.queue(db, hook, enrollment=enrollment, program=program, participant=participant)
@@ -77,7 +102,9 @@ def withdraw(db: DbSession, *, program: Program, participant: Participant) -> Wi
     enrollment.status = EnrollmentStatus.WITHDRAWN
     enrollment.withdrawn_at = utcnow()
     db.flush()
-    events.queue(db, "on_withdrawn", enrollment=enrollment, program=program, participant=participant)
+    events.queue(
+        db, "on_withdrawn", enrollment=enrollment, program=program, participant=participant
+    )
     promoted = promote_waiting(db, program)[:1] if had_seat else []
     return Withdrawal(enrollment, promoted[0] if promoted else None)
 
@@ -98,7 +125,7 @@ def waitlist(db: DbSession, program: Program) -> list[Enrollment]:
 
 def promote_waiting(db: DbSession, program: Program) -> list[Enrollment]:
     """Give free seats to people waiting, in order; call with the program locked."""
-    if program.status != "open":
+    if program.status != ProgramStatus.OPEN:
         return []
     promoted = []
     free = None if program.capacity is None else program.capacity - count_enrolled(db, program)

@@ -38,6 +38,8 @@ def plan_followup(
     track: Track | None = None,
     coach: Coach | None = None,
 ) -> FollowUp:
+    if start.tzinfo is None:
+        raise InvalidInput("a follow-up's start needs a time zone (read it with programs.times)")
     if kind not in tuple(FollowUpKind):
         raise InvalidInput(f"unknown follow-up kind {kind!r}: use call or session")
     if not 1 <= duration_minutes <= 24 * 60:
@@ -109,6 +111,8 @@ def move_followup(
         if location
         else followup.location,
     }
+    if new["start"].tzinfo is None:
+        raise InvalidInput("a follow-up's start needs a time zone (read it with programs.times)")
     if new == previous:
         return {}
     if not 1 <= new["duration_minutes"] <= 24 * 60:
@@ -158,7 +162,9 @@ def miss_followup(db: DbSession, followup: FollowUp) -> FollowUp:
     followup.status = FollowUpStatus.MISSED
     followup.updated_at = utcnow()
     db.flush()
-    events.queue(db, "on_followup_missed", followup=followup, participant=_participant(db, followup))
+    events.queue(
+        db, "on_followup_missed", followup=followup, participant=_participant(db, followup)
+    )
     return followup
 
 

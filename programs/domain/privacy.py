@@ -64,14 +64,19 @@ def erase_participant(db: DbSession, participant: Participant) -> None:
     Plugins erase their own data in the same transaction (``erase_participant_data``), so
     either everything about the person is gone or nothing is.
     """
-    events.collect(db, "erase_participant_data", participant=participant)
-    seats = db.exec(
-        select(Enrollment).where(
+    # Lock every program where they hold a seat first (in id order, so two erasures cannot
+    # deadlock), then nobody can take or count those seats until the promotion below.
+    seat_programs = db.exec(
+        select(Program)
+        .join(Enrollment, Enrollment.program_id == Program.id)
+        .where(
             Enrollment.participant_id == participant.id,
             Enrollment.status == EnrollmentStatus.ENROLLED,
         )
+        .order_by(Program.id)
     ).all()
-    freed = [db.get(Program, e.program_id) for e in seats]
+    freed = [lock_program(db, program) for program in seat_programs]
+    events.collect(db, "erase_participant_data", participant=participant)
     for model in (Attendance, FollowUp, Track, Enrollment):
         for row in db.exec(select(model).where(model.participant_id == participant.id)):  # type: ignore[attr-defined]
             db.delete(row)
@@ -80,6 +85,5 @@ def erase_participant(db: DbSession, participant: Participant) -> None:
     db.delete(participant)
     db.flush()
     for program in freed:
-        if program is not None:
-            promote_waiting(db, lock_program(db, program))
+        promote_waiting(db, program)
     events.queue(db, "on_participant_erased", participant_id=pid, name=name)

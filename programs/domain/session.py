@@ -15,6 +15,8 @@ from programs.models import Program, Session, SessionStatus, utcnow
 
 
 def _check_span(start: datetime, end: datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("session times need a time zone (read them with programs.times)")
     if end <= start:
         raise InvalidInput("a session must end after it starts")
     if (end - start).days >= 2:
@@ -59,8 +61,12 @@ def program_of(db: DbSession, session: Session) -> Program:
     return program
 
 
-def list_sessions(db: DbSession, program: Program, *, include_cancelled: bool = True) -> list[Session]:
-    query = select(Session).where(Session.program_id == program.id).order_by(Session.start, Session.id)
+def list_sessions(
+    db: DbSession, program: Program, *, include_cancelled: bool = True
+) -> list[Session]:
+    query = (
+        select(Session).where(Session.program_id == program.id).order_by(Session.start, Session.id)
+    )
     if not include_cancelled:
         query = query.where(Session.status != SessionStatus.CANCELLED)
     return list(db.exec(query))
@@ -86,7 +92,9 @@ def move_session(
     new_start = start or session.start
     new_end = end or (new_start + (session.end - session.start) if start else session.end)
     _check_span(new_start, new_end)
-    new_location = validate.text(location, "location", max_length=500) if location else session.location
+    new_location = (
+        validate.text(location, "location", max_length=500) if location else session.location
+    )
     if (new_start, new_end, new_location) == (session.start, session.end, session.location):
         return {}
     session.start, session.end, session.location = new_start, new_end, new_location
