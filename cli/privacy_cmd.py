@@ -1,0 +1,108 @@
+"""``participant export`` and ``participant erase``: a person's data, on their request."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from programs.cli.context import pass_app
+
+if TYPE_CHECKING:
+    from programs.app import App
+
+
+def write_atomically(target: Path, fmt: Any, data: dict[str, Any]) -> None:
+    """Write to a temporary file beside ``target``, then rename it: a crash or a failing
+    format never leaves a half-written export under the final name."""
+    from programs.errors import InvalidInput
+
+    target = target.expanduser()
+    folder = target.parent.resolve()
+    if not folder.is_dir():
+        raise InvalidInput(f"folder {folder} does not exist")
+    if target.is_dir():
+        raise InvalidInput(f"{target} is a folder; give a file name")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write in {folder}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            fmt.write(data, stream)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@click.command()
+@click.argument("person")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+@click.option(
+    "--format",
+    "format_name",
+    default="json",
+    show_default=True,
+    help="An export format (plugins may add more).",
+)
+@pass_app
+def export(app: App, person: str, output: Path | None, format_name: str) -> None:
+    """Export everything held about PERSON (to stdout, or to FILE with -o).
+
+    Includes private notes and each plugin's data: hand it to the person who asked.
+
+    \b
+    Example:
+      programs participant export "S. Martin" -o s-martin.json
+      programs participant export s.martin@example.com --format json
+    """
+    from programs.domain.participant import find_person
+    from programs.domain.privacy import export_participant
+
+    fmt = app.registry.get("export_format", format_name)
+    with app.read() as db:
+        data = export_participant(db, find_person(db, person))
+    if output is None:
+        fmt.write(data, click.get_text_stream("stdout"))
+        return
+    write_atomically(output, fmt, data)
+    click.echo(f"exported {data['participant']['name']} to {output}")
+
+
+@click.command()
+@click.argument("person")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def erase(app: App, person: str, yes: bool) -> None:
+    """Erase PERSON and everything about them (enrollments, attendance, follow-ups, tracks,
+    plugins' data); their seats go to people waiting. This cannot be undone.
+
+    \b
+    Example:
+      programs participant export "S. Martin" -o s-martin.json
+      programs participant erase "S. Martin"
+      programs participant erase 12 --yes
+    """
+    from programs.domain.participant import find_person
+    from programs.domain.privacy import erase_participant
+    from programs.errors import RuleViolation
+
+    with app.read() as db:
+        found = find_person(db, person)
+        pid, name = found.id, found.name
+    if not yes:
+        click.confirm(
+            f"Erase {name} (#{pid}) and everything about them? This cannot be undone",
+            abort=True,
+        )
+    with app.write() as db:
+        found = find_person(db, str(pid))
+        if found.name != name:  # changed while we asked
+            raise RuleViolation(f"participant #{pid} changed meanwhile; run the command again")
+        erase_participant(db, found)
+    click.echo(f"erased {name} (#{pid})")

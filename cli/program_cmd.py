@@ -1,0 +1,291 @@
+"""Top-level verbs on programs: ``create``, ``list``, ``show``, ``edit``, ``cancel``,
+``complete``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+from programs.cli.context import pass_app
+from programs.cli.display import column, echo_fields, echo_json, echo_title, span, when
+from programs.cli.output import output_options, render
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.app import App
+    from programs.models import Program
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--title", required=True, help="What participants call it.")
+@click.option(
+    "--tz", "timezone", metavar="ZONE", help="IANA time zone [default: [core] default_timezone]."
+)
+@click.option("--location", help="Where it takes place.")
+@click.option("--capacity", type=int, help="Seats; more people go on a waitlist [no limit].")
+@click.option("--description", help="A longer description.")
+@pass_app
+def create(app: App, slug: str, **fields: Any) -> None:
+    """Create a group program named SLUG (lowercase letters, digits and dashes).
+
+    \b
+    Example:
+      programs create marseille-2026 --title "Accompagnement collectif" \\
+          --tz Europe/Paris --location Marseille --capacity 12
+    """
+    from programs.domain.program import create_program
+
+    with app.write() as db:
+        program = create_program(db, slug=slug, **fields)
+        click.echo(f"created program {program.slug} ({program.timezone})")
+
+
+@click.command("list")
+@click.option("--status", type=click.Choice(["open", "cancelled", "completed"]), help="Only these.")
+@output_options
+@pass_app
+def list_programs(app: App, status: str | None, fmt: str) -> None:
+    """List programs with how full they are (enrolled/capacity, people waiting).
+
+    \b
+    Example:
+      programs list
+      programs list --status open --json
+    """
+    from programs.domain.program import Fill, fills
+    from programs.domain.program import list_programs as programs
+
+    with app.read() as db:
+        all_fills = fills(db)  # one query for every program, however many there are
+        rows = []
+        for p in programs(db, status=status):
+            fill = all_fills.get(p.id, Fill(0, 0, p.capacity))  # type: ignore[arg-type]
+            rows.append(
+                {
+                    "slug": p.slug,
+                    "title": p.title,
+                    "status": p.status,
+                    "timezone": p.timezone,
+                    "location": p.location,
+                    "fill": str(fill),
+                    "enrolled": fill.enrolled,
+                    "waitlisted": fill.waitlisted,
+                    "capacity": p.capacity,
+                }
+            )
+    columns = ["slug", "title", "status", "timezone", "location", "fill"]
+    if fmt != "table":
+        columns += ["enrolled", "waitlisted", "capacity"]
+    render(rows, fmt, title="Programs", columns=columns, empty="No program yet.")
+
+
+def program_report(db: DbSession, program: Program) -> dict[str, Any]:
+    """Everything ``show`` prints, as one JSON-able object (times ISO with their offset)."""
+    from programs.domain.attendance import attendance_of_program
+    from programs.domain.enrollment import roster
+    from programs.domain.program import program_fill
+    from programs.domain.session import list_sessions
+    from programs.models import EnrollmentStatus, SessionStatus
+
+    tz = program.timezone
+    fill = program_fill(db, program)
+    sessions = list_sessions(db, program)
+    marks = attendance_of_program(db, [s.id for s in sessions])  # type: ignore[misc]
+    counted = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    members, waiting = [], []
+    for enrollment, person in roster(db, program):
+        if enrollment.status == EnrollmentStatus.WAITLISTED:
+            waiting.append(
+                {
+                    "position": len(waiting) + 1,
+                    "id": person.id,
+                    "name": person.name,
+                    "email": person.email,
+                    "since": when(enrollment.requested_at, tz, "json"),
+                }
+            )
+            continue
+        attendance = {}
+        for s in counted:
+            mark = marks.get((s.id, person.id))  # type: ignore[arg-type]
+            attendance[str(s.id)] = None if mark is None else "present" if mark else "absent"
+        members.append(
+            {
+                "id": person.id,
+                "name": person.name,
+                "email": person.email,
+                "status": enrollment.status,
+                "attendance": attendance,
+            }
+        )
+    return {
+        "slug": program.slug,
+        "title": program.title,
+        "status": program.status,
+        "timezone": tz,
+        "location": program.location,
+        "description": program.description,
+        "capacity": program.capacity,
+        "enrolled": fill.enrolled,
+        "waitlisted": fill.waitlisted,
+        "fill": str(fill),
+        "sessions": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "start": when(s.start, tz, "json"),
+                "end": when(s.end, tz, "json"),
+                "when": span(s.start, s.end, tz),
+                "location": s.location,
+                "status": s.status,
+                "revision": s.revision,
+            }
+            for s in sessions
+        ],
+        "roster": members,
+        "waitlist": waiting,
+    }
+
+
+def echo_report(report: dict[str, Any]) -> None:
+    """The report as a person reads it: a header, then tables."""
+    tz = report["timezone"]
+    click.echo(click.style(f"{report['title']} ({report['slug']})", bold=True))
+    echo_fields(
+        [
+            ("status", report["status"]),
+            ("timezone", tz),
+            ("place", report["location"]),
+            ("fill", report["fill"]),
+            ("about", report["description"]),
+        ]
+    )
+    sessions = report["sessions"]
+    echo_title("Sessions")
+    render(
+        [{**s, column("when", tz, "table"): s["when"]} for s in sessions],
+        "table",
+        columns=["id", "title", column("when", tz, "table"), "location", "status", "revision"],
+        empty="No session yet: programs session add SLUG --start ... --end ...",
+    )
+    echo_title("Roster")
+    counted = [s for s in sessions if s["status"] != "cancelled"]
+    labels = {str(s["id"]): f"#{s['id']} {s['title'] or s['when'][:10]}" for s in counted}
+    render(
+        [
+            {
+                "id": m["id"],
+                "participant": m["name"],
+                "status": m["status"],
+                **{labels[k]: v for k, v in m["attendance"].items()},
+            }
+            for m in report["roster"]
+        ],
+        "table",
+        columns=["id", "participant", "status", *labels.values()],
+        empty="Nobody enrolled yet: programs enroll SLUG PERSON...",
+    )
+    if report["waitlist"]:
+        echo_title("Waitlist")
+        render(
+            [{**w, "participant": w["name"]} for w in report["waitlist"]],
+            "table",
+            columns=["position", "id", "participant", "email"],
+        )
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def show(app: App, slug: str, as_json: bool) -> None:
+    """Show a program: fill, sessions, roster with attendance, and the waitlist.
+
+    Times are in the program's time zone.
+
+    \b
+    Example:
+      programs show marseille-2026
+      programs show marseille-2026 --json
+    """
+    from programs.domain.program import get_program
+
+    with app.read() as db:
+        report = program_report(db, get_program(db, slug))
+    if as_json:
+        echo_json(report)
+    else:
+        echo_report(report)
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--title", help="New title.")
+@click.option(
+    "--tz", "timezone", metavar="ZONE", help="New time zone (sessions keep their instant)."
+)
+@click.option("--location", help="New place.")
+@click.option(
+    "--capacity", type=int, help="New number of seats; raising it promotes people waiting."
+)
+@click.option("--description", help="New description.")
+@pass_app
+def edit(app: App, slug: str, **changes: Any) -> None:
+    """Change a program's title, time zone, place, capacity or description.
+
+    \b
+    Example:
+      programs edit marseille-2026 --capacity 14 --location "Marseille, La Joliette"
+    """
+    from programs.domain.program import edit_program, get_program, program_fill
+
+    if all(v is None for v in changes.values()):
+        raise click.UsageError(
+            "give at least one of --title, --tz, --location, --capacity, --description"
+        )
+    with app.write() as db:
+        program = get_program(db, slug)
+        old = edit_program(db, program, **changes)
+        program = get_program(db, slug)
+        if not old:
+            click.echo(f"{slug}: nothing changed")
+        for key, value in old.items():
+            click.echo(f"{slug}: {key} {value!r} -> {getattr(program, key)!r}")
+        if "capacity" in old:
+            click.echo(f"{slug}: fill {program_fill(db, program)}")
+
+
+@click.command()
+@click.argument("slug")
+@pass_app
+def cancel(app: App, slug: str) -> None:
+    """Cancel a program and all its sessions (they stay listed, marked cancelled).
+
+    \b
+    Example:
+      programs cancel marseille-2026
+    """
+    from programs.domain.program import cancel_program, get_program
+
+    with app.write() as db:
+        cancel_program(db, get_program(db, slug))
+    click.echo(f"cancelled program {slug} and its sessions")
+
+
+@click.command()
+@click.argument("slug")
+@pass_app
+def complete(app: App, slug: str) -> None:
+    """Mark a program completed: participants with a seat completed it; the waitlist closes.
+
+    \b
+    Example:
+      programs complete marseille-2026
+    """
+    from programs.domain.program import complete_program, get_program
+
+    with app.write() as db:
+        complete_program(db, get_program(db, slug))
+    click.echo(f"completed program {slug}")

@@ -1,0 +1,170 @@
+"""``programs session``: the meetings of a program, in the program's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import click
+from programs.cli.context import pass_app
+from programs.cli.display import column, span, when
+from programs.cli.output import output_options, render
+
+if TYPE_CHECKING:
+    from programs.app import App
+    from programs.models import Program, Session
+
+
+def _end(text: str, start: datetime, tz: str) -> datetime:
+    """``--end`` is a time on the start's local date, or a full date-time."""
+    from programs.times import parse_time, to_local
+
+    return parse_time(text, tz, on_date=to_local(start, tz).date())
+
+
+def _line(session: Session, program: Program) -> str:
+    title = f" {session.title}" if session.title else ""
+    place = f" at {session.location}" if session.location else ""
+    return (
+        f"session #{session.id}{title} of {program.slug}: "
+        f"{span(session.start, session.end, program.timezone)} {program.timezone}{place}"
+    )
+
+
+@click.group()
+def session() -> None:
+    """Sessions of a program (day 1, day 2...): add, move, cancel, list.
+
+    Times are read and shown in the program's time zone.
+
+    \b
+    Example:
+      programs session add marseille-2026 --start "2026-12-03 09:00" --end 17:00 --title "Jour 1"
+      programs session move 1 --start "2026-12-04 09:00"
+      programs session list marseille-2026
+    """
+
+
+@session.command("add")
+@click.argument("slug")
+@click.option("--start", required=True, help='Local start, "YYYY-MM-DD HH:MM".')
+@click.option(
+    "--end", required=True, help='Local end: "HH:MM" on the same day, or a full date-time.'
+)
+@click.option("--title", help='e.g. "Jour 1".')
+@click.option("--location", help="Place, if not the program's.")
+@pass_app
+def add(app: App, slug: str, start: str, end: str, title: str | None, location: str | None) -> None:
+    """Add a session to the program SLUG.
+
+    \b
+    Example:
+      programs session add marseille-2026 --start "2026-12-03 09:00" --end 17:00 --title "Jour 1"
+    """
+    from programs.domain.program import get_program
+    from programs.domain.session import add_session
+    from programs.times import parse_time
+
+    with app.write() as db:
+        program = get_program(db, slug)
+        begins = parse_time(start, program.timezone)
+        added = add_session(
+            db,
+            program=program,
+            start=begins,
+            end=_end(end, begins, program.timezone),
+            title=title,
+            location=location,
+        )
+        click.echo(f"added {_line(added, program)}")
+
+
+@session.command("move")
+@click.argument("session_id", metavar="ID")
+@click.option("--start", help='New local start, "YYYY-MM-DD HH:MM" (the length is kept).')
+@click.option("--end", help='New local end: "HH:MM" on the start\'s day, or a full date-time.')
+@click.option("--location", help="New place.")
+@pass_app
+def move(
+    app: App, session_id: str, start: str | None, end: str | None, location: str | None
+) -> None:
+    """Move a session to another time or place; it keeps its identity in calendars.
+
+    \b
+    Example:
+      programs session move 2 --start "2027-01-14 09:00" --end 17:00
+      programs session move 2 --location "Aix-en-Provence"
+    """
+    from programs.domain.session import get_session, move_session, program_of
+    from programs.times import parse_time
+
+    if start is None and end is None and location is None:
+        raise click.UsageError("give at least one of --start, --end, --location")
+    with app.write() as db:
+        moved = get_session(db, session_id)
+        program = program_of(db, moved)
+        tz = program.timezone
+        begins = parse_time(start, tz) if start else None
+        ends = _end(end, begins or moved.start, tz) if end else None
+        previous = move_session(db, moved, start=begins, end=ends, location=location)
+        if not previous:
+            click.echo(f"session #{moved.id}: nothing changed")
+        else:
+            click.echo(f"moved {_line(moved, program)} (revision {moved.revision})")
+
+
+@session.command("cancel")
+@click.argument("session_id", metavar="ID")
+@pass_app
+def cancel(app: App, session_id: str) -> None:
+    """Cancel a session (it stays listed, marked cancelled, so calendars strike it through).
+
+    \b
+    Example:
+      programs session cancel 2
+    """
+    from programs.domain.session import cancel_session, get_session, program_of
+
+    with app.write() as db:
+        cancelled = cancel_session(db, get_session(db, session_id))
+        click.echo(f"cancelled {_line(cancelled, program_of(db, cancelled))}")
+
+
+@session.command("list")
+@click.argument("slug")
+@output_options
+@pass_app
+def list_sessions(app: App, slug: str, fmt: str) -> None:
+    """List the sessions of a program, in its time zone.
+
+    \b
+    Example:
+      programs session list marseille-2026
+      programs session list marseille-2026 --csv
+    """
+    from programs.domain.program import get_program
+    from programs.domain.session import list_sessions as sessions
+
+    with app.read() as db:
+        program = get_program(db, slug)
+        tz = program.timezone
+        start, end = column("start", tz, fmt), column("end", tz, fmt)
+        rows = [
+            {
+                "id": s.id,
+                "title": s.title,
+                start: when(s.start, tz, fmt),
+                end: when(s.end, tz, fmt),
+                "location": s.location,
+                "status": s.status,
+                "revision": s.revision,
+            }
+            for s in sessions(db, program)
+        ]
+    render(
+        rows,
+        fmt,
+        title=f"Sessions of {slug}",
+        columns=["id", "title", start, end, "location", "status", "revision"],
+        empty=f"No session in {slug} yet.",
+    )

@@ -1,0 +1,178 @@
+"""``programs track``: individual coaching tracks, their progress, and which have stalled."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+from programs.cli.context import pass_app
+from programs.cli.display import column, echo_fields, echo_json, echo_title, wall_clock, when, zoned
+from programs.cli.output import output_options, render
+
+if TYPE_CHECKING:
+    from programs.app import App
+    from programs.domain.track import Progress
+
+
+def track_row(app: App, p: Progress) -> dict[str, Any]:
+    """One track as a listing row: progress "2 of 6", next planned, last activity, stalled.
+    Times stay aware datetimes; :func:`zoned` formats them in ``timezone``."""
+    return {
+        "id": p.track.id,
+        "participant": p.participant.name,
+        "goal": p.track.goal,
+        "status": p.track.status,
+        "progress": str(p),
+        "done": p.done,
+        "planned_sessions": p.track.planned_sessions,
+        "next_planned": p.next_planned,
+        "last_activity": p.last_activity,
+        "stalled": p.stalled,
+        "outcome": p.track.outcome,
+        "timezone": p.participant.timezone or app.config.core["default_timezone"],
+    }
+
+
+TIMES = ["next_planned", "last_activity"]
+
+
+@click.group()
+def track() -> None:
+    """Individual coaching tracks (usually 6 to 10 sessions): open, close, list, show.
+
+    Sessions of a track are follow-ups planned with --track ID.
+
+    \b
+    Example:
+      programs track open "Karim" --goal "find his place as a new team lead" --sessions 6
+      programs followup add "Karim" --kind session --at "2026-12-10 14:00" --track 1
+      programs track list --stalled
+    """
+
+
+@track.command("open")
+@click.argument("person")
+@click.option("--goal", required=True, help="What the participant wants from it.")
+@click.option("--sessions", type=int, help="Planned sessions [default: [core] track_sessions, 6].")
+@pass_app
+def open_track(app: App, person: str, goal: str, sessions: int | None) -> None:
+    """Open a track with PERSON.
+
+    \b
+    Example:
+      programs track open "Karim" --goal "find his place as a new team lead" --sessions 8
+    """
+    from programs.domain.participant import find_person
+    from programs.domain.track import open_track as open_one
+
+    with app.write() as db:
+        found = find_person(db, person)
+        opened = open_one(db, participant=found, goal=goal, sessions=sessions)
+        planned = opened.planned_sessions
+        click.echo(f"opened track #{opened.id} with {found.name}: {planned} sessions planned")
+
+
+@track.command("close")
+@click.argument("track_id", metavar="ID")
+@click.option("--outcome", required=True, help="How it ended.")
+@pass_app
+def close(app: App, track_id: str, outcome: str) -> None:
+    """Close a track with its outcome.
+
+    \b
+    Example:
+      programs track close 1 --outcome "leads his weekly meeting with confidence"
+    """
+    from programs.domain.track import close_track, get_track, progress
+
+    with app.write() as db:
+        closed = close_track(db, get_track(db, track_id), outcome=outcome)
+        click.echo(f"closed track #{closed.id} after {progress(db, closed)} sessions")
+
+
+@track.command("list")
+@click.argument("person", required=False)
+@click.option(
+    "--stalled", is_flag=True, help="Only open tracks with nothing planned or done lately."
+)
+@output_options
+@pass_app
+def list_tracks(app: App, person: str | None, stalled: bool, fmt: str) -> None:
+    """List tracks with their progress ("2 of 6"), next session and whether they stalled.
+
+    A track is stalled when it is open, nothing is planned ahead, and nothing was done for
+    [core] stalled_weeks weeks (default 3).
+
+    \b
+    Example:
+      programs track list
+      programs track list --stalled
+      programs track list "Karim" --json
+    """
+    from programs.domain.participant import find_person
+    from programs.domain.track import list_tracks as tracks
+
+    with app.read() as db:
+        found = find_person(db, person) if person else None
+        rows = [track_row(app, p) for p in tracks(db, participant=found, stalled_only=stalled)]
+    names = zoned(rows, TIMES, fmt)
+    columns = ["id", "participant", "goal", "status", "progress", *names.values(), "stalled"]
+    render(
+        rows,
+        fmt,
+        title="Tracks",
+        columns=columns if fmt == "table" else None,
+        empty="No stalled track." if stalled else "No track.",
+    )
+
+
+@track.command("show")
+@click.argument("track_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def show(app: App, track_id: str, as_json: bool) -> None:
+    """Show a track: goal, progress, and its sessions (in the participant's time zone).
+
+    \b
+    Example:
+      programs track show 1
+      programs track show 1 --json
+    """
+    from programs.domain.followup import list_followups
+    from programs.domain.track import get_track, progress
+
+    times = [*TIMES, "opened_at", "closed_at"]
+    with app.read() as db:
+        found = get_track(db, track_id)
+        report = track_row(app, progress(db, found))
+        report["opened_at"], report["closed_at"] = found.opened_at, found.closed_at
+        zoned([report], times, "json")
+        tz = report["timezone"]
+        report["sessions"] = [
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "status": f.status,
+                "start": when(f.start, tz, "json"),
+                "minutes": f.duration_minutes,
+                "topic": f.topic,
+                "outcome": f.outcome,
+            }
+            for f in list_followups(db, track=found)
+        ]
+    if as_json:
+        echo_json(report)
+        return
+    click.echo(click.style(f"Track #{report['id']} with {report['participant']}", bold=True))
+    echo_fields(
+        (key.replace("_", " "), wall_clock(report[key]) if key in times else report[key])
+        for key in ("goal", "status", "progress", *times, "stalled", "outcome", "timezone")
+    )
+    echo_title("Sessions")
+    start = column("start", tz, "table")
+    render(
+        [{**f, start: wall_clock(f["start"])} for f in report["sessions"]],
+        "table",
+        columns=["id", "kind", "status", start, "minutes", "topic", "outcome"],
+        empty="No session yet: programs followup add PERSON ... --track ID",
+    )
