@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +33,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PluginFailure:
+    """A plugin raised on an event; the committed change stands."""
+
     plugin: str
     event: str
     message: str
+    error: BaseException | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"plugin {self.plugin} failed on {self.event}: {self.message}"
@@ -57,6 +60,7 @@ class App:
         self._pm = pm
         self._check_schema = check_schema
         self._started = False
+        self._start_error: Exception | None = None
         self.failures: list[PluginFailure] = []
 
     # --- parts, built on first use ------------------------------------------------------
@@ -81,19 +85,12 @@ class App:
 
     @cached_property
     def registry(self) -> Registry:
-        from programs.registry import Registry
-
-        registry = Registry()
-        for hook_name, kind in (
-            ("register_channels", "channel"),
-            ("register_calendar_sources", "calendar_source"),
-            ("register_export_formats", "export_format"),
-            ("register_migrations", "migrations"),
-        ):
-            for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-                impl.function(register=registry.registrar(kind, impl.plugin_name))
+        """What plugins registered (channels, calendar sources, export formats, migrations),
+        collected once per app through the ``register_*`` hooks and validated."""
         from programs.exports import JsonExport
+        from programs.registry import Registry, collect
 
+        registry = collect(self.pm, Registry())
         if "json" not in registry.all("export_format"):
             registry.add("export_format", JsonExport(), "core")
         return registry
@@ -103,15 +100,34 @@ class App:
         return self.engine.dialect.name
 
     def start(self) -> None:
-        """Check the schema and call the plugins' ``startup`` hook; done once, on first use."""
+        """Check the schema (the core's, then each plugin's), read the config file, and call
+        the plugins' ``startup`` hook; done once, on first use.
+
+        A plugin failing on ``startup`` stops the command before anything is written (a
+        plugin that could not read its settings must not act on half of them); the error
+        says how to leave the plugin out. It is raised again on every later use.
+        """
+        if self._start_error is not None:
+            raise self._start_error
         if self._started:
             return
-        self._started = True
         if self._check_schema:
-            from programs.schema import check_schema
+            from programs.schema import check_plugin_schemas, check_schema
 
             check_schema(self)
-        self.call_each("startup")
+            check_plugin_schemas(self)
+        self.config  # noqa: B018 - a broken config file is an error for every command
+        self._started = True  # before the hooks: a startup hook may use app.read()
+        from programs.errors import PluginError
+        from programs.plugin_manager import iter_calls, one_line
+
+        for call in iter_calls(self.pm, "startup", app=self):
+            if call.error is not None:
+                self._start_error = PluginError(
+                    f"plugin {call.plugin} failed on startup: {one_line(call.error)} "
+                    f"(PROGRAMS_DISABLE_PLUGINS={call.plugin} leaves it out)"
+                )
+                raise self._start_error from call.error
 
     def close(self) -> None:
         if "engine" in self.__dict__:
@@ -155,20 +171,22 @@ class App:
     # --- hooks --------------------------------------------------------------------------
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call every implementation of an event hook on its own, so that one plugin's
-        exception neither stops the others nor escapes: it becomes a :class:`PluginFailure`.
+        """Call every implementation of a hook on its own, so that one plugin's exception
+        neither stops the others nor escapes: it becomes a :class:`PluginFailure` in
+        ``app.failures`` (the CLI reports them and exits non-zero).
 
-        Returns ``(plugin name, result)`` for each implementation that returned normally.
+        ``app`` is passed for you. Returns ``(plugin name, result)`` for each implementation
+        that returned normally. The core delivers events with it; a plugin may use it to ask
+        other plugins (the iCal plugin asks ``calendar_alarms``).
         """
-        kwargs = {"app": self, **kwargs}
+        from programs.plugin_manager import iter_calls, one_line
+
         results = []
-        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
-            try:
-                result = impl.function(**{a: kwargs[a] for a in impl.argnames if a in kwargs})
-            except Exception as exc:
+        for call in iter_calls(self.pm, hook_name, app=self, **kwargs):
+            if call.error is not None:
                 self.failures.append(
-                    PluginFailure(impl.plugin_name, hook_name, str(exc) or type(exc).__name__)
+                    PluginFailure(call.plugin, hook_name, one_line(call.error), call.error)
                 )
-                continue
-            results.append((impl.plugin_name, result))
+            else:
+                results.append((call.plugin, call.result))
         return results

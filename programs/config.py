@@ -77,5 +77,7 @@ def load_config(path: Path | None = None) -> Config:
             return Config(tomllib.load(f), path)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"config file {path} is not valid TOML: not UTF-8 text") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from None

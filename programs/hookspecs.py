@@ -2,18 +2,28 @@
 
 Rules that hold for every hook:
 
-- Call and implement with keyword arguments; a plugin may accept only the arguments it needs
-  (pluggy passes just those), so adding an argument later never breaks an old plugin.
+- Hooks are called with keyword arguments, and an implementation declares only the
+  parameters it needs (pluggy passes just those), so adding an argument to a hook later never
+  breaks an old plugin. Declare them as ordinary parameters: pluggy does not fill keyword-only
+  ones (after ``*``).
+- The core calls each plugin's implementation on its own (see
+  :func:`programs.plugin_manager.iter_calls`), so that a failure names the plugin and, for
+  events, the other plugins still run. Wrapper implementations (``wrapper=True``) are refused.
 - ``app`` is the running :class:`programs.app.App`: ``app.config`` (the plugin reads its own
   table with ``app.config.section("name")``), ``app.write()`` / ``app.read()`` for database
-  sessions, ``app.registry`` for what plugins registered.
+  sessions, ``app.registry`` for what plugins registered, ``app.call_each`` to ask a hook.
 - Events (``on_*``) are called **after** the change is committed, with the changed objects
   (detached, attributes loaded). An exception in one is reported as
-  ``plugin NAME failed on EVENT: message``; the change stays committed and the other plugins
-  still get the event.
+  ``plugin NAME failed on EVENT: message``; the change stays committed, the other plugins
+  still get the event, and the command exits non-zero.
 - Vetoes (``check_*``) are called **inside** the transaction, before commit. Return a message to
-  refuse: the command fails with it and nothing is written. Return ``None`` to allow.
-- Data hooks (``participant_data``, ``erase_participant_data``) run inside the transaction too.
+  refuse: the command fails with it and nothing is written. Return ``None`` to allow. The
+  first refusal wins (``firstresult``); an exception also refuses.
+- Data hooks (``participant_data``, ``erase_participant_data``) run inside the transaction too;
+  an exception rolls everything back.
+- Registration hooks (``register_*``) are called once per app (``register_commands`` once per
+  command line); the ``register`` callback validates what it is given and refuses a name that
+  another plugin took, naming both.
 
 Each hook is documented for plugin authors in ``docs/plugins.md`` and has a test
 (``tests/test_hooks.py``); a meta-test fails when one is missing.
@@ -54,8 +64,11 @@ hookimpl = pluggy.HookimplMarker("programs")
 def register_commands(cli: click.Group) -> None:
     """Add commands or whole groups to ``programs`` with ``cli.add_command(...)``.
 
-    Called once when the CLI is built. Keep the module that implements this light (import
-    heavy things inside the commands): ``programs --help`` loads it.
+    Called once when the CLI is built, for any command that is not the core's and for
+    ``--help``. A command gets the app with ``@click.pass_obj`` then ``obj.app``. Adding a
+    core command's name, or one another plugin added, is an error naming the plugins. Keep
+    the module that implements this light (import heavy things inside the commands):
+    ``programs --help`` loads it.
     """
 
 
@@ -92,24 +105,29 @@ def register_migrations(register: Callable[[Any], None]) -> None:
 
 @hookspec
 def startup(app: App) -> None:
-    """Called once when an app opens its database, after the schema check.
+    """Called once per app, on its first database use, after the schema checks and the
+    config file was read.
 
     Read and validate your settings here (``app.config.section("myplugin")``); raise
-    :class:`programs.errors.PluginError` with a clear message for a bad setting.
+    :class:`programs.errors.PluginError` with a clear message for a bad setting: the command
+    stops with ``plugin NAME failed on startup: message`` before anything is written.
+
+    Not a pluggy ``historic`` hook: the manager is shared by every app of the process, and
+    startup belongs to one app. Plugins are all registered before an app starts.
     """
 
 
 # --- vetoes (inside the transaction) ------------------------------------------------------
 
 
-@hookspec
+@hookspec(firstresult=True)
 def check_enrollment(
     app: App, db: DbSession, program: Program, participant: Participant
 ) -> str | None:
     """Before a participant is enrolled or waitlisted: return a message to refuse, else None."""
 
 
-@hookspec
+@hookspec(firstresult=True)
 def check_followup(app: App, db: DbSession, followup: FollowUp) -> str | None:
     """Before a follow-up is planned or moved: return a message to refuse, else None.
 
@@ -201,9 +219,7 @@ def on_promoted(
 
 
 @hookspec
-def on_participants_imported(
-    app: App, program: Program | None, participant_ids: list[int]
-) -> None:
+def on_participants_imported(app: App, program: Program | None, participant_ids: list[int]) -> None:
     """A CSV import added these participants (and enrolled them in ``program`` if given).
 
     Sent once per import instead of one ``on_enrolled`` per row: imports can hold
@@ -269,6 +285,9 @@ def on_participant_erased(app: App, participant_id: int, name: str) -> None:
 @hookspec
 def calendar_alarms(app: App, item: Session | FollowUp, scope: CalendarScope) -> list[Alarm]:
     """Alarms to attach to a calendar item in the feed of ``scope``; every answer is used.
+
+    Asked by the plugin that builds feeds (``app.call_each("calendar_alarms", item=...,
+    scope=...)``), not by the core; return ``[]`` for an item you have nothing for.
 
     The reminders plugin answers with alarms matching its rules. Best effort: many
     calendar apps ignore alarms in subscribed feeds.

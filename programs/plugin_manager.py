@@ -5,10 +5,18 @@ ones, which come from the ``programs`` entry-point group. Environment variables 
 loads:
 
 - ``PROGRAMS_LOAD_PLUGINS=a,b``: only these (built-in or entry point); empty: none at all.
+  A name that matches no plugin is an error, so a typo does not silently load nothing.
 - ``PROGRAMS_DISABLE_PLUGINS=x,y``: everything but these.
+- ``PROGRAMS_TRACE_HOOKS=1``: every hook call, its answers and failures, on stderr.
 
-Under pytest, entry-point plugins are not loaded unless a test asks
-(``get_plugin_manager(entry_points=True)``), so an installed plugin cannot change test results.
+Under pytest (``pytest`` imported, or ``PYTEST_CURRENT_TEST`` inherited by a subprocess),
+entry-point plugins are not loaded unless a test asks (``build_plugin_manager(entry_points=
+True)`` or ``PROGRAMS_LOAD_PLUGINS``), so an installed plugin cannot change test results.
+
+The core calls hooks through :func:`iter_calls`, one implementation at a time, rather than
+through ``pm.hook.NAME(...)``: that is how a failure is pinned on the plugin that raised it
+while the others still run. For the same reason wrapper implementations
+(``wrapper=True``/``hookwrapper=True``) are refused at registration.
 """
 
 from __future__ import annotations
@@ -16,7 +24,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from dataclasses import dataclass
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
@@ -32,13 +42,74 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "programs.plugins.contacts",
 )
 
+BUILT_IN = "built-in"
+ENTRY_POINT = "entry point"
+REGISTERED = "registered"  # put on a manager by code (tests), not loaded by the manager
+
 
 @dataclass(frozen=True)
 class PluginInfo:
+    """One plugin as ``programs plugins`` shows it."""
+
     name: str
     version: str | None
-    source: str  # "built-in" or "entry point"
-    hooks: tuple[str, ...]
+    source: str  # BUILT_IN, ENTRY_POINT or REGISTERED
+    hooks: tuple[str, ...] = ()
+    module: str | None = None
+    distribution: str | None = None
+    loaded: bool = True
+    reason: str | None = None  # why it was not loaded
+
+
+class ProgramsPluginManager(pluggy.PluginManager):
+    """pluggy's manager, plus where each plugin came from and which ones were left out."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT)
+        self.add_hookspecs(hookspecs)
+        self.origins: dict[str, PluginInfo] = {}
+        self.left_out: list[PluginInfo] = []
+        self.entry_points_loaded = False
+
+    def add(self, plugin: Any, info: PluginInfo) -> None:
+        """Register ``plugin`` under ``info.name``; any problem is a one-line PluginError."""
+        other = self.origins.get(info.name)
+        if other is not None or self.has_plugin(info.name):
+            first = other.distribution or other.source if other else "code"
+            second = info.distribution or info.source
+            raise PluginError(
+                f"two plugins are named {info.name}: one from {first}, one from {second}"
+            )
+        try:
+            self.register(plugin, name=info.name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"plugin {info.name} is invalid: {one_line(exc)}") from exc
+        except ValueError as exc:  # the same module registered twice under two names
+            raise PluginError(f"plugin {info.name} cannot be registered: {one_line(exc)}") from exc
+        refuse_wrappers(self, plugin)
+        self.origins[info.name] = info
+
+
+def refuse_wrappers(pm: pluggy.PluginManager, plugin: Any) -> None:
+    """Wrappers wrap one call of all plugins; the core calls plugins one by one (to isolate
+    failures), so a wrapper would silently never run. Better to say so at once."""
+    name = pm.get_name(plugin)
+    for caller in pm.get_hookcallers(plugin) or ():
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
+                pm.unregister(plugin)
+                raise PluginError(
+                    f"plugin {name}: {caller.name} is a wrapper; programs calls each plugin "
+                    "on its own, write a plain implementation"
+                )
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its first non-empty line, or its type when it has none."""
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__
 
 
 def _names(var: str) -> set[str] | None:
@@ -53,60 +124,112 @@ def short_name(module: str) -> str:
     return module.rsplit(".", 1)[-1]
 
 
-def _under_tests() -> bool:
+def under_tests() -> bool:
+    """True in pytest, and in subprocesses started by a test (they inherit the variable)."""
     return "pytest" in sys.modules or bool(os.environ.get("PYTEST_CURRENT_TEST"))
 
 
-def build_plugin_manager(*, entry_points: bool | None = None) -> pluggy.PluginManager:
-    """A new manager with the allowed built-in and entry-point plugins registered."""
-    pm = pluggy.PluginManager(PROJECT)
-    pm.add_hookspecs(hookspecs)
+def build_plugin_manager(*, entry_points: bool | None = None) -> ProgramsPluginManager:
+    """A new manager with the allowed built-in and entry-point plugins registered.
+
+    ``entry_points``: load the ``programs`` entry-point group (default: yes, except under
+    tests unless ``PROGRAMS_LOAD_PLUGINS`` names what to load).
+    """
+    from programs import __version__
+
+    pm = ProgramsPluginManager()
     only = _names("PROGRAMS_LOAD_PLUGINS")
     disabled = _names("PROGRAMS_DISABLE_PLUGINS") or set()
 
-    def wanted(name: str) -> bool:
-        return (only is None or name in only) and name not in disabled
+    def why_not(name: str) -> str | None:
+        if name in disabled:
+            return "disabled by PROGRAMS_DISABLE_PLUGINS"
+        if only is not None and name not in only:
+            return "not in PROGRAMS_LOAD_PLUGINS"
+        return None
 
+    known = set()
     for module_name in DEFAULT_PLUGINS:
         name = short_name(module_name)
-        if not wanted(name):
+        known.add(name)
+        info = PluginInfo(name, __version__, BUILT_IN, module=module_name)
+        reason = why_not(name)
+        if reason:
+            pm.left_out.append(_left_out(info, reason))
             continue
         try:
             module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise PluginError(f"built-in plugin {name} failed to import: {exc}") from exc
-        pm.register(module, name=name)
+        except Exception as exc:
+            raise PluginError(
+                f"built-in plugin {name} failed to import: {type(exc).__name__}: {one_line(exc)}"
+            ) from exc
+        pm.add(module, info)
 
     if entry_points is None:
-        entry_points = not _under_tests() or only is not None
+        entry_points = only is not None or not under_tests()
     if entry_points:
-        _load_entry_points(pm, wanted)
+        known |= _load_entry_points(pm, why_not)
+        pm.entry_points_loaded = True
+        unknown = (only or set()) - known
+        if unknown:
+            raise PluginError(
+                f"PROGRAMS_LOAD_PLUGINS names no installed plugin: {', '.join(sorted(unknown))} "
+                f"(installed: {', '.join(sorted(known)) or 'none'})"
+            )
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) or "?"
+        raise PluginError(
+            f"plugin {name} is invalid: {one_line(exc)} "
+            "(a misspelt hook? mark hooks from a newer programs with optionalhook=True)"
+        ) from exc
+    if os.environ.get("PROGRAMS_TRACE_HOOKS"):
+        pm.add_hookcall_monitoring(_trace_before, _trace_after)
     return pm
 
 
-def _load_entry_points(pm: pluggy.PluginManager, wanted: Any) -> None:
+def _left_out(info: PluginInfo, reason: str) -> PluginInfo:
+    return PluginInfo(
+        info.name, info.version, info.source, (), info.module, info.distribution, False, reason
+    )
+
+
+def _load_entry_points(pm: ProgramsPluginManager, why_not: Callable[[str], str | None]) -> set[str]:
+    """Load the ``programs`` entry points that are allowed; returns every name seen."""
     from importlib.metadata import entry_points
 
+    seen = set()
     for ep in entry_points(group=PROJECT):
-        if not wanted(ep.name) or pm.get_plugin(ep.name) is not None:
+        seen.add(ep.name)
+        dist = ep.dist
+        info = PluginInfo(
+            ep.name,
+            dist.version if dist else None,
+            ENTRY_POINT,
+            module=ep.value,
+            distribution=dist.name if dist else None,
+        )
+        reason = why_not(ep.name)
+        if reason:
+            pm.left_out.append(_left_out(info, reason))
             continue
         try:
             plugin = ep.load()
-        except Exception as exc:  # a broken third-party plugin must be named, not crash blind
-            dist = ep.dist.name if ep.dist else "?"
+        except Exception as exc:  # a broken third-party plugin is named, not a blind crash
             raise PluginError(
-                f"plugin {ep.name} ({dist}) failed to import: {type(exc).__name__}: {exc}"
+                f"plugin {ep.name} ({info.distribution or ep.value}) failed to import: "
+                f"{type(exc).__name__}: {one_line(exc)}"
             ) from exc
-        pm.register(plugin, name=ep.name)
-        pm._programs_dists = getattr(pm, "_programs_dists", {})  # type: ignore[attr-defined]
-        pm._programs_dists[ep.name] = ep.dist  # type: ignore[attr-defined]
+        pm.add(plugin, info)
+    return seen
 
 
-_pm: pluggy.PluginManager | None = None
+_pm: ProgramsPluginManager | None = None
 
 
-def get_plugin_manager() -> pluggy.PluginManager:
-    """The process-wide manager, built on first use."""
+def get_plugin_manager() -> ProgramsPluginManager:
+    """The process-wide manager, built on first use (never at import time)."""
     global _pm
     if _pm is None:
         _pm = build_plugin_manager()
@@ -119,27 +242,97 @@ def reset_plugin_manager() -> None:
     _pm = None
 
 
-def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
-    """What is loaded: name, version, source and the hooks each plugin implements."""
-    from programs import __version__
+# --- calling hooks one plugin at a time ----------------------------------------------------
 
-    dists = getattr(pm, "_programs_dists", {})
+
+@dataclass(frozen=True)
+class Call:
+    """One plugin's answer to one hook call: ``result``, or the ``error`` it raised."""
+
+    plugin: str
+    result: Any = None
+    error: Exception | None = field(default=None, compare=False)
+
+
+def iter_calls(
+    pm: pluggy.PluginManager,
+    hook_name: str,
+    args_for: Callable[[str], Mapping[str, Any]] | None = None,
+    **kwargs: Any,
+) -> Iterator[Call]:
+    """Call each implementation of ``hook_name`` on its own, in pluggy's order (``tryfirst``
+    first, then the last registered first), yielding a :class:`Call` for each.
+
+    An ``Exception`` from one plugin is yielded, not raised, so the caller can name the plugin
+    and carry on or stop. ``args_for(plugin name)`` adds per-plugin arguments (registration
+    callbacks that know who registers). The arguments must be exactly the hookspec's: a call
+    site that forgets one is a bug in programs, raised as ``TypeError``.
+    """
+    caller = getattr(pm.hook, hook_name, None)
+    if caller is None or caller.spec is None:
+        raise TypeError(f"no hookspec named {hook_name}")
+    expected = set(caller.spec.argnames)
+    for impl in reversed(caller.get_hookimpls()):
+        args = {**kwargs, **(args_for(impl.plugin_name) if args_for else {})}
+        if set(args) != expected:
+            raise TypeError(
+                f"{hook_name} takes {', '.join(sorted(expected))}; called with "
+                f"{', '.join(sorted(args)) or 'nothing'}"
+            )
+        try:
+            result = impl.function(**{a: args[a] for a in impl.argnames})
+        except Exception as exc:
+            _trace(hook_name, impl.plugin_name, error=exc)
+            yield Call(impl.plugin_name, error=exc)
+            continue
+        _trace(hook_name, impl.plugin_name, result=result)
+        yield Call(impl.plugin_name, result)
+
+
+def _trace(
+    hook_name: str, plugin: str, *, result: Any = None, error: Exception | None = None
+) -> None:
+    if not os.environ.get("PROGRAMS_TRACE_HOOKS"):
+        return
+    if error is None:
+        print(f"[hook] {hook_name} -> {plugin}: {result!r}", file=sys.stderr)
+    else:
+        print(f"[hook] {hook_name} -> {plugin} raised:", file=sys.stderr)
+        traceback.print_exception(error, file=sys.stderr)
+
+
+def _trace_before(hook_name: str, impls: list[Any], kwargs: Mapping[str, Any]) -> None:
+    plugins = ", ".join(i.plugin_name for i in reversed(impls)) or "no plugin"
+    print(f"[hook] {hook_name} called directly ({plugins})", file=sys.stderr)
+
+
+def _trace_after(outcome: Any, hook_name: str, impls: list[Any], kwargs: Mapping[str, Any]) -> None:
+    if outcome.exception is not None:
+        print(f"[hook] {hook_name} raised {one_line(outcome.exception)}", file=sys.stderr)
+    else:
+        print(f"[hook] {hook_name} -> {outcome.get_result()!r}", file=sys.stderr)
+
+
+# --- what is loaded -----------------------------------------------------------------------
+
+
+def plugin_infos(pm: pluggy.PluginManager, *, left_out: bool = False) -> list[PluginInfo]:
+    """What is loaded: name, version, source and the hooks each plugin implements, sorted by
+    name. ``left_out`` adds the plugins that are installed but were not loaded, and why."""
+    origins: Mapping[str, PluginInfo] = getattr(pm, "origins", {})
     infos = []
     for name, plugin in pm.list_name_plugin():
-        if plugin is None:
+        if plugin is None:  # blocked
             continue
         hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or ()))
-        if name in dists:
-            dist = dists[name]
-            infos.append(PluginInfo(name, dist.version if dist else None, "entry point", hooks))
-        else:
-            builtin = getattr(plugin, "__name__", "") in DEFAULT_PLUGINS
-            infos.append(
-                PluginInfo(
-                    name,
-                    __version__ if builtin else None,
-                    "built-in" if builtin else "registered",
-                    hooks,
-                )
+        origin = origins.get(name) or PluginInfo(
+            name, None, REGISTERED, module=getattr(plugin, "__name__", type(plugin).__name__)
+        )
+        infos.append(
+            PluginInfo(
+                name, origin.version, origin.source, hooks, origin.module, origin.distribution
             )
-    return sorted(infos, key=lambda i: i.name)
+        )
+    if left_out:
+        infos += getattr(pm, "left_out", [])
+    return sorted(infos, key=lambda i: (i.name, not i.loaded))

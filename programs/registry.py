@@ -17,9 +17,16 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from programs.errors import PluginError
 
 if TYPE_CHECKING:
+    import pluggy
+
     from programs.app import App
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+TABLE_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class RegistrationError(PluginError):
+    """Something registered is invalid or clashes; the message names the plugin(s)."""
 
 
 @dataclass(frozen=True)
@@ -133,11 +140,29 @@ class Migrations:
 
     def __post_init__(self) -> None:
         if not self.version_table:
-            object.__setattr__(self, "version_table", f"alembic_version_{self.name}")
+            table = f"alembic_version_{self.name.replace('-', '_')}"
+            object.__setattr__(self, "version_table", table)
+        if not TABLE_RE.match(self.version_table):
+            raise RegistrationError(
+                f"migrations {self.name!r}: version table {self.version_table!r} must be "
+                "lowercase letters, digits and _"
+            )
+        if self.version_table == "alembic_version":
+            raise RegistrationError(
+                f"migrations {self.name!r}: alembic_version is the core's version table"
+            )
 
 
 class Registry:
     """What plugins registered, by kind and name, with the plugin that registered each."""
+
+    HOOKS: ClassVar[dict[str, str]] = {
+        "register_channels": "channel",
+        "register_calendar_sources": "calendar_source",
+        "register_export_formats": "export_format",
+        "register_migrations": "migrations",
+    }
+    """Each registration hook and the kind of thing its ``register`` callback takes."""
 
     KINDS: ClassVar[dict[str, type | None]] = {
         "channel": Channel,
@@ -153,15 +178,17 @@ class Registry:
         expected = self.KINDS[kind]
         name = getattr(item, "name", None)
         if not isinstance(name, str) or not NAME_RE.match(name):
-            raise PluginError(
+            raise RegistrationError(
                 f"plugin {plugin} registered a {kind} with an invalid name {name!r} "
                 "(lowercase letters, digits, - and _)"
             )
         if expected is not None and not isinstance(item, expected):
-            raise PluginError(f"plugin {plugin} registered {kind} {name!r} without its methods")
+            missing = [a for a in _protocol_members(expected) if not hasattr(item, a)]
+            what = f"without {', '.join(sorted(missing))}" if missing else "of the wrong type"
+            raise RegistrationError(f"plugin {plugin} registered {kind} {name!r} {what}")
         if name in self._items[kind]:
             other = self._items[kind][name][0]
-            raise PluginError(f"{kind} {name!r} is registered by both {other} and {plugin}")
+            raise RegistrationError(f"{kind} {name!r} is registered by both {other} and {plugin}")
         self._items[kind][name] = (plugin, item)
 
     def get(self, kind: str, name: str) -> Any:
@@ -184,3 +211,29 @@ class Registry:
             self.add(kind, item, plugin)
 
         return register
+
+
+def _protocol_members(protocol: type) -> set[str]:
+    """The attributes and methods a Protocol asks for (for a clear error message)."""
+    methods = {n for n, v in vars(protocol).items() if callable(v) and not n.startswith("_")}
+    return set(getattr(protocol, "__annotations__", {})) | methods
+
+
+def collect(pm: pluggy.PluginManager, registry: Registry) -> Registry:
+    """Call every registration hook, giving each plugin a ``register`` callback that records
+    it as the owner; a plugin that raises is named in a :class:`PluginError`."""
+    from programs.plugin_manager import iter_calls, one_line
+
+    for hook_name, kind in Registry.HOOKS.items():
+
+        def args_for(plugin: str, kind: str = kind) -> dict[str, Any]:
+            return {"register": registry.registrar(kind, plugin)}
+
+        for call in iter_calls(pm, hook_name, args_for):
+            if isinstance(call.error, RegistrationError):
+                raise call.error
+            if call.error is not None:
+                raise PluginError(
+                    f"plugin {call.plugin} failed on {hook_name}: {one_line(call.error)}"
+                ) from call.error
+    return registry

@@ -121,9 +121,14 @@ def _current(engine: sa.Engine, version_table: str) -> set[str]:
 
 
 def core_revision(engine: sa.Engine) -> str | None:
+    return _revision(engine, CORE_VERSION_TABLE)
+
+
+def _revision(engine: sa.Engine, version_table: str) -> str | None:
+    """One revision from a version table (one query); None when it is missing or empty."""
     try:
         with engine.connect() as conn:
-            row = conn.execute(sa.text("SELECT version_num FROM alembic_version")).first()
+            row = conn.execute(sa.text(f"SELECT version_num FROM {version_table}")).first()
     except sa.exc.OperationalError:
         return None
     except sa.exc.ProgrammingError:  # PostgreSQL: relation does not exist
@@ -149,6 +154,27 @@ def check_schema(app: App) -> None:
         f"database {where} was written by a newer version of programs (schema {found}); "
         "install that version or newer"
     )
+
+
+def check_plugin_schemas(app: App) -> None:
+    """Refuse to run with a loaded plugin whose migrations were never applied (it was
+    installed or enabled after ``programs init``): its tables would be missing mid-command.
+
+    A disabled plugin is not checked: its tables and version table just wait for it.
+    """
+    for name, migrations in plugin_migrations(app).items():
+        if not _has_revision_files(Path(migrations.versions_dir)):
+            continue  # nothing to apply yet
+        if _revision(app.engine, migrations.version_table) is None:
+            owner = app.registry.owner("migrations", name)
+            raise SchemaError(
+                f"the tables of plugin {owner} are not in database {_describe(app.url)}: "
+                f"run `programs init` (or leave it out: PROGRAMS_DISABLE_PLUGINS={owner})"
+            )
+
+
+def _has_revision_files(versions_dir: Path) -> bool:
+    return any(p.name != "__init__.py" for p in versions_dir.glob("*.py"))
 
 
 def _known_core_revisions() -> set[str]:
