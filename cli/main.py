@@ -53,19 +53,9 @@ class ProgramsGroup(click.Group):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        from programs.plugin_manager import get_plugin_manager
+        from programs.cli.plugin_commands import add_plugin_commands
 
-        pm = get_plugin_manager()
-        before = set(self.commands)
-        for impl in pm.hook.register_commands.get_hookimpls():
-            impl.function(cli=self)
-            clashes = (set(self.commands) - before) & set(CORE_COMMANDS)
-            if clashes:
-                from programs.errors import PluginError
-
-                raise PluginError(
-                    f"plugin {impl.plugin_name} adds command(s) the core has: {', '.join(clashes)}"
-                )
+        add_plugin_commands(self, CORE_COMMANDS)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn domain errors into one-line click errors, and report plugin
