@@ -1,0 +1,96 @@
+"""Cards for the people in the database: the coach's (from the core's coach record) and a
+participant's (only what they agreed to share)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from programs.plugins.contacts.vcard import Card
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.api import Coach, Participant, Program
+
+_NAMESPACE = uuid.UUID("5b0b3c1e-7d1f-4f5e-9a43-6c6f6e746163")
+
+
+def stable_uid(kind: str, row_id: int | None, created_at: datetime) -> str:
+    """The same UID every time a card for the same row is made, so that a phone importing
+    it again updates the contact instead of adding a second one."""
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}:{row_id}:{created_at.isoformat()}')}"
+
+
+def checked_phone(phone: str, whose: str, region: str = "FR") -> str:
+    """E.164, checked with ``phonenumbers`` before it goes on a card: the core stores valid
+    numbers, but a card with a bogus number is worse than no card."""
+    import phonenumbers
+
+    from programs.api import InvalidInput
+
+    try:
+        parsed = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"{whose} phone number {phone!r} cannot be read") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(f"{whose} phone number {phone!r} is not a valid number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """``+33 6 12 34 56 78``: how a number is shown to people."""
+    import phonenumbers
+
+    return phonenumbers.format_number(
+        phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+
+
+def coach_of(db: DbSession, program: Program | None = None, ref: str | None = None) -> Coach:
+    """The program's coach, else the named one, else the default coach."""
+    from programs.api import NotFound, get_coach
+
+    coach = None
+    if program is not None and program.coach_id is not None:
+        coach = get_coach(db, program.coach_id)
+    if coach is None:
+        coach = get_coach(db, ref)
+    if coach is None:
+        raise NotFound(
+            'no coach yet: programs coach set --name "Your Name" --phone "06 12 34 56 78"'
+        )
+    return coach
+
+
+def coach_card(coach: Coach, *, region: str = "FR", now: datetime | None = None) -> Card:
+    """The coach's card; a card without a phone number would miss its point, so it is refused."""
+    from programs.api import RuleViolation, utcnow
+
+    if not coach.phone:
+        raise RuleViolation(
+            f"coach {coach.name} has no phone number: programs coach set --phone NUMBER"
+        )
+    return Card(
+        name=coach.name,
+        uid=stable_uid("coach", coach.id, coach.created_at),
+        phone=checked_phone(coach.phone, f"coach {coach.name}'s", region),
+        email=coach.email,
+        organisation=coach.organisation,
+        website=coach.website,
+        revision=now or utcnow(),
+    )
+
+
+def participant_card(
+    participant: Participant, *, phone: bool, email: bool, region: str = "FR"
+) -> Card:
+    """A participant's card with their name and only the details they agreed to share."""
+    number = participant.phone if phone and participant.phone else None
+    return Card(
+        name=participant.name,
+        uid=stable_uid("participant", participant.id, participant.created_at),
+        phone=checked_phone(number, f"{participant.name}'s", region) if number else None,
+        email=participant.email if email else None,
+    )

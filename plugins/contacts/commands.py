@@ -1,0 +1,371 @@
+"""``programs contacts ...``: share the coach's card, record consents, export cards.
+
+Only click is imported here at the top; the database and the plugin's own modules are loaded
+when a command runs, so ``programs --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+def _write(path: Path, data: bytes) -> None:
+    from programs.api import InvalidInput
+
+    if not path.parent.is_dir():
+        raise InvalidInput(f"cannot write {path}: the folder {path.parent} does not exist")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _region(app: Any) -> str:
+    return str(app.config.core.get("phone_region", "FR")).upper()
+
+
+@click.group()
+def contacts() -> None:
+    """Share the coach's card, and participants' details with their group (opt-in).
+
+    \b
+    Example: the coach's number between the two workshop days in Marseille
+      programs contacts share marseille-2026
+      programs contacts card -o coach.vcf --version 3 --qr coach.png
+      programs contacts consent "S. Martin" --program marseille-2026 --phone --email
+      programs contacts directory marseille-2026 -o group.vcf
+    """
+
+
+@contacts.command()
+@click.argument("slug")
+@click.option("--from", "first", metavar="DATE", help="First day (default: the first session's).")
+@click.option(
+    "--until",
+    "last",
+    metavar="DATE",
+    help="Last day, inclusive (default: a week after the last session).",
+)
+@click.option("--no-send", is_flag=True, help="Open the window without sending the card.")
+@click.pass_obj
+def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: bool) -> None:
+    """Share the coach's card with SLUG's enrolled participants for a window of days.
+
+    The card is sent to each enrolled participant through the delivery channels that
+    plugins register (email first); with none, it stays available as a file
+    (programs contacts card). Running it again changes the window and sends again.
+
+    \b
+    Example:
+      programs contacts share marseille-2026
+      programs contacts share marseille-2026 --from 2026-12-03 --until 2027-01-21
+    """
+    from programs.plugins.contacts import sharing
+    from programs.plugins.contacts.cards import coach_card, coach_of, display_phone
+    from programs.plugins.contacts.delivery import deliver, message, recipients
+    from programs.plugins.contacts.schema import require
+    from programs.plugins.contacts.vcard import render
+
+    from programs.api import get_program, utcnow
+
+    app = obj.app
+    now = utcnow()
+    with app.write() as db:
+        require(db)
+        program = get_program(db, slug)
+        coach = coach_of(db, program)
+        card = coach_card(coach, region=_region(app), now=now)
+        window = sharing.share(db, program=program, first=first, last=last, now=now)
+        days = sharing.window_days(window, program)
+        data = render(card, "3.0").encode("utf-8")
+        messages = [
+            message(
+                program=program,
+                window=window,
+                days=days,
+                coach=coach,
+                participant=p,
+                card_data=data,
+                phone_shown=display_phone(card.phone or ""),
+            )
+            for p in ([] if no_send else recipients(db, program))
+        ]
+    click.echo(f"{slug}: {coach.name}'s card is shared from {days.first} to {days.last} inclusive.")
+    file_hint = "programs contacts card -o coach.vcf --version 3"
+    if no_send:
+        click.echo(f"Not sent (--no-send); the card is available as a file: {file_hint}")
+        return
+    report = deliver(app, messages)
+    if not report.channels:
+        click.echo(
+            f"No delivery channel is registered; the card is available as a file: {file_hint}"
+        )
+        return
+    if not messages:
+        click.echo(f"Nobody is enrolled in {slug} yet: nothing sent.")
+    if report.sent:
+        by = sorted({channel for _, channel in report.sent})
+        click.echo(f"Sent to {len(report.sent)} participant(s) by {', '.join(by)}.")
+    if report.unreachable:
+        click.echo(
+            "No channel can reach: " + ", ".join(report.unreachable) + f" (give them {file_hint})"
+        )
+    for name, error in report.failed:
+        click.echo(f"Error: could not send to {name}: {error}", err=True)
+    if report.failed:
+        raise click.exceptions.Exit(1)
+
+
+@contacts.command()
+@click.argument("slug")
+@click.pass_obj
+def unshare(obj: Any, slug: str) -> None:
+    """Stop sharing at once: the window closes and the consents given for it end.
+
+    \b
+    Example:
+      programs contacts unshare marseille-2026
+    """
+    from programs.plugins.contacts import sharing
+    from programs.plugins.contacts.schema import require
+
+    from programs.api import get_program, utcnow
+
+    with obj.app.write() as db:
+        require(db)
+        program = get_program(db, slug)
+        ended = sharing.unshare(db, program=program, now=utcnow())
+    click.echo(f"{slug}: contacts are no longer shared; {ended} consent(s) ended.")
+
+
+@contacts.command()
+@click.argument("person")
+@click.option("--program", "slug", required=True, help="The program (slug).")
+@click.option("--phone", is_flag=True, help="The person agrees to share their phone number.")
+@click.option("--email", is_flag=True, help="The person agrees to share their email address.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask: the person already agreed.")
+@click.pass_obj
+def consent(obj: Any, person: str, slug: str, phone: bool, email: bool, yes: bool) -> None:
+    """Record that PERSON agrees to share their phone and/or email with SLUG's group.
+
+    Shows the wording the person agrees to, asks for confirmation, and records it word for
+    word with the time and the source. It ends with the sharing window.
+
+    \b
+    Example:
+      programs contacts consent "S. Martin" --program marseille-2026 --phone --email
+    """
+    from programs.plugins.contacts import consent as consents
+    from programs.plugins.contacts.schema import require
+
+    from programs.api import RuleViolation, find_person, get_program, utcnow
+
+    app = obj.app
+    with app.read() as db:
+        require(db)
+        program = get_program(db, slug)
+        participant = find_person(db, person)
+        shown = consents.wording(
+            db, program=program, participant=participant, phone=phone, email=email, now=utcnow()
+        )
+    click.echo(shown)
+    if not yes:
+        click.confirm(f"Does {participant.name} agree?", abort=True)
+    with app.write() as db:
+        program = get_program(db, slug)
+        participant = find_person(db, str(participant.id))
+        now = utcnow()
+        again = consents.wording(
+            db, program=program, participant=participant, phone=phone, email=email, now=now
+        )
+        if again != shown:
+            raise RuleViolation("the sharing window changed meanwhile: run the command again")
+        given = consents.give(
+            db,
+            program=program,
+            participant=participant,
+            phone=phone,
+            email=email,
+            shown=shown,
+            source="cli",
+            now=now,
+        )
+    shared = (("phone", given.share_phone), ("email", given.share_email))
+    what = " and ".join(w for w, on in shared if on)
+    click.echo(f"Recorded: {participant.name} shares their {what} with {slug}'s group.")
+
+
+@contacts.command()
+@click.argument("person")
+@click.option("--program", "slug", required=True, help="The program (slug).")
+@click.pass_obj
+def withdraw(obj: Any, person: str, slug: str) -> None:
+    """Withdraw PERSON's consent for SLUG, with effect at once.
+
+    \b
+    Example:
+      programs contacts withdraw "S. Martin" --program marseille-2026
+    """
+    from programs.plugins.contacts import consent as consents
+    from programs.plugins.contacts.schema import require
+
+    from programs.api import find_person, get_program, utcnow
+
+    with obj.app.write() as db:
+        require(db)
+        program = get_program(db, slug)
+        participant = find_person(db, person)
+        consents.withdraw(db, program=program, participant=participant, source="cli", now=utcnow())
+    click.echo(f"Withdrawn: {participant.name} is out of {slug}'s directory from now on.")
+
+
+@contacts.command()
+@click.option("-o", "--output", type=OUTPUT, help="Write the card to this .vcf file.")
+@click.option(
+    "--version",
+    "version",
+    type=click.Choice(["3", "4"]),
+    default="4",
+    show_default=True,
+    help="vCard version; many Android phones read only 3.",
+)
+@click.option("--qr", type=OUTPUT, help="Also draw a QR code of the card (.png or .svg).")
+@click.option("--coach", "coach_ref", metavar="COACH", help="Another coach than the default.")
+@click.pass_obj
+def card(
+    obj: Any, output: Path | None, version: str, qr: Path | None, coach_ref: str | None
+) -> None:
+    """The coach's contact card (vCard), and a QR code to project in the workshop room.
+
+    The QR code holds a short vCard 3.0 that phones scan straight into their contacts.
+    Without -o or --qr the card is printed.
+
+    \b
+    Example:
+      programs contacts card -o coach.vcf --version 3 --qr coach.png
+    """
+    import io
+
+    from programs.plugins.contacts import qr as qrcode
+    from programs.plugins.contacts.cards import coach_card, coach_of
+    from programs.plugins.contacts.vcard import render
+
+    from programs.api import utcnow
+
+    kind = qrcode.check_target(qr) if qr is not None else None
+    with obj.app.read() as db:
+        made = coach_card(coach_of(db, ref=coach_ref), region=_region(obj.app), now=utcnow())
+    text = render(made, f"{version}.0")
+    image = None
+    if qr is not None:
+        buffer = io.BytesIO()
+        qrcode.make(made).save(buffer, kind=kind, scale=qrcode.SCALE, border=qrcode.BORDER)
+        image = buffer.getvalue()
+    if output is not None:
+        _write(output, text.encode("utf-8"))
+        click.echo(f"vCard {version}.0 of {made.name} written to {output}")
+    if qr is not None and image is not None:
+        _write(qr, image)
+        click.echo(f"QR code (vCard 3.0) written to {qr}")
+    if output is None and qr is None:
+        click.echo(text, nl=False)
+
+
+@contacts.command()
+@click.argument("slug")
+@click.option("-o", "--output", type=OUTPUT, help="Write to this file instead of printing.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV (name, phone, email) instead of vCards.")
+@click.option(
+    "--version",
+    "version",
+    type=click.Choice(["3", "4"]),
+    default="3",
+    show_default=True,
+    help="vCard version.",
+)
+@click.pass_obj
+def directory(obj: Any, slug: str, output: Path | None, as_csv: bool, version: str) -> None:
+    """SLUG's group directory: the participants who agreed, with what each agreed to share.
+
+    Only inside the sharing window; outside it the command says why and refuses.
+
+    \b
+    Example:
+      programs contacts directory marseille-2026 -o group.vcf
+      programs contacts directory marseille-2026 --csv
+    """
+    from programs.plugins.contacts import directory as group
+    from programs.plugins.contacts.schema import require
+
+    from programs.api import get_program, utcnow
+
+    with obj.app.read() as db:
+        require(db)
+        program = get_program(db, slug)
+        found = group.entries(db, program, now=utcnow(), region=_region(obj.app))
+    if not found:
+        click.echo(f"No participant of {slug} shares their details: nothing to export.", err=True)
+        return
+    text = group.as_csv(found) if as_csv else group.as_vcf(found, f"{version}.0")
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write(output, text.encode("utf-8"))
+    click.echo(f"{len(found)} contact(s) of {slug} written to {output}")
+
+
+@contacts.command(name="consents")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of objects).")
+@click.pass_obj
+def list_consents(obj: Any, slug: str, as_json: bool) -> None:
+    """List SLUG's consents: who shares what, since when, until when, and their status.
+
+    \b
+    Example:
+      programs contacts consents marseille-2026 --json
+    """
+    from programs.plugins.contacts import consent as consents
+    from programs.plugins.contacts.schema import require
+
+    from programs.api import format_local, get_program, utcnow
+
+    with obj.app.read() as db:
+        require(db)
+        program = get_program(db, slug)
+        rows = consents.list_consents(db, program, now=utcnow())
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"No consent recorded for {slug}.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Consents for {slug}", title_justify="left")
+    for column in ("participant", "shares", "status", "given", "ends", "source"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        shares = ", ".join(w for w, on in (("phone", r.phone), ("email", r.email)) if on)
+        table.add_row(
+            *(
+                Text(cell)  # plain text: a name with [brackets] is not rich markup
+                for cell in (
+                    f"#{r.participant_id} {r.name}",
+                    shares,
+                    r.status,
+                    format_local(r.given_at, program.timezone),
+                    format_local(r.expires_at, program.timezone),
+                    r.source,
+                )
+            )
+        )
+    Console(soft_wrap=False).print(table)

@@ -1,0 +1,134 @@
+"""Delivering the coach's card to a program's participants through the channels other
+plugins register (the reminders plugin's email, a third party's SMS...), found in the
+registry by name: this plugin never imports another.
+
+A message goes to each enrolled participant on the first channel that can reach them,
+``email`` first. With no channel registered, nothing is sent and the card stays available as a
+file (``programs contacts card``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from programs.plugins.contacts.models import SharingWindow
+    from programs.plugins.contacts.sharing import WindowDays
+    from sqlmodel import Session as DbSession
+
+    from programs.api import App, Coach, OutgoingMessage, Participant, Program
+
+VCARD_TYPE = "text/vcard"
+FILENAME = "coach.vcf"
+
+_TEXT = {
+    "fr": {
+        "subject": "Coordonnées de {coach} – {title}",
+        "body": (
+            "Bonjour {name},\n\n"
+            "Entre les séances de « {title} », vous pouvez joindre {coach} en cas de besoin, "
+            "du {first} au {last} inclus.\n\n"
+            "{lines}\n\n"
+            "Sa fiche contact est jointe ({file}) : ouvrez-la pour l'ajouter à vos contacts.\n"
+        ),
+        "phone": "Téléphone : {}",
+        "email": "E-mail : {}",
+    },
+    "en": {
+        "subject": "How to reach {coach} – {title}",
+        "body": (
+            "Hello {name},\n\n"
+            'Between the sessions of "{title}", you can reach {coach} if you need to, '
+            "from {first} to {last} inclusive.\n\n"
+            "{lines}\n\n"
+            "Their contact card is attached ({file}): open it to add it to your contacts.\n"
+        ),
+        "phone": "Phone: {}",
+        "email": "Email: {}",
+    },
+}
+
+
+@dataclass
+class Report:
+    """What happened to each participant's message."""
+
+    channels: list[str]
+    sent: list[tuple[str, str]] = field(default_factory=list)  # (name, channel)
+    unreachable: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (name, error)
+
+
+def recipients(db: DbSession, program: Program) -> list[Participant]:
+    """The participants with a seat now (waitlisted and withdrawn people get nothing)."""
+    from programs.api import EnrollmentStatus, roster
+
+    return [p for e, p in roster(db, program) if e.status == EnrollmentStatus.ENROLLED]
+
+
+def message(
+    *,
+    program: Program,
+    window: SharingWindow,
+    days: WindowDays,
+    coach: Coach,
+    participant: Participant,
+    card_data: bytes,
+    phone_shown: str,
+) -> OutgoingMessage:
+    from programs.api import Attachment, OutgoingMessage
+
+    language = "fr" if (participant.language or "fr").split("-")[0] == "fr" else "en"
+    text = _TEXT[language]
+    lines = [text["phone"].format(phone_shown)]
+    if coach.email:
+        lines.append(text["email"].format(coach.email))
+    values: dict[str, Any] = {
+        "name": participant.name,
+        "coach": coach.name,
+        "title": program.title,
+        "first": days.first.isoformat(),
+        "last": days.last.isoformat(),
+        "lines": "\n".join(lines),
+        "file": FILENAME,
+    }
+    stamp = window.updated_at.strftime("%Y%m%dT%H%M%S")
+    return OutgoingMessage(
+        key=f"contacts-share-{program.id}-{participant.id}-{window.id}-{stamp}",
+        to_name=participant.name,
+        to_email=participant.email,
+        to_phone=participant.phone,
+        subject=text["subject"].format(**values),
+        text=text["body"].format(**values),
+        language=language,
+        attachments=(Attachment(FILENAME, VCARD_TYPE, card_data),),
+    )
+
+
+def ordered_channels(app: App) -> list[tuple[str, Any]]:
+    """Registered channels, ``email`` first, then the others by name."""
+    channels = app.registry.all("channel")
+    return sorted(channels.items(), key=lambda item: (item[0] != "email", item[0]))
+
+
+def deliver(app: App, messages: list[OutgoingMessage]) -> Report:
+    """Send each message on the first channel that can reach its person; one failure never
+    stops the others."""
+    channels = ordered_channels(app)
+    report = Report([name for name, _ in channels])
+    if not channels:
+        return report
+    for outgoing in messages:
+        channel = next(((n, c) for n, c in channels if c.can_reach(outgoing)), None)
+        if channel is None:
+            report.unreachable.append(outgoing.to_name)
+            continue
+        name, chosen = channel
+        try:
+            chosen.send(app, outgoing)
+        except Exception as exc:  # a channel's failure is reported per person, not fatal
+            report.failed.append((outgoing.to_name, f"{name}: {exc}"))
+            continue
+        report.sent.append((outgoing.to_name, name))
+    return report

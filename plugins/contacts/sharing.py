@@ -1,0 +1,167 @@
+"""Sharing windows: when a program's participants get the coach's card, and the only time a
+group directory can be made. Dates are whole days in the program's time zone; a window runs
+from the start of its first day to the end of its last."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from programs.plugins.contacts.models import Consent, ConsentLog, SharingWindow
+from sqlmodel import select
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.api import Program
+
+DEFAULT_AFTER_LAST = timedelta(weeks=1)
+
+
+def parse_day(text: str, option: str) -> date:
+    from programs.api import InvalidInput
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"cannot read {option} {text!r}: expected a date, YYYY-MM-DD") from None
+
+
+def day_start(day: date, tz_name: str) -> datetime:
+    """The first instant of ``day`` in ``tz_name``, as aware UTC."""
+    from programs.api import zone
+
+    return datetime.combine(day, time(), tzinfo=zone(tz_name)).astimezone(UTC)
+
+
+def local_day(moment: datetime, tz_name: str) -> date:
+    from programs.api import to_local
+
+    return to_local(moment, tz_name).date()
+
+
+def default_days(db: DbSession, program: Program) -> tuple[date, date] | None:
+    """From the first session's day to a week after the last session's day (None: no
+    session that is not cancelled)."""
+    from programs.api import SessionStatus, list_sessions
+
+    sessions = [s for s in list_sessions(db, program) if s.status != SessionStatus.CANCELLED]
+    if not sessions:
+        return None
+    first = min(s.start for s in sessions)
+    last = max(s.end for s in sessions)
+    return local_day(first, program.timezone), (
+        local_day(last, program.timezone) + DEFAULT_AFTER_LAST
+    )
+
+
+def window_of(db: DbSession, program: Program) -> SharingWindow | None:
+    return db.exec(select(SharingWindow).where(SharingWindow.program_id == program.id)).first()
+
+
+@dataclass(frozen=True)
+class WindowDays:
+    first: date
+    last: date  # inclusive
+
+
+def window_days(window: SharingWindow, program: Program) -> WindowDays:
+    """The window as the dates a person typed (the last day is inclusive)."""
+    return WindowDays(
+        local_day(window.starts_at, program.timezone),
+        local_day(window.ends_at - timedelta(seconds=1), program.timezone),
+    )
+
+
+def share(
+    db: DbSession,
+    *,
+    program: Program,
+    first: str | None = None,
+    last: str | None = None,
+    now: datetime,
+) -> SharingWindow:
+    """Open (or change) the program's sharing window. Consents already given keep the end
+    date they were given for: a longer window needs them again."""
+    from programs.api import InvalidInput, ProgramStatus, RuleViolation
+
+    if program.status == ProgramStatus.CANCELLED:
+        raise RuleViolation(f"program {program.slug} is cancelled: nothing to share")
+    first_day = parse_day(first, "--from") if first is not None else None
+    last_day = parse_day(last, "--until") if last is not None else None
+    if first_day is None or last_day is None:
+        default = default_days(db, program)
+        if default is None:
+            raise RuleViolation(
+                f"program {program.slug} has no sessions: give --from and --until dates"
+            )
+        first_day = first_day or default[0]
+        last_day = last_day or default[1]
+    if last_day < first_day:
+        raise InvalidInput(f"--until {last_day} is before --from {first_day}")
+    starts_at = day_start(first_day, program.timezone)
+    ends_at = day_start(last_day + timedelta(days=1), program.timezone)
+    if ends_at <= now:
+        raise RuleViolation(f"a window ending on {last_day} is already over: nothing to share")
+    window = window_of(db, program)
+    if window is None:
+        window = SharingWindow(program_id=program.id, starts_at=starts_at, ends_at=ends_at)  # type: ignore[arg-type]
+        db.add(window)
+    else:
+        window.starts_at, window.ends_at, window.updated_at = starts_at, ends_at, now
+    db.flush()
+    return window
+
+
+def unshare(db: DbSession, *, program: Program, now: datetime, source: str = "cli") -> int:
+    """Close the window at once; the consents given for it end with it (logged). Returns how
+    many consents ended."""
+    from programs.api import RuleViolation
+
+    window = window_of(db, program)
+    if window is None:
+        raise RuleViolation(f"program {program.slug} is not shared")
+    ended = 0
+    for consent in db.exec(select(Consent).where(Consent.program_id == program.id)):
+        if consent.withdrawn_at is None and consent.expires_at > now:
+            ended += 1
+            db.add(
+                ConsentLog(
+                    subject=consent.subject,
+                    program_id=program.id,
+                    action="ended",
+                    share_phone=consent.share_phone,
+                    share_email=consent.share_email,
+                    at=now,
+                    source=source,
+                    wording="the coach stopped sharing this program's contacts",
+                )
+            )
+        db.delete(consent)
+    db.delete(window)
+    db.flush()
+    return ended
+
+
+def open_window(db: DbSession, program: Program, now: datetime) -> SharingWindow:
+    """The window if ``now`` is inside it; otherwise a refusal that says why."""
+    from programs.api import RuleViolation
+
+    window = window_of(db, program)
+    if window is None:
+        raise RuleViolation(
+            f"program {program.slug} is not shared: no contact sharing window "
+            f"(programs contacts share {program.slug})"
+        )
+    days = window_days(window, program)
+    if now < window.starts_at:
+        raise RuleViolation(
+            f"the sharing window of {program.slug} opens on {days.first}: no directory before then"
+        )
+    if now >= window.ends_at:
+        raise RuleViolation(
+            f"the sharing window of {program.slug} ended on {days.last}: "
+            "shared contacts are no longer exported"
+        )
+    return window
