@@ -67,8 +67,9 @@ def render(
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, title_justify="left")
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
+    for i, column in enumerate(columns):
+        # the first column names the row (an id, a slug): never fold it, so it can be copied
+        table.add_column(column.replace("_", " "), overflow="fold", no_wrap=i == 0)
     for r in rows:
         table.add_row(*("" if r.get(k) is None else str(_plain(r.get(k))) for k in columns))
     Console(soft_wrap=False).print(table)
