@@ -148,23 +148,25 @@ def list_sessions(app: App, slug: str, fmt: str) -> None:
     with app.read() as db:
         program = get_program(db, slug)
         tz = program.timezone
-        start, end = column("start", tz, fmt), column("end", tz, fmt)
+        shown = column("when", tz, fmt)
         rows = [
             {
                 "id": s.id,
                 "title": s.title,
-                start: when(s.start, tz, fmt),
-                end: when(s.end, tz, fmt),
+                "start": when(s.start, tz, fmt),
+                "end": when(s.end, tz, fmt),
+                shown: span(s.start, s.end, tz),
                 "location": s.location,
                 "status": s.status,
                 "revision": s.revision,
             }
             for s in sessions(db, program)
         ]
+    times = [shown] if fmt == "table" else ["start", "end"]
     render(
         rows,
         fmt,
-        title=f"Sessions of {slug}",
-        columns=["id", "title", start, end, "location", "status", "revision"],
+        title=f"Sessions of {slug} (times in {tz})",
+        columns=["id", "title", *times, "location", "status", "revision"],
         empty=f"No session in {slug} yet.",
     )
