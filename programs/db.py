@@ -35,9 +35,10 @@ def resolve_url(value: str | None = None) -> str:
     if value is None:
         return f"sqlite:///{default_db_path()}"
     if "://" in value:
-        if value.startswith("postgresql://"):
-            # psycopg 3 is the driver we ship and test; psycopg2 is not a dependency.
-            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        for scheme in ("postgresql://", "postgres://"):  # postgres:// is what hosts hand out
+            if value.startswith(scheme):
+                # psycopg 3 is the driver we ship and test; psycopg2 is not a dependency.
+                value = "postgresql+psycopg://" + value.removeprefix(scheme)
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
