@@ -28,6 +28,9 @@ def private_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("PROGRAMS_LOAD_PLUGINS", raising=False)
     monkeypatch.delenv("PROGRAMS_DISABLE_PLUGINS", raising=False)
     monkeypatch.delenv("PROGRAMS_DEBUG", raising=False)
+    monkeypatch.delenv("PROGRAMS_TRACE_HOOKS", raising=False)
+    if os.environ.get("PROGRAMS_TEST_DISABLE_PLUGINS"):  # the suite run without built-ins
+        monkeypatch.setenv("PROGRAMS_DISABLE_PLUGINS", os.environ["PROGRAMS_TEST_DISABLE_PLUGINS"])
     from programs.plugin_manager import reset_plugin_manager
 
     reset_plugin_manager()
