@@ -138,13 +138,14 @@ def import_participants(
             if len(problems) < MAX_REPORTED:
                 problems.append(f"line {line}: {exc}")
             continue
-        if not bad:
-            chunk.append((line, values))
-            if len(chunk) >= CHUNK:
-                flush_chunk()
+        # after a bad row nothing is inserted, but good rows are still checked against the
+        # database, so that every bad row is reported at once
+        chunk.append((line, values))
+        if len(chunk) >= CHUNK:
+            flush_chunk()
         if progress is not None:
             progress(count)
-    if chunk and not bad:
+    if chunk:
         flush_chunk()
     if bad:
         raise ImportRejected(problems, bad)
