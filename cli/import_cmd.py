@@ -6,6 +6,7 @@ stay clean.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,8 +21,13 @@ if TYPE_CHECKING:
 
 
 def _open(path: str) -> IO[str]:
+    """The file, or stdin for '-', read as UTF-8 with any byte-order mark dropped (what
+    spreadsheet programs write for "CSV UTF-8")."""
     if path == "-":
-        return click.get_text_stream("stdin")
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:
+            return sys.stdin
+        return io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
     from programs.errors import InvalidInput
 
     try:
@@ -91,7 +97,9 @@ def import_participants(app: App, path: str, slug: str | None) -> None:
             program = get_program(db, slug) if slug else None
             result = run_import(db, _rows(stream, path), program=program, progress=progress)
     finally:
-        if stream is not sys.stdin and path != "-":
+        if path == "-" and isinstance(stream, io.TextIOWrapper):
+            stream.detach()  # leave stdin itself open
+        elif path != "-":
             stream.close()
     click.echo(f"imported {result.created} participant(s)")
     if slug:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,7 +69,7 @@ def export(app: App, person: str, output: Path | None, format_name: str) -> None
     with app.read() as db:
         data = export_participant(db, find_person(db, person))
     if output is None:
-        fmt.write(data, click.get_text_stream("stdout"))
+        fmt.write(data, sys.stdout)
         return
     write_atomically(output, fmt, data)
     click.echo(f"exported {data['participant']['name']} to {output}")
