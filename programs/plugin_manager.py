@@ -272,13 +272,14 @@ def iter_calls(
     if caller is None or caller.spec is None:
         raise TypeError(f"no hookspec named {hook_name}")
     expected = set(caller.spec.argnames)
+    given = set(kwargs) | set(args_for("") if args_for else ())
+    if given != expected:
+        raise TypeError(
+            f"{hook_name} takes {', '.join(sorted(expected))}; called with "
+            f"{', '.join(sorted(given)) or 'nothing'}"
+        )
     for impl in reversed(caller.get_hookimpls()):
         args = {**kwargs, **(args_for(impl.plugin_name) if args_for else {})}
-        if set(args) != expected:
-            raise TypeError(
-                f"{hook_name} takes {', '.join(sorted(expected))}; called with "
-                f"{', '.join(sorted(args)) or 'nothing'}"
-            )
         try:
             result = impl.function(**{a: args[a] for a in impl.argnames})
         except Exception as exc:
