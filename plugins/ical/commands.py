@@ -1,0 +1,240 @@
+"""``programs ical``: export feeds, hand out links, rotate and revoke them, serve them.
+
+Only click is imported at the top: ``programs --help`` loads this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from programs.plugins.ical.scopes import Target
+
+    from programs.api import App
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def feed_selector(f: F) -> F:
+    """``[SLUG] | --participant PERSON | --coach``: which feed the command is about."""
+    f = click.option("--coach", is_flag=True, help="The coach's feed (everything).")(f)
+    f = click.option(
+        "--participant",
+        metavar="PERSON",
+        help="A participant's feed (id, email or unambiguous name).",
+    )(f)
+    return click.argument("slug", required=False)(f)  # type: ignore[return-value]
+
+
+def _target(app: App, slug: str | None, participant: str | None, coach: bool) -> Target:
+    from programs.plugins.ical.scopes import resolve_target
+
+    if sum([bool(slug), participant is not None, coach]) != 1:
+        raise click.UsageError("name one feed: a program SLUG, --participant PERSON, or --coach")
+    with app.read() as db:
+        return resolve_target(db, slug=slug, participant=participant, coach=coach)
+
+
+def _base_url(app: App, option: str | None) -> str:
+    from programs.plugins.ical.settings import DEFAULT_BASE_URL, check_base_url, read_settings
+
+    if option is not None:
+        return check_base_url(option)
+    return read_settings(app).base_url or DEFAULT_BASE_URL
+
+
+def _print_link(base_url: str, token: str, target: Target) -> None:
+    click.echo(f"{base_url}/feeds/{token}.ics")
+    click.echo(
+        f"Feed of {target.label}. For people, share the page with subscribe buttons: "
+        f"{base_url}/feeds/{token}\n"
+        "This link is shown only once (only its hash is stored); anyone who has it can "
+        "read the feed.",
+        err=True,
+    )
+
+
+base_url_option = click.option(
+    "--base-url",
+    metavar="URL",
+    help="Start of the links, e.g. https://feeds.example.org "
+    "[default: [ical] base_url in the config, else http://127.0.0.1:8080].",
+)
+
+
+@click.group()
+def ical() -> None:
+    """Calendar feeds: files, private subscription links, and a server for calendar apps.
+
+    \b
+    programs ical export marseille-2026 -o marseille.ics
+    programs ical link --participant "S. Martin"
+    programs ical serve --port 8080
+    """
+
+
+@ical.command()
+@feed_selector
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    metavar="FILE",
+    help="Where to write the .ics file ('-' for standard output).",
+)
+@click.pass_obj
+def export(obj: Any, slug: str | None, participant: str | None, coach: bool, output: str) -> None:
+    """Write a feed as an .ics file: a program's, a participant's, or the coach's."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from programs.plugins.ical.service import build_feed
+
+    from programs.api import InvalidInput
+
+    app = obj.app
+    target = _target(app, slug, participant, coach)
+    if output != "-":
+        path = Path(output).expanduser()
+        if path.is_dir():
+            raise InvalidInput(f"{output} is a folder; give a file name, e.g. {output}/feed.ics")
+        if not path.parent.is_dir():
+            raise InvalidInput(f"folder {path.parent} does not exist")
+    feed = build_feed(app, target.scope)
+    if output == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(feed.body)
+        stream.flush()
+        return
+    # Written beside the target, then renamed: a failure never leaves half a file.
+    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(feed.body)
+        os.replace(partial, path)
+    except OSError as exc:
+        Path(partial).unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+    count = feed.body.count(b"BEGIN:VEVENT")
+    plural = "s" if count != 1 else ""
+    click.echo(f"Wrote {path} ({count} event{plural}, {target.label}).", err=True)
+
+
+@ical.command()
+@feed_selector
+@base_url_option
+@click.pass_obj
+def link(
+    obj: Any, slug: str | None, participant: str | None, coach: bool, base_url: str | None
+) -> None:
+    """Print a feed's subscription URL, issuing its private token if it has none.
+
+    A token is stored hashed, so its URL is shown once. To get a URL again, rotate it
+    (the old one then stops working).
+    """
+    from programs.plugins.ical.schema import require
+    from programs.plugins.ical.tokens import issue, token_row
+
+    from programs.api import RuleViolation
+
+    app = obj.app
+    base = _base_url(app, base_url)
+    target = _target(app, slug, participant, coach)
+    with app.write() as db:
+        require(db)
+        token = issue(db, target.scope)
+        if token is None:
+            row = token_row(db, target.scope)
+            assert row is not None
+            issued = (row.rotated_at or row.created_at).strftime("%Y-%m-%d %H:%M UTC")
+            raise RuleViolation(
+                f"the feed of {target.label} already has a link (issued {issued}); it is stored "
+                f"hashed and cannot be shown again: `programs ical rotate {target.selector}` "
+                "makes a new one and stops the old one"
+            )
+    _print_link(base, token, target)
+
+
+@ical.command()
+@feed_selector
+@base_url_option
+@click.pass_obj
+def rotate(
+    obj: Any, slug: str | None, participant: str | None, coach: bool, base_url: str | None
+) -> None:
+    """Replace a feed's link with a new one; the old link stops working at once."""
+    from programs.plugins.ical.schema import require
+    from programs.plugins.ical.tokens import rotate as rotate_token
+
+    app = obj.app
+    base = _base_url(app, base_url)
+    target = _target(app, slug, participant, coach)
+    with app.write() as db:
+        require(db)
+        token = rotate_token(db, target.scope)
+    _print_link(base, token, target)
+
+
+@ical.command()
+@feed_selector
+@click.pass_obj
+def revoke(obj: Any, slug: str | None, participant: str | None, coach: bool) -> None:
+    """Stop a feed's link from working, at once. `ical link` can issue a new one later."""
+    from programs.plugins.ical.schema import require
+    from programs.plugins.ical.tokens import revoke as revoke_token
+
+    from programs.api import NotFound
+
+    app = obj.app
+    target = _target(app, slug, participant, coach)
+    with app.write() as db:
+        require(db)
+        if revoke_token(db, target.scope) is None:
+            raise NotFound(f"the feed of {target.label} has no active link")
+    click.echo(f"Revoked the link of the feed of {target.label}; it no longer works.")
+
+
+@ical.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+@base_url_option
+@click.pass_obj
+def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
+    """Serve feeds to calendar apps: /feeds/TOKEN.ics, and /feeds/TOKEN for people."""
+    import socket
+
+    import uvicorn
+    from programs.plugins.ical.schema import require
+    from programs.plugins.ical.server import create_asgi_app
+    from programs.plugins.ical.settings import check_base_url, read_settings
+
+    from programs.api import InvalidInput
+
+    app = obj.app
+    with app.read() as db:  # an uninitialised database is an error now, not per request
+        require(db)
+    if base_url is not None:
+        base = check_base_url(base_url)
+    else:
+        base = read_settings(app).base_url or f"http://{host}:{port}"
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except (OSError, UnicodeError) as exc:
+        raise InvalidInput(
+            f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    click.echo(f"Serving calendar feeds on http://{host}:{port} (links: {base}); Ctrl-C stops.")
+    config = uvicorn.Config(
+        create_asgi_app(app, base_url=base), log_level="warning", access_log=False
+    )
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,60 @@
+"""The iCal plugin's table: one private feed token per program, participant or coach.
+
+Only the token's SHA-256 is stored, so a copy of the database does not give anyone a
+working feed URL. There is one row per scope: rotating replaces the hash, revoking stamps
+``revoked_at`` (the row stays, so ``link`` can say when it was revoked), and issuing again
+after a revocation reuses the row with a new hash.
+
+Times are stored naive UTC and read back aware, like the core's (the plugin keeps its own
+column type because it uses only ``programs.api``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SCOPE_KINDS = ("program", "participant", "coach")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class UTCTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC out; stored naive UTC on every backend."""
+
+    impl = sa.DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must be aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _time(nullable: bool = False) -> sa.Column:
+    return sa.Column(UTCTime(), nullable=nullable)
+
+
+class FeedToken(SQLModel, table=True):
+    """The secret of one feed URL, stored as its SHA-256 (hex)."""
+
+    __tablename__ = "ical_token"
+    __table_args__ = (sa.UniqueConstraint("scope_kind", "scope_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope_kind: str = Field(max_length=20)
+    scope_id: int
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    rotated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))

@@ -1,0 +1,97 @@
+"""Feed tokens: the secret part of a feed URL.
+
+A calendar app can only GET a URL, so the URL carries the secret: 32 random bytes
+(``secrets.token_urlsafe(32)``, 256 bits). The database keeps only its SHA-256, so a token
+can be shown once, when it is issued or rotated, and never again. A request is matched by
+looking up the hash (an index lookup whose time does not depend on which character of a bad
+token is wrong), then the stored hash is compared with ``hmac.compare_digest``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import TYPE_CHECKING
+
+from programs.plugins.ical.models import SCOPE_KINDS, FeedToken, utcnow
+from sqlmodel import select
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.api import CalendarScope
+
+MAX_TOKEN_LENGTH = 100  # ours are 43 characters; anything much longer is not worth hashing
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def token_row(db: DbSession, scope: CalendarScope) -> FeedToken | None:
+    """The token row of a scope (active or revoked), or None if none was ever issued."""
+    return db.exec(
+        select(FeedToken).where(FeedToken.scope_kind == scope.kind, FeedToken.scope_id == scope.id)
+    ).first()
+
+
+def _set_new(db: DbSession, scope: CalendarScope, row: FeedToken | None) -> str:
+    if scope.kind not in SCOPE_KINDS:
+        raise ValueError(f"unknown feed scope {scope.kind!r}")
+    token = new_token()
+    if row is None:
+        row = FeedToken(scope_kind=scope.kind, scope_id=scope.id, token_hash=token_hash(token))
+        db.add(row)
+    else:
+        row.token_hash = token_hash(token)
+        row.rotated_at = utcnow()
+        row.revoked_at = None
+    db.flush()
+    return token
+
+
+def issue(db: DbSession, scope: CalendarScope) -> str | None:
+    """A new token for ``scope``, or None when it already has an active one (which cannot
+    be shown again: only its hash is kept)."""
+    row = token_row(db, scope)
+    if row is not None and row.revoked_at is None:
+        return None
+    return _set_new(db, scope, row)
+
+
+def rotate(db: DbSession, scope: CalendarScope) -> str:
+    """Replace the scope's token (the old URL stops working at once); issues one if none."""
+    return _set_new(db, scope, token_row(db, scope))
+
+
+def revoke(db: DbSession, scope: CalendarScope) -> FeedToken | None:
+    """Stop the scope's URL from working; None when there was no active token."""
+    row = token_row(db, scope)
+    if row is None or row.revoked_at is not None:
+        return None
+    row.revoked_at = utcnow()
+    # The hash is replaced by one nobody knows the token of: the old token can never match
+    # again, even if the row is later reused by `link`.
+    row.token_hash = token_hash(new_token())
+    db.flush()
+    return row
+
+
+def resolve(db: DbSession, token: str) -> CalendarScope | None:
+    """The scope a token opens, or None (unknown, revoked or malformed: the same answer)."""
+    from programs.api import CalendarScope
+
+    digest = token_hash(token[:MAX_TOKEN_LENGTH])
+    row = db.exec(
+        select(FeedToken).where(FeedToken.token_hash == digest, FeedToken.revoked_at == None)  # noqa: E711
+    ).first()
+    if row is None or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    if not hmac.compare_digest(row.token_hash.encode(), digest.encode()):
+        return None
+    return CalendarScope(kind=row.scope_kind, id=row.scope_id)

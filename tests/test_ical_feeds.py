@@ -1,0 +1,412 @@
+"""The three feeds, checked against STANDARDS.md "Calendar feeds" line by line, each read
+back by independent parsers (see ``test_ical_support.read_back``), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import make_app
+from test_ical_support import PARIS_DST_DAY, make_world, read_back, utc
+
+from programs.registry import Alarm, CalendarItem, CalendarScope
+
+
+@pytest.fixture
+def ical_app(db_url: str):  # type: ignore[no-untyped-def]
+    app = make_app(db_url, plugins=["ical"])
+    yield app
+    app.close()
+
+
+def feed(app, kind: str, id_: int, **kwargs) -> bytes:  # type: ignore[no-untyped-def]
+    from programs.plugins.ical.items import collect
+    from programs.plugins.ical.render import render
+    from programs.plugins.ical.service import service_for
+
+    with app.read() as db:
+        spec = collect(app, db, CalendarScope(kind, id_), **kwargs)
+    return render(spec, service_for(app).cache).body
+
+
+def rows(app, model, *ids):  # type: ignore[no-untyped-def]
+    with app.read() as db:
+        return [db.get(model, i) for i in ids]
+
+
+def test_program_feed_follows_the_published_feed_rules(ical_app) -> None:
+    from programs.models import Session
+
+    world = make_world(ical_app)
+    body = feed(ical_app, "program", world.program_id)
+    read = read_back(body)
+    day1, day2 = rows(ical_app, Session, world.sessions["day1"], world.sessions["day2"])
+
+    # UIDs are the rows' own, one event per session, nothing from other programs.
+    assert set(read.events) == {day1.uid, day2.uid}
+    # Calendar properties, written exactly as clients expect them.
+    assert "METHOD:PUBLISH" in read.lines
+    assert "NAME:Accompagnement collectif" in read.lines
+    assert "X-WR-CALNAME:Accompagnement collectif" in read.lines
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in read.lines
+    assert "X-PUBLISHED-TTL:PT1H" in read.lines
+    assert "X-WR-TIMEZONE:Europe/Paris" in read.lines  # equal to the only TZID used
+    assert read.tzids == {"Europe/Paris"}
+    assert read.lines[0] == "BEGIN:VCALENDAR" and read.lines[-1] == "END:VCALENDAR"
+    event = read.events[day1.uid]
+    assert event.summary == "Accompagnement collectif — Jour 1"
+    assert event.location == "Marseille, salle 2"
+    assert event.sequence == 0 and event.status == "CONFIRMED"
+    assert event.organizer == "mailto:claire@example.com" and event.organizer_cn == "Claire Dubois"
+    assert event.stamp == day1.updated_at and event.last_modified == day1.updated_at
+    assert event.alarms == []  # no plugin offers alarms here
+
+
+def test_a_session_on_the_paris_dst_day_is_at_the_right_instant(ical_app) -> None:
+    from programs.models import Session
+
+    world = make_world(ical_app)
+    read = read_back(feed(ical_app, "program", world.program_id))
+    (day1,) = rows(ical_app, Session, world.sessions["day1"])
+    event = read.events[day1.uid]
+    # 09:00 on 2027-03-28 in Paris is already summer time (+02:00): 07:00 UTC. vobject
+    # computes this from the feed's own VTIMEZONE, not from the system's zone database.
+    assert event.start.date() == PARIS_DST_DAY
+    assert event.start.utcoffset() == timedelta(hours=2)
+    assert event.start.astimezone(UTC) == utc(2027, 3, 28, 7) == day1.start
+    assert event.end.astimezone(UTC) == utc(2027, 3, 28, 15)
+    assert any(line.startswith("DTSTART;TZID=Europe/Paris:20270328T090000") for line in read.lines)
+
+
+def test_a_session_across_the_dst_jump_keeps_its_real_length(ical_app) -> None:
+    from programs.domain.session import add_session
+    from programs.models import Program
+
+    world = make_world(ical_app)
+    with ical_app.write() as db:
+        program = db.get(Program, world.program_id)
+        # 01:00 CET (00:00 UTC) to 04:00 CEST (02:00 UTC): two real hours.
+        night = add_session(db, program=program, start=utc(2027, 3, 28, 0), end=utc(2027, 3, 28, 2))
+        uid = night.uid
+    event = read_back(feed(ical_app, "program", world.program_id)).events[uid]
+    assert (event.start.hour, event.end.hour) == (1, 4)
+    # (same tzinfo: Python would subtract wall clocks, so compare the instants)
+    assert event.end.astimezone(UTC) - event.start.astimezone(UTC) == timedelta(hours=2)
+
+
+def test_moving_a_session_keeps_its_uid_and_bumps_sequence(ical_app) -> None:
+    from programs.domain.session import move_session
+    from programs.models import Session
+
+    world = make_world(ical_app)
+    before = read_back(feed(ical_app, "program", world.program_id))
+    with ical_app.write() as db:
+        session = db.get(Session, world.sessions["day2"])
+        move_session(db, session, start=utc(2027, 5, 6, 7), location="Aix, salle 1")
+        uid = session.uid
+    (moved,) = rows(ical_app, Session, world.sessions["day2"])
+    after = read_back(feed(ical_app, "program", world.program_id))
+    assert set(after.events) == set(before.events)
+    event = after.events[uid]
+    assert event.sequence == before.events[uid].sequence + 1 == moved.revision
+    assert event.start.astimezone(UTC) == utc(2027, 5, 6, 7)
+    assert event.location == "Aix, salle 1"
+    assert event.last_modified == moved.updated_at >= before.events[uid].last_modified
+
+
+def test_cancelled_items_stay_struck_through_for_the_grace_period_then_go(ical_app) -> None:
+    from programs.domain.followup import cancel_followup
+    from programs.domain.session import cancel_session
+    from programs.models import FollowUp, Session
+
+    world = make_world(ical_app)
+    with ical_app.write() as db:
+        session = cancel_session(db, db.get(Session, world.sessions["day2"]))
+        followup = cancel_followup(db, db.get(FollowUp, world.followups["sophie-call"]))
+    sophie = world.people["Sophie Martin"]
+    read = read_back(feed(ical_app, "participant", sophie))
+    assert read.events[session.uid].status == "CANCELLED"
+    assert read.events[session.uid].sequence == 1
+    assert read.events[followup.uid].status == "CANCELLED"
+    # 30 days (the default) after the cancellation they are still there; a day later, gone.
+    still = read_back(
+        feed(ical_app, "participant", sophie, now=session.updated_at + timedelta(days=30))
+    )
+    assert {session.uid, followup.uid} <= set(still.events)
+    later = session.updated_at + timedelta(days=31)
+    gone = read_back(feed(ical_app, "participant", sophie, now=later))
+    assert session.uid not in gone.events and followup.uid not in gone.events
+    assert len(gone.events) == len(read.events) - 2
+
+
+def test_the_grace_period_comes_from_the_config(db_url: str) -> None:
+    from programs.domain.session import cancel_session
+    from programs.models import Session
+
+    app = make_app(db_url, plugins=["ical"], config={"ical": {"cancelled_grace_days": 2}})
+    try:
+        world = make_world(app)
+        with app.write() as db:
+            session = cancel_session(db, db.get(Session, world.sessions["day1"]))
+        at = session.updated_at
+        assert (
+            session.uid
+            in read_back(feed(app, "program", world.program_id, now=at + timedelta(days=2))).events
+        )
+        assert (
+            session.uid
+            not in read_back(
+                feed(app, "program", world.program_id, now=at + timedelta(days=3))
+            ).events
+        )
+    finally:
+        app.close()
+
+
+def test_participant_feed_has_their_seats_and_their_own_followups_only(ical_app) -> None:
+    from programs.models import FollowUp, Session
+
+    world = make_world(ical_app)
+    s = {
+        k: v.uid
+        for k, v in zip(
+            world.sessions, rows(ical_app, Session, *world.sessions.values()), strict=True
+        )
+    }
+    f = {
+        k: v.uid
+        for k, v in zip(
+            world.followups, rows(ical_app, FollowUp, *world.followups.values()), strict=True
+        )
+    }
+
+    sophie = read_back(feed(ical_app, "participant", world.people["Sophie Martin"]))
+    # Marseille (enrolled) and her own call; not the full program where she is waitlisted.
+    assert set(sophie.events) == {s["day1"], s["day2"], f["sophie-call"]}
+    call = sophie.events[f["sophie-call"]]
+    assert call.summary == "Call with Claire Dubois"
+    assert call.description == "TOPIC-SOPHIE prepare the meeting with management"
+    assert call.end - call.start == timedelta(minutes=45)
+
+    karim = read_back(feed(ical_app, "participant", world.people["Karim Benali"]))
+    assert set(karim.events) == {s["day1"], s["day2"], s["lyon"], s["full"], f["karim-session"]}
+    assert karim.events[f["karim-session"]].summary == "One-to-one session with Claire Dubois"
+
+    lucie = read_back(feed(ical_app, "participant", world.people["Lucie Moreau"]))
+    assert lucie.events == {}  # withdrew from her only program
+    assert "NAME:Coaching — Claire Dubois" in lucie.lines
+
+
+def test_coach_feed_has_everything_with_names_and_topics(ical_app) -> None:
+    from programs.models import FollowUp, Session
+
+    world = make_world(ical_app)
+    read = read_back(feed(ical_app, "coach", world.coach_id))
+    sessions = rows(ical_app, Session, *world.sessions.values())
+    followups = rows(ical_app, FollowUp, *world.followups.values())
+    assert set(read.events) == {x.uid for x in [*sessions, *followups]}
+    karim = read.events[followups[1].uid]
+    assert karim.summary == "One-to-one: Karim Benali"
+    assert karim.description == "TOPIC-KARIM team conflict" and karim.location == "Visio"
+    assert read.events[followups[0].uid].summary == "Call: Sophie Martin"
+    assert "NOTE-" not in read.text  # coach notes never leave the machine through a feed
+
+
+def test_every_tzid_has_its_vtimezone(ical_app) -> None:
+    from programs.domain.participant import edit_participant
+    from programs.models import Participant
+
+    world = make_world(ical_app)
+    with ical_app.write() as db:
+        edit_participant(
+            db, db.get(Participant, world.people["Sophie Martin"]), timezone="America/Montreal"
+        )
+    read = read_back(feed(ical_app, "participant", world.people["Sophie Martin"]))
+    assert read.tzids == {"Europe/Paris", "America/Montreal"}
+    assert not any(line.startswith("X-WR-TIMEZONE") for line in read.lines)  # two zones: none
+    call = next(e for e in read.events.values() if e.summary.startswith("Call"))
+    assert call.start.astimezone(UTC) == utc(2027, 4, 2, 16)  # 18:00 Paris, written in Montreal
+    assert call.start.hour == 12
+
+
+def test_a_utc_program_needs_no_vtimezone(ical_app) -> None:
+    from programs.domain.program import create_program
+    from programs.domain.session import add_session
+
+    with ical_app.write() as db:
+        program = create_program(db, slug="remote", title="Remote", timezone="UTC")
+        add_session(db, program=program, start=utc(2027, 1, 5, 9), end=utc(2027, 1, 5, 10))
+    read = read_back(feed(ical_app, "program", program.id))
+    (event,) = read.events.values()
+    assert event.start == utc(2027, 1, 5, 9)
+    assert any(line == "DTSTART:20270105T090000Z" for line in read.lines)
+
+
+def test_long_utf8_text_is_folded_without_splitting_characters(ical_app) -> None:
+    from programs.domain.program import create_program
+    from programs.domain.session import add_session
+
+    title = "Séance « découverte » 🌱 — " + "é🙂ü" * 40
+    with ical_app.write() as db:
+        program = create_program(db, slug="long", title=title)
+        add_session(db, program=program, start=utc(2027, 1, 5, 9), end=utc(2027, 1, 5, 10))
+    body = feed(ical_app, "program", program.id)
+    assert max(len(line) for line in body.split(b"\r\n")) <= 75
+    assert any(line.startswith(b" ") for line in body.split(b"\r\n"))  # it did fold
+    (event,) = read_back(body).events.values()
+    assert event.summary == title
+
+
+class AlarmPlugin:
+    """A stand-in for the reminders plugin: one alarm a day before sessions only."""
+
+    @staticmethod
+    def calendar_alarms(app, item, scope):  # type: ignore[no-untyped-def]
+        from programs.models import Session
+
+        if isinstance(item, Session):
+            return [Alarm(before=timedelta(days=1), description=f"Tomorrow ({scope.kind})")]
+        return []
+
+
+class BrokenAlarmPlugin:
+    @staticmethod
+    def calendar_alarms(app, item, scope):  # type: ignore[no-untyped-def]
+        raise RuntimeError("alarm rules unreadable")
+
+
+def _register(app, plugin, name: str) -> None:  # type: ignore[no-untyped-def]
+    from programs.hookspecs import hookimpl
+
+    for attr in ("calendar_alarms", "register_calendar_sources"):
+        if hasattr(plugin, attr):
+            hookimpl(getattr(plugin, attr))
+    app.pm.register(plugin, name=name)
+
+
+def test_alarms_come_from_the_calendar_alarms_hook(ical_app) -> None:
+    from programs.models import FollowUp, Session
+
+    world = make_world(ical_app)
+    _register(ical_app, AlarmPlugin(), "alarms")
+    read = read_back(feed(ical_app, "participant", world.people["Sophie Martin"]))
+    (day1,) = rows(ical_app, Session, world.sessions["day1"])
+    (call,) = rows(ical_app, FollowUp, world.followups["sophie-call"])
+    assert read.events[day1.uid].alarms == [("-1 day, 0:00:00", "Tomorrow (participant)")]
+    assert "TRIGGER:-P1D" in read.lines
+    assert read.events[call.uid].alarms == []
+
+
+def test_a_failing_alarm_plugin_is_reported_and_the_feed_still_served(ical_app) -> None:
+    world = make_world(ical_app)
+    _register(ical_app, BrokenAlarmPlugin(), "badalarms")
+    read = read_back(feed(ical_app, "program", world.program_id))
+    assert len(read.events) == 2 and not any(e.alarms for e in read.events.values())
+    assert any(f.plugin == "badalarms" and "unreadable" in f.message for f in ical_app.failures)
+
+
+class Source:
+    name = "crm"
+
+    def __init__(self, items):  # type: ignore[no-untyped-def]
+        self._items = items
+
+    def items(self, app, scope):  # type: ignore[no-untyped-def]
+        return self._items if scope.kind == "coach" else []
+
+
+def test_calendar_sources_add_items_and_a_bad_one_is_reported(db_url: str) -> None:
+    good = CalendarItem(
+        uid="crm-42@example",
+        summary="Prospect call",
+        start=utc(2027, 2, 1, 9),
+        end=utc(2027, 2, 1, 10),
+        timezone="Europe/London",
+        revision=3,
+    )
+
+    class Plugin:
+        @staticmethod
+        def register_calendar_sources(register):  # type: ignore[no-untyped-def]
+            register(Source([good]))
+
+    class BadPlugin:
+        @staticmethod
+        def register_calendar_sources(register):  # type: ignore[no-untyped-def]
+            class Bad(Source):
+                name = "naive"
+
+            register(
+                Bad(
+                    [
+                        CalendarItem(
+                            uid="x",
+                            summary="x",
+                            start=datetime(2027, 1, 1),
+                            end=datetime(2027, 1, 1, 1),
+                            timezone="UTC",
+                        )
+                    ]
+                )
+            )
+
+    app = make_app(db_url, plugins=["ical"])
+    try:
+        _register(app, Plugin(), "crm")
+        _register(app, BadPlugin(), "naive")
+        del app.__dict__["registry"]  # registered after start: collect the registrations again
+        world = make_world(app)
+        read = read_back(feed(app, "coach", world.coach_id))
+        event = read.events["crm-42@example"]
+        assert event.summary == "Prospect call" and event.sequence == 3
+        assert event.start.astimezone(UTC) == utc(2027, 2, 1, 9)
+        assert "Europe/London" in read.tzids
+        assert "x" not in read.events
+        assert any(f.plugin == "naive" and "zone" in f.message for f in app.failures)
+        # Sources see the scope: the participant's feed has none of the CRM's items.
+        assert "crm-42@example" not in read_back(feed(app, "program", world.program_id)).events
+    finally:
+        app.close()
+
+
+def test_unchanged_events_are_reused_from_the_cache(ical_app) -> None:
+    from programs.plugins.ical.service import service_for
+
+    from programs.domain.session import move_session
+    from programs.models import Session
+
+    world = make_world(ical_app)
+    cache = service_for(ical_app).cache
+    first = feed(ical_app, "coach", world.coach_id)
+    misses = cache.misses
+    assert feed(ical_app, "coach", world.coach_id) == first
+    assert cache.misses == misses  # all six from the cache
+    with ical_app.write() as db:
+        move_session(db, db.get(Session, world.sessions["day1"]), start=utc(2027, 3, 29, 7))
+    moved = feed(ical_app, "coach", world.coach_id)
+    assert cache.misses == misses + 1  # only the moved one was rendered again
+    assert moved != first and read_back(moved).events.keys() == read_back(first).events.keys()
+
+
+def test_erasing_a_participant_deletes_their_link(ical_app) -> None:
+    import sqlalchemy as sa
+    from programs.plugins.ical.tokens import issue
+
+    from programs.domain.privacy import erase_participant, export_participant
+    from programs.models import Participant
+
+    world = make_world(ical_app)
+    karim = world.people["Karim Benali"]
+    with ical_app.write() as db:
+        token = issue(db, CalendarScope("participant", karim))
+        issue(db, CalendarScope("program", world.program_id))
+    with ical_app.read() as db:
+        data = export_participant(db, db.get(Participant, karim))
+    link = data["plugins"]["ical"]["feed_link"]
+    assert link["revoked_at"] is None and link["created_at"]
+    assert token not in repr(data)
+    with ical_app.write() as db:
+        erase_participant(db, db.get(Participant, karim))
+    with ical_app.engine.connect() as conn:
+        kinds = [r[0] for r in conn.execute(sa.text("SELECT scope_kind FROM ical_token"))]
+    assert kinds == ["program"]
