@@ -60,7 +60,7 @@ def set_coach(app: App, **fields: str | None) -> None:
     """
     from programs.domain.coach import set_default_coach
 
-    if not any(fields.values()):
+    if all(v is None for v in fields.values()):
         raise click.UsageError("give at least one of --name, --email, --phone, --org, --website")
     with app.write() as db:
         saved = set_default_coach(db, **fields)
@@ -80,7 +80,7 @@ def add_coach(app: App, make_default: bool, **fields: str | None) -> None:
     """
     from programs.domain.coach import add_coach as add
 
-    if not fields.get("name"):
+    if fields.get("name") is None:
         raise click.UsageError("a coach needs --name")
     with app.write() as db:
         added = add(db, default=make_default, **fields)
