@@ -176,14 +176,7 @@ def build_plugin_manager(*, entry_points: bool | None = None) -> ProgramsPluginM
                 f"PROGRAMS_LOAD_PLUGINS names no installed plugin: {', '.join(sorted(unknown))} "
                 f"(installed: {', '.join(sorted(known)) or 'none'})"
             )
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        name = pm.get_name(exc.plugin) or "?"
-        raise PluginError(
-            f"plugin {name} is invalid: {one_line(exc)} "
-            "(a misspelt hook? mark hooks from a newer programs with optionalhook=True)"
-        ) from exc
+    check_hook_names(pm)
     if os.environ.get("PROGRAMS_TRACE_HOOKS"):
         pm.add_hookcall_monitoring(_trace_before, _trace_after)
     return pm
@@ -223,6 +216,28 @@ def _load_entry_points(pm: ProgramsPluginManager, why_not: Callable[[str], str |
             ) from exc
         pm.add(plugin, info)
     return seen
+
+
+def manager_with(**plugins: Any) -> ProgramsPluginManager:
+    """A manager holding only the given plugins (``name=module_or_object``), checked like
+    loaded ones: what a plugin's own tests use, ``App(url, pm=manager_with(hello=hello))``."""
+    pm = ProgramsPluginManager()
+    for name, plugin in plugins.items():
+        pm.add(plugin, PluginInfo(name, None, REGISTERED, module=getattr(plugin, "__name__", None)))
+    check_hook_names(pm)
+    return pm
+
+
+def check_hook_names(pm: pluggy.PluginManager) -> None:
+    """Every implementation must be of a known hook (or marked ``optionalhook=True``)."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) or "?"
+        raise PluginError(
+            f"plugin {name} is invalid: {one_line(exc)} "
+            "(a misspelt hook? mark hooks from a newer programs with optionalhook=True)"
+        ) from exc
 
 
 _pm: ProgramsPluginManager | None = None

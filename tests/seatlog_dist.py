@@ -19,35 +19,43 @@ FIXTURE = Path(__file__).parent / "plugin_fixture"
 PACKAGE = "programs_seatlog"
 
 
-def project() -> dict:  # type: ignore[type-arg]
-    with (FIXTURE / "pyproject.toml").open("rb") as f:
+def project(source: Path = FIXTURE) -> dict:  # type: ignore[type-arg]
+    with (source / "pyproject.toml").open("rb") as f:
         return tomllib.load(f)["project"]
 
 
-def entry_points_txt() -> str:
-    lines = ["[programs]"]
-    lines += [f"{name} = {value}" for name, value in project()["entry-points"]["programs"].items()]
+def entry_points_txt(source: Path = FIXTURE) -> str:
+    groups = project(source)["entry-points"]
+    lines = []
+    for group, entries in groups.items():
+        lines.append(f"[{group}]")
+        lines += [f"{name} = {value}" for name, value in entries.items()]
     return "\n".join(lines) + "\n"
 
 
-def build_site(target: Path) -> Path:
-    """Install the fixture distribution into ``target`` (a folder for sys.path)."""
-    meta = project()
-    shutil.copytree(
-        FIXTURE / PACKAGE, target / PACKAGE, ignore=shutil.ignore_patterns("__pycache__")
-    )
-    dist_info = target / f"{PACKAGE}-{meta['version']}.dist-info"
+def build_site(target: Path, source: Path = FIXTURE) -> Path:
+    """Install the distribution whose ``pyproject.toml`` is in ``source`` (by default the
+    fixture) into ``target``, a folder to put on sys.path: its packages (the folders with an
+    ``__init__.py``) and a dist-info generated from its metadata."""
+    meta = project(source)
+    packages = sorted(d.name for d in source.iterdir() if (d / "__init__.py").is_file())
+    for package in packages:
+        shutil.copytree(
+            source / package, target / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    normalized = meta["name"].replace("-", "_")
+    dist_info = target / f"{normalized}-{meta['version']}.dist-info"
     dist_info.mkdir()
     (dist_info / "METADATA").write_text(
         "Metadata-Version: 2.1\n"
         f"Name: {meta['name']}\n"
         f"Version: {meta['version']}\n"
-        f"Summary: {meta['description']}\n"
-        + "".join(f"Requires-Dist: {d}\n" for d in meta["dependencies"]),
+        f"Summary: {meta.get('description', '')}\n"
+        + "".join(f"Requires-Dist: {d}\n" for d in meta.get("dependencies", [])),
         encoding="utf-8",
     )
-    (dist_info / "entry_points.txt").write_text(entry_points_txt(), encoding="utf-8")
-    (dist_info / "top_level.txt").write_text(f"{PACKAGE}\n", encoding="utf-8")
+    (dist_info / "entry_points.txt").write_text(entry_points_txt(source), encoding="utf-8")
+    (dist_info / "top_level.txt").write_text("".join(f"{p}\n" for p in packages), "utf-8")
     (dist_info / "INSTALLER").write_text("programs-tests\n", encoding="utf-8")
     return target
 
