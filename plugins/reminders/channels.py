@@ -1,0 +1,247 @@
+"""The two channels this plugin registers: ``email`` (SMTP) and ``console`` (stdout).
+
+Both take any :class:`programs.api.OutgoingMessage`, so another plugin (the contacts plugin
+sending the coach's card) delivers through them by name from ``app.registry``. Each message
+goes to one person: never a shared To, CC or BCC. The Message-ID is derived from the
+message's key, so a message sent again after a crash carries the same id and a receiver can
+drop the duplicate.
+
+The email channel keeps one SMTP connection open for a whole run (``close()`` ends it) and
+opens a new one when the server dropped it. Failures are :class:`programs.api.ChannelError`:
+permanent for what retrying cannot fix (a refused address, a 5xx answer), temporary
+otherwise (server down, 4xx answer, timeout).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, parseaddr
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import smtplib
+
+    from programs.plugins.reminders.settings import EmailSettings
+
+    from programs.api import App, OutgoingMessage
+
+
+def message_id(key: str, domain: str) -> str:
+    """``<32 hex digits.programs@domain>``, the same for the same key, every time."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}.programs@{domain}>"
+
+
+def build_email(message: OutgoingMessage, *, sender: str, domain: str) -> EmailMessage:
+    """The MIME message: plain text, then each attachment; one recipient."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = formataddr((message.to_name, message.to_email or ""))
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(usegmt=True)
+    email["Message-ID"] = message_id(message.key, domain)
+    email["Content-Language"] = message.language
+    for name, value in message.headers.items():
+        email[name] = value
+    email.set_content(message.text)
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
+    return email
+
+
+class EmailChannel:
+    """SMTP with ``smtplib``, configured in ``[reminders.email]``."""
+
+    name = "email"
+
+    def __init__(self) -> None:
+        self._smtp: smtplib.SMTP | None = None
+        self._key: tuple[Any, ...] | None = None
+        self._coach_sender: str | None = None  # looked up once per run
+
+    def can_reach(self, message: OutgoingMessage) -> bool:
+        return bool(message.to_email)
+
+    def send(self, app: App, message: OutgoingMessage) -> str:
+        import smtplib
+
+        from programs.plugins.reminders.settings import load_email_settings
+
+        from programs.api import ChannelError
+
+        settings = load_email_settings(app.config)
+        if not settings.sender and self._coach_sender is None:
+            self._coach_sender = _coach_sender(app) or ""
+        sender = settings.sender or self._coach_sender
+        if not sender:
+            raise ChannelError(
+                "no sender: set [reminders.email] sender in the config file "
+                "(or give the coach an email)",
+                permanent=True,
+            )
+        if not message.to_email:
+            raise ChannelError(f"{message.to_name} has no email address", permanent=True)
+        envelope_from = parseaddr(sender)[1]
+        domain = envelope_from.rpartition("@")[2] or "localhost"
+        email = build_email(message, sender=sender, domain=domain)
+        for attempt in (1, 2):
+            smtp = self._connect(settings)
+            try:
+                refused = smtp.send_message(
+                    email, from_addr=envelope_from, to_addrs=[message.to_email]
+                )
+            except smtplib.SMTPServerDisconnected as exc:
+                self._drop()
+                if attempt == 2:
+                    raise ChannelError(f"SMTP server closed the connection: {exc}") from exc
+                continue  # a kept connection the server timed out: open a new one, once
+            except smtplib.SMTPRecipientsRefused as exc:
+                raise ChannelError(
+                    f"address refused: {_reply(exc.recipients)}",
+                    permanent=_permanent(exc.recipients),
+                ) from exc
+            except smtplib.SMTPResponseException as exc:
+                self._drop()
+                raise ChannelError(
+                    f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}",
+                    permanent=500 <= exc.smtp_code < 600,
+                ) from exc
+            except (smtplib.SMTPException, OSError) as exc:
+                self._drop()
+                raise ChannelError(f"SMTP error: {exc}") from exc
+            if refused:
+                raise ChannelError(
+                    f"address refused: {_reply(refused)}", permanent=_permanent(refused)
+                )
+            return str(email["Message-ID"])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        """End the kept connection (the sender calls this at the end of a run)."""
+        if self._smtp is not None:
+            with contextlib.suppress(Exception):  # the server may already be gone
+                self._smtp.quit()
+        self._drop()
+        self._coach_sender = None
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(Exception):  # closing a dead socket
+                self._smtp.close()
+        self._smtp = None
+        self._key = None
+
+    def _connect(self, settings: EmailSettings) -> smtplib.SMTP:
+        import smtplib
+        import ssl
+
+        from programs.api import ChannelError
+
+        if self._smtp is not None and self._key == settings.connection_key:
+            return self._smtp
+        self._drop()
+        where = f"{settings.host}:{settings.port}"
+        try:
+            if settings.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    settings.host,
+                    settings.port,
+                    timeout=settings.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            if settings.security == "starttls":
+                smtp.ehlo()
+                if not smtp.has_extn("starttls"):
+                    smtp.close()
+                    raise ChannelError(
+                        f"SMTP server {where} does not offer STARTTLS "
+                        '(set security = "none" or "ssl")',
+                        permanent=True,
+                    )
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.username:
+                smtp.login(settings.username, _password(settings))
+        except ChannelError:
+            raise
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ChannelError(
+                f"SMTP login refused by {where}: {exc.smtp_code} {_text(exc.smtp_error)}",
+                permanent=True,
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ChannelError(f"cannot reach SMTP server {where}: {exc}") from exc
+        self._smtp, self._key = smtp, settings.connection_key
+        return smtp
+
+
+def _password(settings: EmailSettings) -> str:
+    from programs.api import ChannelError
+
+    if settings.password_env:
+        value = os.environ.get(settings.password_env)
+        if value is None:
+            raise ChannelError(
+                f"environment variable {settings.password_env} (the SMTP password) is not set"
+            )
+        return value
+    return settings.password or ""
+
+
+def _coach_sender(app: App) -> str | None:
+    from programs.api import default_coach
+
+    with app.read() as db:
+        coach = default_coach(db)
+        if coach is None or not coach.email:
+            return None
+        return str(Address(display_name=coach.name, addr_spec=coach.email))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _reply(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{addr}: {code} {_text(text)}" for addr, (code, text) in refused.items())
+
+
+def _permanent(refused: dict[str, tuple[int, bytes]]) -> bool:
+    return all(500 <= code < 600 for code, _text_ in refused.values())
+
+
+class ConsoleChannel:
+    """Prints each message on stdout: for trying rules out, and for cron logs."""
+
+    name = "console"
+
+    def can_reach(self, message: OutgoingMessage) -> bool:
+        return True
+
+    def send(self, app: App, message: OutgoingMessage) -> str:
+        digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
+        to = (
+            formataddr((message.to_name, message.to_email))
+            if message.to_email
+            else (message.to_name)
+        )
+        files = ", ".join(a.filename for a in message.attachments)
+        lines = [f"--- to {to} [{digest}]", f"Subject: {message.subject}"]
+        if files:
+            lines.append(f"Attached: {files}")
+        lines += ["", message.text.rstrip("\n"), "---"]
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+        return f"console:{digest}"

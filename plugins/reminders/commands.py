@@ -1,0 +1,397 @@
+"""``programs reminders``: rules, plan, list, send, run, history.
+
+Commands get the App from the click context (``obj.app``); everything heavy is imported
+inside them. Listings print a table for people and ``--json`` for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time as clock
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from programs.api import App
+
+
+def _app(obj: Any) -> App:
+    return obj.app
+
+
+def _now(app: App, text: str | None) -> datetime:
+    from programs.api import parse_time, utcnow
+
+    if not text:
+        return utcnow()
+    return parse_time(text, app.config.core["default_timezone"])
+
+
+def _print(
+    rows: list[dict[str, Any]], as_json: bool, *, empty: str, title: str | None = None
+) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
+        return
+    if not rows:
+        click.echo(empty)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in rows[0]:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    Console(soft_wrap=False).print(table)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+now_option = click.option(
+    "--now",
+    metavar="TIME",
+    help="Act as if it were TIME (ISO 8601, e.g. 2027-06-08T07:05:00Z) instead of now.",
+)
+
+
+@click.group()
+def reminders() -> None:
+    """Reminders by email (or any channel a plugin adds), sent once and on time.
+
+    \b
+    Out of the box: participants get an email 2 days and 2 hours before each session;
+    participant and coach 1 hour before each follow-up; the coach a nudge the day after a
+    program's last session, and a weekly digest of stalled tracks.
+
+    \b
+    Example:
+      programs reminders rules marseille-2026
+      programs reminders list
+      programs reminders send --dry-run
+      programs reminders send          # from cron, every 5 minutes
+    """
+
+
+# --- rules -----------------------------------------------------------------------------
+
+
+class RulesGroup(click.Group):
+    """``rules`` and ``rules SLUG`` list; ``rules add`` / ``remove`` / ``reset`` change."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            return "show", self.commands["show"], args
+        return super().resolve_command(ctx, args)
+
+
+@reminders.group(
+    cls=RulesGroup, invoke_without_command=True, context_settings={"ignore_unknown_options": True}
+)
+@click.pass_context
+def rules(ctx: click.Context) -> None:
+    """The reminder rules in force: for all programs, or for one (SLUG).
+
+    \b
+    Example:
+      programs reminders rules
+      programs reminders rules marseille-2026
+      programs reminders rules add session-1d --program marseille-2026 \\
+          --target session --offset -1d --at 18:00
+      programs reminders rules remove session-2h --program marseille-2026
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(show, slug=None, as_json=False)
+
+
+def _rule_rows(app: App, rules: list[Any], slugs: dict[int, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": r.name,
+            "target": r.target,
+            "audience": r.audience,
+            "when": r.when,
+            "channel": r.channel,
+            "template": r.template,
+            "from": "program " + slugs.get(r.program_id, "?") if r.layer == "program" else r.layer,
+        }
+        for r in rules
+    ]
+
+
+@rules.command("show")
+@click.argument("slug", required=False)
+@json_option
+@click.pass_obj
+def show(obj: Any, slug: str | None, as_json: bool) -> None:
+    """List the rules in force (for program SLUG if given)."""
+    from programs.plugins.reminders.rules import load_rulebook
+
+    from programs.api import get_program
+
+    app = _app(obj)
+    with app.read() as db:
+        program = get_program(db, slug) if slug else None
+        pid = program.id if program else None
+        book = load_rulebook(db, app.config, now=None, program_ids=[pid] if pid else [])
+        listed = book.for_program(pid) if pid else list(book.defaults.values())
+        slugs = {pid: slug} if pid and slug else {}
+        rows = _rule_rows(app, listed, slugs)
+    _print(
+        rows,
+        as_json,
+        empty="No rules: nothing will be sent.",
+        title=f"Reminder rules for {slug}" if slug else "Reminder rules (all programs)",
+    )
+
+
+@rules.command("add")
+@click.argument("name")
+@click.option("--program", "slug", metavar="SLUG", help="Only for this program.")
+@click.option(
+    "--target",
+    required=True,
+    type=click.Choice(["session", "followup", "program", "week"]),
+    help="What the reminder is about.",
+)
+@click.option(
+    "--offset",
+    required=True,
+    help="Before (-) or after (+) the start or end: -2d, -2h, -1d12h, +1d.",
+)
+@click.option(
+    "--from",
+    "anchor",
+    type=click.Choice(["start", "end"]),
+    default="start",
+    show_default=True,
+    help="Count the offset from the start or the end.",
+)
+@click.option("--at", "at", metavar="HH:MM", help="Then send at this local time of day.")
+@click.option(
+    "--audience",
+    type=click.Choice(["participants", "coach", "everyone"]),
+    help="Who gets it [default: participants; coach for week].",
+)
+@click.option("--channel", default="email", show_default=True, help="A registered channel.")
+@click.option("--template", help="Template name [default: session, followup, nudge, digest].")
+@click.pass_obj
+def add(
+    obj: Any,
+    name: str,
+    slug: str | None,
+    target: str,
+    offset: str,
+    anchor: str,
+    at: str | None,
+    audience: str | None,
+    channel: str,
+    template: str | None,
+) -> None:
+    """Add a rule NAME, for all programs or for one; a default of that name is overridden.
+
+    Only future occurrences get reminders: adding a rule never mails anyone for what was
+    already due.
+    """
+    from programs.plugins.reminders.rulebook_edit import add_rule
+
+    app = _app(obj)
+    values = {
+        "name": name,
+        "target": target,
+        "offset": offset,
+        "from": anchor,
+        "at": at,
+        "audience": audience,
+        "channel": channel,
+        "template": template,
+    }
+    message, result = add_rule(app, {k: v for k, v in values.items() if v}, slug=slug)
+    click.echo(message)
+    click.echo(f"outbox: {result}")
+
+
+@rules.command("remove")
+@click.argument("name")
+@click.option("--program", "slug", metavar="SLUG", help="Only for this program.")
+@click.pass_obj
+def remove(obj: Any, name: str, slug: str | None) -> None:
+    """Stop rule NAME (for all programs, or for one); its pending reminders are cancelled."""
+    from programs.plugins.reminders.rulebook_edit import remove_rule
+
+    message, result = remove_rule(_app(obj), name, slug=slug)
+    click.echo(message)
+    click.echo(f"outbox: {result}")
+
+
+@rules.command("reset")
+@click.argument("name")
+@click.option("--program", "slug", metavar="SLUG", help="Only for this program.")
+@click.pass_obj
+def reset(obj: Any, name: str, slug: str | None) -> None:
+    """Drop what was added or removed for NAME at this level: the rule below applies again."""
+    from programs.plugins.reminders.rulebook_edit import reset_rule
+
+    message, result = reset_rule(_app(obj), name, slug=slug)
+    click.echo(message)
+    click.echo(f"outbox: {result}")
+
+
+# --- plan, list, history -----------------------------------------------------------------
+
+
+@reminders.command()
+@now_option
+@click.pass_obj
+def plan(obj: Any, now: str | None) -> None:
+    """Bring the outbox in step with the database (also done by send). Safe to repeat."""
+    from programs.plugins.reminders.sync import plan_all
+
+    app = _app(obj)
+    click.echo(f"outbox: {plan_all(app, now=_now(app, now))}")
+
+
+@reminders.command("list")
+@click.option("--due", is_flag=True, help="Only what is due now (what send would send).")
+@click.option("--all", "everything", is_flag=True, help="Every row, sent and cancelled too.")
+@click.option("--program", "slug", metavar="SLUG", help="Only this program's.")
+@json_option
+@now_option
+@click.pass_obj
+def list_(
+    obj: Any, due: bool, everything: bool, slug: str | None, as_json: bool, now: str | None
+) -> None:
+    """What will go out: when, to whom, by which channel, about what."""
+    from programs.plugins.reminders.listing import outbox_rows
+
+    app = _app(obj)
+    rows = outbox_rows(app, due=due, everything=everything, slug=slug, now=_now(app, now))
+    _print(
+        rows,
+        as_json,
+        empty="Nothing in the outbox." if not due else "Nothing is due.",
+        title="Reminders" if not due else "Reminders due",
+    )
+
+
+@reminders.command()
+@click.argument("person", required=False)
+@click.option("--limit", default=200, show_default=True, help="At most this many rows.")
+@json_option
+@click.pass_obj
+def history(obj: Any, person: str | None, limit: int, as_json: bool) -> None:
+    """What was sent, skipped, cancelled or failed (for PERSON if given), newest first."""
+    from programs.plugins.reminders.listing import history_rows
+
+    rows = history_rows(_app(obj), person=person, limit=limit)
+    _print(rows, as_json, empty="No reminder history.", title="Reminder history")
+
+
+# --- send and run ------------------------------------------------------------------------
+
+
+def _progress_bar() -> tuple[Any, Any]:
+    """A rich progress bar on a terminal; nothing in a pipe or a cron log."""
+    if not sys.stdout.isatty():
+        return None, None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("sending", total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total or None)
+
+    return bar, update
+
+
+def _send_once(app: App, now: datetime, dry_run: bool) -> Any:
+    from programs.plugins.reminders.sender import send_due
+
+    bar, update = (None, None) if dry_run else _progress_bar()
+    if bar is None:
+        return send_due(app, now=now, dry_run=dry_run)
+    with bar:
+        return send_due(app, now=now, progress=update)
+
+
+@reminders.command()
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
+@now_option
+@click.pass_obj
+def send(obj: Any, dry_run: bool, now: str | None) -> None:
+    """Send what is due, then stop (for cron). Exits 0 when nothing is due.
+
+    Failures are kept and retried by later runs; the exit code is 1 when one happened.
+    """
+    from programs.plugins.reminders.listing import describe_rows
+
+    from programs.api import ProgramsError
+
+    app = _app(obj)
+    report = _send_once(app, _now(app, now), dry_run)
+    if dry_run:
+        rows = describe_rows(app, report.due)
+        if not rows:
+            click.echo("Nothing is due.")
+        else:
+            click.echo(f"Would send {len(rows)} reminder(s) (nothing was changed):")
+            _print(rows, False, empty="")
+        return
+    if report.handled == 0:
+        click.echo("Nothing is due.")
+        return
+    click.echo(f"reminders: {report}")
+    for error in report.errors:
+        click.echo(f"Error: {error}", err=True)
+    if report.errors:
+        raise ProgramsError(f"{len(report.errors)} reminder(s) not sent (see above)")
+
+
+@reminders.command()
+@click.option(
+    "--every",
+    "every",
+    default="5m",
+    show_default=True,
+    help="How long to wait between two runs: 30s, 5m, 1h.",
+)
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=1),
+    help="Stop after this many runs (default: run until stopped).",
+)
+@click.pass_obj
+def run(obj: Any, every: str, iterations: int | None) -> None:
+    """Send what is due, again and again, in the foreground (for a small server).
+
+    Stop it with Ctrl-C. A failing run is reported and the loop goes on.
+    """
+    from programs.plugins.reminders.sender import send_due
+    from programs.plugins.reminders.timing import parse_duration
+
+    from programs.api import ProgramsError, utcnow
+
+    app = _app(obj)
+    pause = parse_duration(every).total_seconds()
+    done = 0
+    try:
+        while True:
+            try:
+                report = send_due(app, now=utcnow())
+            except ProgramsError as exc:
+                click.echo(f"Error: {exc}", err=True)
+            else:
+                if report.handled:
+                    click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S}Z reminders: {report}")
+                for error in report.errors:
+                    click.echo(f"Error: {error}", err=True)
+            done += 1
+            if iterations is not None and done >= iterations:
+                break
+            clock.sleep(pause)
+    except KeyboardInterrupt:
+        click.echo("stopped")

@@ -1,0 +1,91 @@
+"""The reminders part of ``programs demo``: the outbox of the Marseille story.
+
+It plans (the demo database is the demo's own), lists what will go out — when, to whom, by
+which channel — and writes one message as the participant would read it, without sending
+anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from programs.plugins.reminders.listing import describe
+from programs.plugins.reminders.models import OUTBOX, PENDING
+from programs.plugins.reminders.sync import plan_all
+
+from programs.api import utcnow
+
+if TYPE_CHECKING:
+    from programs.api import App
+
+SHOWN = 12
+
+
+def sections(app: App, workdir: Path) -> list[tuple[str, str]]:
+    now = utcnow()
+    plan_all(app, now=now)
+    c = OUTBOX.c
+    with app.read() as db:
+        rows = list(
+            db.execute(sa.select(OUTBOX).where(c.status == PENDING).order_by(c.due_at, c.id))
+        )
+        described = describe(db, app, rows)
+    if not rows:
+        return [("Reminders", "The outbox is empty: no session or follow-up ahead.")]
+    tz = app.config.core["default_timezone"]
+    lines = [
+        f"The outbox holds {len(rows)} reminder(s) to send (times in {tz}); "
+        "`programs reminders send` sends what is due, from cron:",
+        "",
+    ]
+    for item in described[:SHOWN]:
+        lines.append(
+            f"  {item['due']}  {item['channel']:<7} {item['to']:<22} "
+            f"{item['rule']:<13} {item['about']}"
+        )
+    if len(rows) > SHOWN:
+        lines.append(f"  ... and {len(rows) - SHOWN} more")
+    by_rule = Counter(r.rule for r in rows)
+    lines += ["", "By rule: " + ", ".join(f"{k} {v}" for k, v in sorted(by_rule.items()))]
+    example = _write_example(app, rows, workdir, now)
+    if example is not None:
+        lines.append(f"The first one, as its recipient will read it: {example}")
+    return [("Reminders", "\n".join(lines))]
+
+
+def _write_example(app: App, rows: list, workdir: Path, now) -> Path | None:  # type: ignore[type-arg,no-untyped-def]
+    from programs.plugins.reminders.messages import Composer
+    from programs.plugins.reminders.rules import load_rulebook
+    from programs.plugins.reminders.sender import instance_id
+    from programs.plugins.reminders.settings import load_settings
+    from programs.plugins.reminders.targets import TargetLoader
+
+    from programs.api import OutgoingMessage
+
+    settings = load_settings(app.config)
+    first = next((r for r in rows if r.recipient_kind == "participant"), rows[0])
+    with app.read() as db:
+        book = load_rulebook(db, app.config, now=None)
+        loader = TargetLoader(db, book, default_tz=settings.default_timezone, now=now, horizon=None)
+        target = loader.by_keys([(first.target_kind, first.target_id)]).get(
+            (first.target_kind, first.target_id)
+        )
+        if target is None:
+            return None
+        message = Composer(app, db, settings, now=now, instance=instance_id(db)).compose(
+            first, target
+        )
+    if not isinstance(message, OutgoingMessage):
+        return None
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "reminder-example.txt"
+    path.write_text(
+        f"To: {message.to_name} <{message.to_email}>\nSubject: {message.subject}\n\n{message.text}",
+        encoding="utf-8",
+    )
+    for attachment in message.attachments:
+        (workdir / f"reminder-{attachment.filename}").write_bytes(attachment.data)
+    return path

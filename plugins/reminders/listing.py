@@ -1,0 +1,138 @@
+"""Outbox rows as people read them: when (local time), to whom, about what, by which channel.
+
+Names are looked up in bulk (one query per kind), so listing thousands of rows stays quick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from programs.plugins.reminders.models import OUTBOX, PENDING, SENDING
+from programs.plugins.reminders.settings import load_settings
+from programs.plugins.reminders.targets import chunks
+
+from programs.api import (
+    Coach,
+    FollowUp,
+    Participant,
+    Program,
+    Session,
+    find_person,
+    format_local,
+    get_program,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.api import App
+
+
+def _names(db: DbSession, model: Any, ids: Iterable[int], *columns: Any) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    for batch in chunks(sorted(set(ids))):
+        for row in db.execute(sa.select(model.id, *columns).where(model.id.in_(batch))):
+            out[row[0]] = row[1:] if len(row) > 2 else row[1]
+    return out
+
+
+def describe(db: DbSession, app: App, rows: list[Any]) -> list[dict[str, Any]]:
+    tz = app.config.core["default_timezone"]
+    ids: dict[str, set[int]] = {}
+    for r in rows:
+        ids.setdefault(r.target_kind, set()).add(r.target_id)
+        ids.setdefault(r.recipient_kind, set()).add(r.recipient_id)
+    people = _names(db, Participant, ids.get("participant", ()), Participant.name)
+    coaches = _names(db, Coach, ids.get("coach", ()), Coach.name)
+    sessions = _names(
+        db, Session, ids.get("session", ()), Session.program_id, Session.title, Session.start
+    )
+    followups = _names(
+        db, FollowUp, ids.get("followup", ()), FollowUp.kind, FollowUp.participant_id
+    )
+    program_ids = set(ids.get("program", ())) | {s[0] for s in sessions.values()}
+    slugs = _names(db, Program, program_ids, Program.slug)
+    people.update(
+        _names(db, Participant, {f[1] for f in followups.values()} - set(people), Participant.name)
+    )
+    out = []
+    for r in rows:
+        if r.target_kind == "session" and r.target_id in sessions:
+            program_id, title, start = sessions[r.target_id]
+            about = (
+                f"{slugs.get(program_id, '?')} session #{r.target_id}"
+                + (f" {title}" if title else "")
+                + f" ({format_local(start, tz)})"
+            )
+        elif r.target_kind == "followup" and r.target_id in followups:
+            kind, participant_id = followups[r.target_id]
+            about = f"{kind} #{r.target_id} with {people.get(participant_id, '?')}"
+        elif r.target_kind == "program":
+            about = f"{slugs.get(r.target_id, '?')} (after its last session)"
+        elif r.target_kind == "week":
+            day = str(r.target_id)
+            about = f"week of {day[:4]}-{day[4:6]}-{day[6:]}"
+        else:
+            about = f"{r.target_kind} #{r.target_id} (gone)"
+        who = (people if r.recipient_kind == "participant" else coaches).get(r.recipient_id)
+        to = f"{who or '?'}" + (" (coach)" if r.recipient_kind == "coach" else "")
+        out.append(
+            {
+                "id": r.id,
+                "due": format_local(r.due_at, tz),
+                "status": r.status,
+                "to": to,
+                "channel": r.channel,
+                "rule": r.rule,
+                "about": about,
+                "note": r.reason
+                or r.last_error
+                or (f"retry after {format_local(r.not_before, tz)}" if r.not_before else None),
+            }
+        )
+    return out
+
+
+def describe_rows(app: App, rows: list[Any]) -> list[dict[str, Any]]:
+    with app.read() as db:
+        return describe(db, app, rows)
+
+
+def outbox_rows(
+    app: App, *, due: bool, everything: bool, slug: str | None, now: datetime
+) -> list[dict[str, Any]]:
+    from programs.plugins.reminders.sender import due_rows
+
+    settings = load_settings(app.config)
+    c = OUTBOX.c
+    with app.read() as db:
+        if due:
+            rows = due_rows(db, now, settings)
+        else:
+            query = sa.select(OUTBOX).order_by(c.due_at, c.id)
+            if not everything:
+                query = query.where(c.status.in_([PENDING, SENDING]))
+            rows = list(db.execute(query))
+        if slug:
+            program = get_program(db, slug)
+            rows = [r for r in rows if r.program_id == program.id]
+        return describe(db, app, rows)
+
+
+def history_rows(app: App, *, person: str | None, limit: int) -> list[dict[str, Any]]:
+    c = OUTBOX.c
+    with app.read() as db:
+        query = sa.select(OUTBOX).where(c.status.notin_([PENDING, SENDING]))
+        if person:
+            participant = find_person(db, person)
+            query = query.where(c.recipient_kind == "participant", c.recipient_id == participant.id)
+        rows = list(db.execute(query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit)))
+        described = describe(db, app, rows)
+    tz = app.config.core["default_timezone"]
+    for item, row in zip(described, rows, strict=True):
+        item["when"] = format_local(row.sent_at or row.updated_at, tz)
+        item["message_id"] = row.message_id
+    return described

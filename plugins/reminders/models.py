@@ -1,0 +1,154 @@
+"""The reminders plugin's tables, all prefixed ``reminders_``; its own migration creates them.
+
+- ``reminders_outbox``: one row per reminder to send: (rule, target occurrence with its
+  revision, recipient, channel) is UNIQUE, so planning twice never makes two rows, and a
+  moved target (new revision) gets new rows while the old ones are cancelled.
+- ``reminders_rule``: rules the coach added or turned off, for one program or for all;
+  they sit on top of the defaults from the config file (or the built-in ones).
+- ``reminders_rule_seen``: when each default rule (in its current form) was first seen,
+  so that a rule added later never sends what was due before it existed.
+- ``reminders_meta``: this database's random instance id; Message-IDs are derived from it
+  and the outbox key, so two databases never produce the same Message-ID.
+
+Times are stored naive UTC and read back aware, like the core's (the plugin keeps its own
+column type because it uses only ``programs.api``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+import programs.api  # noqa: F401  (the core tables must be known before ours refer to them)
+
+# Outbox states. "pending" rows wait for their due time; "sending" rows were claimed by a
+# sender; the others are final.
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+CANCELLED = "cancelled"
+SKIPPED = "skipped"
+STATES = (PENDING, SENDING, SENT, FAILED, CANCELLED, SKIPPED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class UTCTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC out; stored naive UTC on every backend."""
+
+    impl = sa.DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must be aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _time(nullable: bool = False) -> sa.Column:
+    return sa.Column(UTCTime(), nullable=nullable)
+
+
+class Outbox(SQLModel, table=True):
+    """One reminder: what (rule, target, revision), to whom, by which channel, when."""
+
+    __tablename__ = "reminders_outbox"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "rule",
+            "target_kind",
+            "target_id",
+            "revision",
+            "recipient_kind",
+            "recipient_id",
+            "channel",
+            name="uq_reminders_outbox_key",
+        ),
+        sa.Index("ix_reminders_outbox_due", "status", "due_at"),
+        sa.Index("ix_reminders_outbox_target", "target_kind", "target_id"),
+        sa.Index("ix_reminders_outbox_recipient", "recipient_kind", "recipient_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(max_length=40)
+    program_id: int | None = None
+    target_kind: str = Field(max_length=12)  # session, followup, program, week
+    target_id: int
+    revision: int = 0
+    recipient_kind: str = Field(max_length=12)  # participant, coach
+    recipient_id: int
+    channel: str = Field(max_length=40)
+    due_at: datetime = Field(sa_column=_time())
+    status: str = Field(default=PENDING, max_length=12)
+    reason: str | None = None
+    attempts: int = 0
+    not_before: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    claim_token: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    message_id: str | None = None
+    last_error: str | None = None
+    planned_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class RuleRow(SQLModel, table=True):
+    """A rule added (or a default turned off, ``enabled=False``) by the coach.
+
+    ``program_id`` None: for every program; else for that program only. A row overrides a
+    rule of the same name from the layer below (defaults, then all programs, then one).
+    """
+
+    __tablename__ = "reminders_rule"
+    __table_args__ = (sa.UniqueConstraint("program_id", "name", name="uq_reminders_rule_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int | None = Field(
+        default=None, foreign_key="program.id", index=True, ondelete="CASCADE"
+    )
+    name: str = Field(max_length=40)
+    enabled: bool = True
+    target: str = Field(max_length=12)
+    audience: str = Field(max_length=20)
+    anchor: str = Field(default="start", max_length=8)
+    offset: str = Field(max_length=20)
+    at: str | None = Field(default=None, max_length=5)
+    channel: str = Field(max_length=40)
+    template: str = Field(max_length=60)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class RuleSeen(SQLModel, table=True):
+    """When a default rule, in the form ``signature``, was first planned with."""
+
+    __tablename__ = "reminders_rule_seen"
+
+    name: str = Field(primary_key=True, max_length=40)
+    signature: str = Field(max_length=300)
+    since: datetime = Field(sa_column=_time())
+
+
+class Meta(SQLModel, table=True):
+    """Small facts about this database (``instance_id``)."""
+
+    __tablename__ = "reminders_meta"
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+
+
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+RULES = RuleRow.__table__  # type: ignore[attr-defined]
+SEEN = RuleSeen.__table__  # type: ignore[attr-defined]
+META = Meta.__table__  # type: ignore[attr-defined]

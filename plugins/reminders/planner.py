@@ -1,0 +1,274 @@
+"""Bringing the outbox in step with the database: the one place rows are planned.
+
+``plan`` computes the rows that should exist for a scope (everything, or what one event
+touched), compares them with the rows that do, and writes the difference in bulk:
+
+- a missing row is inserted: "pending", or "skipped" with the reason when its time had
+  passed before its target was booked (or before its rule existed);
+- a pending row nobody wants any more (target moved, cancelled, withdrawn, rule removed) is
+  cancelled with the reason; sent and failed rows are history and never touched;
+- a pending row whose due time changed (the rule's offset changed) gets the new time;
+- a cancelled row wanted again (enrolled again) is pending again if its time is ahead.
+
+The same function serves the events (each in its own transaction) and ``reminders plan``,
+so a missed event is repaired by the next plan. Plans are serialised (a write transaction on
+SQLite, an advisory lock on PostgreSQL), so two at once never insert the same row twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from programs.plugins.reminders.models import CANCELLED, OUTBOX, PENDING, SKIPPED
+from programs.plugins.reminders.rules import load_rulebook
+from programs.plugins.reminders.settings import load_settings
+from programs.plugins.reminders.targets import Scope, Target, TargetLoader, chunks
+from programs.plugins.reminders.timing import due_time
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.api import App
+
+LOCK_KEY = 0x52454D49  # "REMI": the advisory lock every plan takes on PostgreSQL
+ROWS_PER_ROUND = 20_000  # desired rows compared and written per round (memory stays flat)
+INSERT_CHUNK = 5_000
+
+Key = tuple[str, str, int, int, str, int, str]
+MOVED = {
+    "session": "session moved",
+    "followup": "follow-up moved",
+    "program": "program dates changed",
+    "week": "changed",
+}
+
+
+@dataclass
+class PlanResult:
+    planned: int = 0  # new pending rows
+    skipped: int = 0  # new rows skipped at once (booked late, rule added later)
+    cancelled: int = 0
+    updated: int = 0  # due time changed, or wanted again
+
+    def __str__(self) -> str:
+        return (
+            f"{self.planned} planned, {self.skipped} skipped, {self.cancelled} cancelled, "
+            f"{self.updated} updated"
+        )
+
+    def add(self, other: PlanResult) -> None:
+        self.planned += other.planned
+        self.skipped += other.skipped
+        self.cancelled += other.cancelled
+        self.updated += other.updated
+
+
+def lock(db: DbSession) -> None:
+    """Serialise plans and claims: SQLite's write transaction already does; PostgreSQL
+    takes a transaction-scoped advisory lock."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+def row_problem(row: Any, target: Target | None) -> str | None:
+    """Why an outbox row should not go out any more, or None when it still should."""
+    if target is None:
+        return f"{row.target_kind} no longer exists"
+    if target.inactive:
+        return target.inactive
+    if row.revision != target.revision:
+        return MOVED[target.kind]
+    rule = next((r for r in target.rules if r.name == row.rule), None)
+    if rule is None:
+        return "rule removed"
+    if rule.channel != row.channel:
+        return "rule changed"
+    if row.recipient_kind == "participant":
+        if not rule.to_participants:
+            return "rule changed"
+        if row.recipient_id not in target.participants:
+            return "no longer enrolled"
+    elif row.recipient_kind == "coach":
+        if not rule.to_coach:
+            return "rule changed"
+        if row.recipient_id not in target.coaches:
+            return "coach changed"
+    return None
+
+
+def plan(db: DbSession, app: App, *, now: datetime, scope: Scope) -> PlanResult:
+    """Bring the outbox rows of ``scope`` in step; call inside ``app.write()``."""
+    lock(db)
+    settings = load_settings(app.config)
+    book = load_rulebook(db, app.config, now=now)
+    horizon = None
+    if scope.horizon:
+        horizon = now - timedelta(days=book.max_positive_days()) - settings.catch_up
+        horizon -= timedelta(days=1)
+    loader = TargetLoader(db, book, default_tz=settings.default_timezone, now=now, horizon=horizon)
+    sessions = loader.sessions(scope)
+    program_ids = set(scope.programs) | set(scope.program_targets)
+    program_ids |= {t.program_id for t in sessions if t.program_id is not None}
+    targets = sessions + loader.programs(program_ids, scope) + loader.followups(scope)
+    if scope.everything:
+        targets += loader.weeks()
+    result = PlanResult()
+    for batch in _rounds(targets):
+        result.add(_reconcile(db, batch, scope, now))
+    return result
+
+
+def _rounds(targets: list[Target]) -> Iterator[list[Target]]:
+    batch: list[Target] = []
+    size = 0
+    for target in targets:
+        batch.append(target)
+        size += (len(target.participants) + len(target.coaches)) * max(len(target.rules), 1)
+        if size >= ROWS_PER_ROUND:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _desired(targets: Iterable[Target]) -> dict[Key, tuple[datetime, str, str | None, int | None]]:
+    """``key -> (due, state, reason, program id)`` for every row the targets call for."""
+    out: dict[Key, tuple[datetime, str, str | None, int | None]] = {}
+    for t in targets:
+        if t.inactive:
+            continue
+        for rule in t.rules:
+            due = due_time(t.start if rule.anchor == "start" else t.end, rule.offset, rule.at, t.tz)
+            since = rule.since
+            recipients: list[tuple[str, int, datetime]] = []
+            if rule.to_participants:
+                recipients += [
+                    ("participant", pid, max(booked, t.booked_at))
+                    for pid, booked in t.participants.items()
+                ]
+            if rule.to_coach:
+                recipients += [("coach", cid, t.booked_at) for cid in t.coaches]
+            for kind, rid, booked in recipients:
+                if due < booked:
+                    state, reason = (
+                        SKIPPED,
+                        (
+                            f"booked late: due {due:%Y-%m-%d %H:%M} UTC, "
+                            f"booked {booked:%Y-%m-%d %H:%M} UTC"
+                        ),
+                    )
+                elif since is not None and due < since:
+                    state, reason = SKIPPED, f"rule {rule.name} added after this was due"
+                else:
+                    state, reason = PENDING, None
+                key = (rule.name, t.kind, t.id, t.revision, kind, rid, rule.channel)
+                out[key] = (due, state, reason, t.program_id)
+    return out
+
+
+def _existing(db: DbSession, targets: list[Target], scope: Scope) -> list[Any]:
+    by_kind: dict[str, list[int]] = {}
+    for t in targets:
+        by_kind.setdefault(t.kind, []).append(t.id)
+    c = OUTBOX.c
+    rows: list[Any] = []
+    for kind, ids in by_kind.items():
+        for batch in chunks(sorted(set(ids))):
+            query = sa.select(
+                c.id,
+                c.rule,
+                c.target_kind,
+                c.target_id,
+                c.revision,
+                c.recipient_kind,
+                c.recipient_id,
+                c.channel,
+                c.status,
+                c.due_at,
+            ).where(c.target_kind == kind, c.target_id.in_(batch))
+            if scope.participants is not None:
+                query = query.where(
+                    c.recipient_kind == "participant", c.recipient_id.in_(list(scope.participants))
+                )
+            rows += db.execute(query)
+    return rows
+
+
+def _reconcile(db: DbSession, targets: list[Target], scope: Scope, now: datetime) -> PlanResult:
+    result = PlanResult()
+    desired = _desired(targets)
+    by_key = {t.key: t for t in targets}
+    cancel: dict[str, list[int]] = {}
+    changed: list[dict[str, Any]] = []
+    for row in _existing(db, targets, scope):
+        key = (
+            row.rule,
+            row.target_kind,
+            row.target_id,
+            row.revision,
+            row.recipient_kind,
+            row.recipient_id,
+            row.channel,
+        )
+        want = desired.pop(key, None)
+        if want is None:
+            if row.status == PENDING:
+                reason = row_problem(row, by_key.get((row.target_kind, row.target_id)))
+                cancel.setdefault(reason or "no longer planned", []).append(row.id)
+            continue
+        due, state, _reason, _program = want
+        if row.status == PENDING and row.due_at != due:
+            changed.append({"row_id": row.id, "due": due, "old": PENDING})
+        elif row.status == CANCELLED and state == PENDING and due > now:
+            changed.append({"row_id": row.id, "due": due, "old": CANCELLED})
+    inserts = [
+        {
+            "rule": key[0],
+            "target_kind": key[1],
+            "target_id": key[2],
+            "revision": key[3],
+            "recipient_kind": key[4],
+            "recipient_id": key[5],
+            "channel": key[6],
+            "program_id": program_id,
+            "due_at": due,
+            "status": state,
+            "reason": reason,
+            "attempts": 0,
+            "planned_at": now,
+            "updated_at": now,
+        }
+        for key, (due, state, reason, program_id) in desired.items()
+    ]
+    for start in range(0, len(inserts), INSERT_CHUNK):
+        db.execute(sa.insert(OUTBOX), inserts[start : start + INSERT_CHUNK])
+    result.planned = sum(1 for r in inserts if r["status"] == PENDING)
+    result.skipped = len(inserts) - result.planned
+    c = OUTBOX.c
+    for reason, ids in cancel.items():
+        for batch in chunks(ids):
+            done = db.execute(
+                sa.update(OUTBOX)
+                .where(c.id.in_(batch), c.status == PENDING)
+                .values(status=CANCELLED, reason=reason, updated_at=now)
+            )
+            result.cancelled += done.rowcount
+    if changed:
+        stmt = (
+            sa.update(OUTBOX)
+            .where(c.id == sa.bindparam("row_id"), c.status == sa.bindparam("old"))
+            .values(
+                due_at=sa.bindparam("due"),
+                status=PENDING,
+                reason=None,
+                not_before=None,
+                updated_at=now,
+            )
+        )
+        db.execute(stmt, changed)
+        result.updated = len(changed)
+    return result

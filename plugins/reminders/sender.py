@@ -1,0 +1,384 @@
+"""Sending what is due: claim, check, send, mark — so no reminder goes out twice.
+
+A run first plans (the outbox is brought in step), then repeatedly:
+
+1. claims a few due rows in a write transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+   the write lock on SQLite): they become "sending" with the claim time and a token, so a
+   second sender running at the same time passes them by. Rows stuck in "sending" longer
+   than ``sending_timeout`` (their sender died) are claimed again. A row more than
+   ``catch_up`` late (the machine was off) is skipped with the reason, not sent late;
+2. checks each row against its target as it is now (a change whose event was missed never
+   goes out stale) and writes the message;
+3. sends it, then marks it "sent" with the channel's message id at once, one row at a time:
+   if the sender is killed, at most the one message in flight is sent again, with the same
+   Message-ID. A failure is kept with its error and retried after ``retry_after``, up to
+   ``max_attempts`` in all; a permanent one (an address refused) is not retried.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from programs.plugins.reminders.messages import ComposeError, Composer, Skip
+from programs.plugins.reminders.models import (
+    CANCELLED,
+    FAILED,
+    META,
+    OUTBOX,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+)
+from programs.plugins.reminders.planner import PlanResult, plan, row_problem
+from programs.plugins.reminders.rules import load_rulebook
+from programs.plugins.reminders.settings import Settings, load_settings
+from programs.plugins.reminders.targets import Scope, TargetLoader
+from programs.plugins.reminders.timing import short
+
+from programs.api import ChannelError, utcnow
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.api import App, OutgoingMessage
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    failed: int = 0  # failed for good in this run
+    retrying: int = 0  # failed in this run, to be tried again
+    errors: list[str] = field(default_factory=list)
+    plan: PlanResult | None = None
+    due: list[Any] = field(default_factory=list)  # dry run: what would be sent
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.skipped + self.cancelled + self.failed + self.retrying
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sent} sent, {self.skipped} skipped, {self.cancelled} cancelled, "
+            f"{self.retrying} to retry, {self.failed} failed"
+        )
+
+
+@dataclass
+class Claimed:
+    row: Any
+    message: OutgoingMessage | None = None
+    outcome: tuple[str, str] | None = None  # (final state, reason) decided before sending
+
+
+class _Rollback(Exception):
+    def __init__(self, payload: Any) -> None:
+        super().__init__("dry run")
+        self.payload = payload
+
+
+def instance_id(db: DbSession) -> str:
+    row = db.execute(sa.select(META.c.value).where(META.c.key == "instance_id")).first()
+    return row[0] if row else "programs"
+
+
+def _due_filter(now: datetime) -> Any:
+    c = OUTBOX.c
+    return sa.and_(
+        c.status == PENDING, c.due_at <= now, sa.or_(c.not_before.is_(None), c.not_before <= now)
+    )
+
+
+def _stuck_filter(now: datetime, settings: Settings) -> Any:
+    c = OUTBOX.c
+    return sa.and_(
+        c.status == SENDING, c.due_at <= now, c.claimed_at < now - settings.sending_timeout
+    )
+
+
+def due_rows(
+    db: DbSession, now: datetime, settings: Settings, limit: int | None = None
+) -> list[Any]:
+    """Rows a run at ``now`` would claim, oldest first (read only)."""
+    c = OUTBOX.c
+    query = sa.select(OUTBOX).where(sa.or_(_due_filter(now), _stuck_filter(now, settings)))
+    query = query.order_by(c.due_at, c.id)
+    return list(db.execute(query.limit(limit) if limit else query))
+
+
+def count_due(db: DbSession, now: datetime, settings: Settings) -> int:
+    """How many rows a run at ``now`` would claim (for the progress bar)."""
+    condition = sa.or_(_due_filter(now), _stuck_filter(now, settings))
+    return int(
+        db.execute(sa.select(sa.func.count()).select_from(OUTBOX).where(condition)).scalar_one()
+    )
+
+
+def claim(
+    db: DbSession,
+    *,
+    now: datetime,
+    settings: Settings,
+    token: str,
+    report: SendReport | None = None,
+) -> list[Any]:
+    """Take up to ``settings.batch`` due rows for this sender; skip the hopelessly late
+    (counted in ``report``)."""
+    report = report if report is not None else SendReport()
+    c = OUTBOX.c
+    skip_locked = db.get_bind().dialect.name == "postgresql"
+    rows: list[Any] = []
+    for condition in (_due_filter(now), _stuck_filter(now, settings)):
+        want = settings.batch - len(rows)
+        if want <= 0:
+            break
+        query = sa.select(OUTBOX).where(condition).order_by(c.due_at, c.id).limit(want)
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        rows += db.execute(query)
+    claimed = []
+    for row in rows:
+        late = now - row.due_at
+        if late > settings.catch_up:
+            stuck = " (it was being sent when a sender stopped)" if row.status == SENDING else ""
+            _finish(
+                db,
+                row.id,
+                SKIPPED,
+                now,
+                reason=(
+                    f"not sent: {short(late)} late, beyond the catch-up window of "
+                    f"{short(settings.catch_up)}{stuck}"
+                ),
+            )
+            report.skipped += 1
+        elif row.attempts >= settings.max_attempts:
+            _finish(
+                db,
+                row.id,
+                FAILED,
+                now,
+                reason=f"gave up after {row.attempts} attempts",
+                error=row.last_error,
+            )
+            report.failed += 1
+            report.errors.append(
+                f"reminder #{row.id} ({row.rule}): gave up after "
+                f"{row.attempts} attempts: {row.last_error}"
+            )
+        else:
+            claimed.append(row)
+    if claimed:
+        db.execute(
+            sa.update(OUTBOX)
+            .where(c.id.in_([r.id for r in claimed]))
+            .values(
+                status=SENDING,
+                claimed_at=now,
+                claim_token=token,
+                attempts=c.attempts + 1,
+                updated_at=now,
+            )
+        )
+    return claimed
+
+
+def _finish(
+    db: DbSession,
+    row_id: int,
+    state: str,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    error: str | None = None,
+    message_id: str | None = None,
+    token: str | None = None,
+) -> None:
+    c = OUTBOX.c
+    values: dict[str, Any] = {"status": state, "updated_at": now, "claim_token": None}
+    if reason is not None:
+        values["reason"] = reason
+    if error is not None:
+        values["last_error"] = error
+    if state == SENT:
+        values.update(sent_at=now, message_id=message_id)
+    query = sa.update(OUTBOX).where(c.id == row_id)
+    if token is not None:
+        query = query.where(c.claim_token == token)
+    db.execute(query.values(**values))
+
+
+def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings) -> list[Claimed]:
+    """Check each claimed row against its target and write its message."""
+    out = [Claimed(row) for row in claimed]
+    channels = app.registry.all("channel")
+    with app.read() as db:
+        book = load_rulebook(db, app.config, now=None)
+        loader = TargetLoader(db, book, default_tz=settings.default_timezone, now=now, horizon=None)
+        targets = loader.by_keys((r.target_kind, r.target_id) for r in claimed)
+        composer = Composer(app, db, settings, now=now, instance=instance_id(db))
+        for item in out:
+            row = item.row
+            target = targets.get((row.target_kind, row.target_id))
+            problem = row_problem(row, target)
+            if problem is not None:
+                item.outcome = (CANCELLED, problem)
+                continue
+            channel = channels.get(row.channel)
+            if channel is None:
+                known = ", ".join(sorted(channels)) or "none"
+                item.outcome = (FAILED, f"no channel named {row.channel!r} (known: {known})")
+                continue
+            try:
+                composed = composer.compose(row, target)  # type: ignore[arg-type]
+            except ComposeError as exc:
+                item.outcome = (FAILED, str(exc))
+                continue
+            if isinstance(composed, Skip):
+                item.outcome = (SKIPPED, composed.reason)
+            elif not channel.can_reach(composed):
+                what = "email address" if row.channel == "email" else "address for it"
+                item.outcome = (
+                    SKIPPED,
+                    f"{composed.to_name} has no {what} (channel {row.channel})",
+                )
+            else:
+                item.message = composed
+    return out
+
+
+def send_due(
+    app: App,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SendReport:
+    """Plan, then send everything due at ``now`` (default: the current time)."""
+    now = now or utcnow()
+    settings = load_settings(app.config)
+    report = SendReport()
+    if dry_run:
+        try:
+            with app.write() as db:
+                planned = plan(db, app, now=now, scope=Scope(everything=True))
+                raise _Rollback((planned, due_rows(db, now, settings)))
+        except _Rollback as stop:
+            report.plan, report.due = stop.payload
+        return report
+    with app.write() as db:
+        report.plan = plan(db, app, now=now, scope=Scope(everything=True))
+        total = count_due(db, now, settings)
+    if progress is not None:
+        progress(0, total)
+    token = uuid.uuid4().hex
+    channels = app.registry.all("channel")
+    try:
+        while True:
+            with app.write() as db:
+                claimed = claim(db, now=now, settings=settings, token=token, report=report)
+            if not claimed:
+                break
+            for item in _compose(app, claimed, now=now, settings=settings):
+                _deliver(
+                    app,
+                    item,
+                    now=now,
+                    settings=settings,
+                    token=token,
+                    report=report,
+                    channels=channels,
+                )
+                if progress is not None:
+                    progress(report.handled, total)
+    finally:
+        for channel in channels.values():
+            close = getattr(channel, "close", None)
+            if callable(close):
+                close()
+    return report
+
+
+def _deliver(
+    app: App,
+    item: Claimed,
+    *,
+    now: datetime,
+    settings: Settings,
+    token: str,
+    report: SendReport,
+    channels: dict[str, Any],
+) -> None:
+    row = item.row
+    if item.outcome is not None:
+        state, reason = item.outcome
+        with app.write() as db:
+            _finish(
+                db,
+                row.id,
+                state,
+                now,
+                reason=reason,
+                error=reason if state == FAILED else None,
+                token=token,
+            )
+        if state == FAILED:
+            report.failed += 1
+            report.errors.append(f"reminder #{row.id} ({row.rule}): {reason}")
+        elif state == SKIPPED:
+            report.skipped += 1
+        else:
+            report.cancelled += 1
+        return
+    assert item.message is not None
+    attempts = row.attempts + 1
+    try:
+        message_id = channels[row.channel].send(app, item.message)
+    except Exception as exc:  # a channel's failure is recorded on the row, never lost
+        permanent = isinstance(exc, ChannelError) and exc.permanent
+        error = str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}"
+        final = permanent or attempts >= settings.max_attempts
+        with app.write() as db:
+            if final:
+                _finish(
+                    db,
+                    row.id,
+                    FAILED,
+                    now,
+                    error=error,
+                    token=token,
+                    reason=f"failed after {attempts} attempt(s)",
+                )
+            else:
+                db.execute(
+                    sa.update(OUTBOX)
+                    .where(OUTBOX.c.id == row.id, OUTBOX.c.claim_token == token)
+                    .values(
+                        status=PENDING,
+                        last_error=error,
+                        claim_token=None,
+                        not_before=now + settings.retry_after,
+                        updated_at=now,
+                    )
+                )
+        who = item.message.to_name
+        if final:
+            report.failed += 1
+            report.errors.append(f"reminder #{row.id} to {who} by {row.channel} failed: {error}")
+        else:
+            report.retrying += 1
+            report.errors.append(
+                f"reminder #{row.id} to {who} by {row.channel} failed (attempt {attempts} of "
+                f"{settings.max_attempts}, retried in {short(settings.retry_after)}): {error}"
+            )
+        return
+    with app.write() as db:
+        _finish(db, row.id, SENT, now, message_id=str(message_id), token=token)
+    report.sent += 1
