@@ -55,7 +55,9 @@ def render_vevent(item: FeedItem) -> bytes:
     organizer = None
     if item.organizer is not None:
         organizer = vCalAddress(f"mailto:{item.organizer[1]}")
-        organizer.params["CN"] = clean(item.organizer[0])
+        name = clean(item.organizer[0])
+        if name:
+            organizer.params["CN"] = name
     event = Event.new(
         uid=item.uid,
         start=item.start.astimezone(tz),
@@ -72,11 +74,9 @@ def render_vevent(item: FeedItem) -> bytes:
     if item.description:
         event.add("DESCRIPTION", _text(item.description))
     for seconds, description in item.alarms:
-        event.add_component(
-            Alarm.new_display(
-                _text(description or item.summary), trigger=-timedelta(seconds=seconds)
-            )
-        )
+        # A DISPLAY alarm needs a text: the alarm's own, else the event's title.
+        shown = _text(description) or _text(item.summary) or IcalText("Reminder")
+        event.add_component(Alarm.new_display(shown, trigger=-timedelta(seconds=seconds)))
     return event.to_ical()
 
 
