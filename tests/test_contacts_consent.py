@@ -360,6 +360,19 @@ def test_no_directory_outside_the_window(world: World) -> None:
         world.directory(world.now + timedelta(days=5))
 
 
+def test_a_cancelled_program_has_no_directory(world: World) -> None:
+    from programs.domain.program import cancel_program
+
+    world.share(world.today(), world.today(30))
+    world.agree("S. Martin", phone=True)
+    with world.app.write() as db:
+        cancel_program(db, world.program(db))
+    with pytest.raises(RuleViolation, match="is cancelled"):
+        world.directory()
+    with pytest.raises(RuleViolation, match="is cancelled"):
+        world.share(world.today(), world.today(30))
+
+
 def test_unshare_ends_consents_and_they_do_not_come_back(world: World) -> None:
     world.share(world.today(), world.today(30))
     world.agree("S. Martin", phone=True)

@@ -146,8 +146,10 @@ def unshare(db: DbSession, *, program: Program, now: datetime, source: str = "cl
 
 def open_window(db: DbSession, program: Program, now: datetime) -> SharingWindow:
     """The window if ``now`` is inside it; otherwise a refusal that says why."""
-    from programs.api import RuleViolation
+    from programs.api import ProgramStatus, RuleViolation
 
+    if program.status == ProgramStatus.CANCELLED:
+        raise RuleViolation(f"program {program.slug} is cancelled: its contacts are not shared")
     window = window_of(db, program)
     if window is None:
         raise RuleViolation(
