@@ -134,3 +134,33 @@ def test_bad_input_is_one_line_and_writes_nothing(run, sqlite_url) -> None:
             (("complete", "nowhere"), "no program"),
         ],
     )
+
+
+def test_list_reads_every_fill_in_a_constant_number_of_queries(run) -> None:
+    import sqlalchemy as sa
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    def queries_for_list() -> int:
+        statements.clear()
+        sa.event.listen(sa.Engine, "before_cursor_execute", count)
+        try:
+            ok(run("list", "--json"))
+        finally:
+            sa.event.remove(sa.Engine, "before_cursor_execute", count)
+        return len(statements)
+
+    small_story(run)
+    ok(run("enroll", "marseille-2026", "S. Martin"))
+    few = queries_for_list()
+    assert few > 0
+    for i in range(30):
+        ok(run("create", f"p-{i}", "--title", f"P {i}", "--capacity", "5"))
+    ok(run("enroll", "p-3", "Karim", "Léa"))
+    assert queries_for_list() == few
+    listed = {p["slug"]: p["fill"] for p in as_json(run("list", "--json"))}
+    assert len(listed) == 31
+    assert (listed["p-3"], listed["p-4"]) == ("2/5", "0/5")
