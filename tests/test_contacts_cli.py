@@ -249,7 +249,7 @@ def test_share_sends_the_card_by_the_registered_channel(
     story(cli)
     add_channel(SmtpChannel(port))
     result = ok(cli("contacts", "share", SLUG, "--from", today(), "--until", today(10)))
-    assert "Sent to 2 participant(s) by testmail." in result.stdout
+    assert "Sent to 2 participant(s): 2 by testmail." in result.stdout
     assert "No channel can reach: Karim Benali" in result.stdout  # no email, no other channel
     assert sorted(rcpt for rcpt, _ in handler.messages) == [
         ["lea@example.com"],
@@ -280,7 +280,7 @@ def test_a_failing_channel_is_reported_and_the_window_stays(
     result = cli("contacts", "share", SLUG)
     assert result.exit_code == 1
     assert "Error: could not send to Léa Roux: testmail: mailbox unavailable" in result.stderr
-    assert "Sent to 1 participant(s)" in result.stdout
+    assert "Sent to 1 participant(s): 1 by testmail." in result.stdout
     assert [r for r, _ in handler.messages] == [["s.martin@example.com"]]
     assert len(rows(sqlite_url, "SELECT * FROM contacts_window")) == 1
 
@@ -482,3 +482,41 @@ def test_every_contacts_command_has_help_with_an_example(cli: Callable[..., Resu
         text = ok(cli("contacts", name, "--help")).stdout
         assert "Example:" in text and f"programs contacts {name}" in text
     assert "--json" in ok(cli("contacts", "consents", "--help")).stdout
+
+
+def test_share_goes_through_the_reminders_plugins_email_channel(
+    monkeypatch: pytest.MonkeyPatch, inbox: tuple[Inbox, int], tmp_path: Path, private_env: Path
+) -> None:
+    """With the real reminders plugin loaded (and never imported here): its ``email`` channel,
+    configured for the loopback SMTP server, carries the card; its ``console`` channel prints
+    the message for the person without an email address."""
+    from click.testing import CliRunner
+    from programs.cli.main import build_cli
+
+    from programs.plugin_manager import reset_plugin_manager
+
+    handler, port = inbox
+    monkeypatch.setenv("PROGRAMS_LOAD_PLUGINS", "contacts,reminders")
+    reset_plugin_manager()
+    (private_env / "config.toml").write_text(
+        f'[reminders.email]\nhost = "127.0.0.1"\nport = {port}\nsender = "claire@example.com"\n',
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'with-reminders.db'}"
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(build_cli(), ["--db", db, *args])
+
+    ok(run("init"))
+    story(run)
+    result = ok(run("contacts", "share", SLUG, "--from", today(), "--until", today(10)))
+    assert "Sent to 3 participant(s): 1 by console, 2 by email." in result.stdout
+    assert "Karim Benali" in result.stdout  # printed by the console channel
+    assert sorted(rcpt for rcpt, _ in handler.messages) == [
+        ["lea@example.com"],
+        ["s.martin@example.com"],
+    ]
+    for _, message in handler.messages:
+        [attachment] = list(message.iter_attachments())  # type: ignore[attr-defined]
+        [card] = cards(attachment.get_payload(decode=True).decode("utf-8"))
+        assert (card.fn.value, card.tel.value) == ("Claire Dubois", "+33612345678")

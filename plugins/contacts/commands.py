@@ -110,8 +110,11 @@ def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: boo
     if not messages:
         click.echo(f"Nobody is enrolled in {slug} yet: nothing sent.")
     if report.sent:
-        by = sorted({channel for _, channel in report.sent})
-        click.echo(f"Sent to {len(report.sent)} participant(s) by {', '.join(by)}.")
+        counts: dict[str, int] = {}
+        for _, channel in report.sent:
+            counts[channel] = counts.get(channel, 0) + 1
+        by = ", ".join(f"{n} by {channel}" for channel, n in sorted(counts.items()))
+        click.echo(f"Sent to {len(report.sent)} participant(s): {by}.")
     if report.unreachable:
         click.echo(
             "No channel can reach: " + ", ".join(report.unreachable) + f" (give them {file_hint})"

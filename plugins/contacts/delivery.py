@@ -9,6 +9,7 @@ file (``programs contacts card``).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -107,9 +108,12 @@ def message(
 
 
 def ordered_channels(app: App) -> list[tuple[str, Any]]:
-    """Registered channels, ``email`` first, then the others by name."""
+    """Registered channels: ``email`` first, then the others by name, ``console`` (which
+    only prints) last."""
     channels = app.registry.all("channel")
-    return sorted(channels.items(), key=lambda item: (item[0] != "email", item[0]))
+    return sorted(
+        channels.items(), key=lambda item: (item[0] != "email", item[0] == "console", item[0])
+    )
 
 
 def deliver(app: App, messages: list[OutgoingMessage]) -> Report:
@@ -119,16 +123,25 @@ def deliver(app: App, messages: list[OutgoingMessage]) -> Report:
     report = Report([name for name, _ in channels])
     if not channels:
         return report
-    for outgoing in messages:
-        channel = next(((n, c) for n, c in channels if c.can_reach(outgoing)), None)
-        if channel is None:
-            report.unreachable.append(outgoing.to_name)
-            continue
-        name, chosen = channel
-        try:
-            chosen.send(app, outgoing)
-        except Exception as exc:  # a channel's failure is reported per person, not fatal
-            report.failed.append((outgoing.to_name, f"{name}: {exc}"))
-            continue
-        report.sent.append((outgoing.to_name, name))
+    used: dict[str, Any] = {}
+    try:
+        for outgoing in messages:
+            channel = next(((n, c) for n, c in channels if c.can_reach(outgoing)), None)
+            if channel is None:
+                report.unreachable.append(outgoing.to_name)
+                continue
+            name, chosen = channel
+            used[name] = chosen
+            try:
+                chosen.send(app, outgoing)
+            except Exception as exc:  # a channel's failure is reported per person, not fatal
+                report.failed.append((outgoing.to_name, f"{name}: {exc}"))
+                continue
+            report.sent.append((outgoing.to_name, name))
+    finally:
+        for chosen in used.values():  # channels that keep a connection for a run (SMTP)
+            close = getattr(chosen, "close", None)
+            if callable(close):
+                with contextlib.suppress(Exception):
+                    close()
     return report
