@@ -150,3 +150,21 @@ def test_plugins_add_sections_in_the_demo_folder_and_failures_are_named(tmp_path
     assert "Error: plugin broken-test failed on demo_sections: no paper" in result.stderr
     assert "Traceback" not in result.stderr
     assert (folder / "demo.db").is_file()  # the demo itself is kept
+
+
+@pytest.mark.postgres
+def test_demo_on_an_empty_postgresql_database_then_refuses_it(
+    pg_url, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("PROGRAMS_LOAD_PLUGINS", "")
+    result = ok(demo("demo", "--db", pg_url, "--dir", str(tmp_path / "d")))
+    assert f"programs --db {pg_url} show marseille-2026" in result.stdout
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM enrollment")).scalar() == 8
+    finally:
+        engine.dispose()
+    refused(demo("demo", "--db", pg_url, "--dir", str(tmp_path / "e")), "is not empty")
