@@ -107,9 +107,7 @@ def export(obj: Any, slug: str | None, participant: str | None, coach: bool, out
             raise InvalidInput(f"folder {path.parent} does not exist")
     feed = build_feed(app, target.scope)
     if output == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(feed.body)
-        stream.flush()
+        click.echo(feed.body, nl=False)  # bytes go to the binary stream, untouched
         return
     # Written beside the target, then renamed: a failure never leaves half a file.
     fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
