@@ -60,7 +60,17 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, **kwargs)
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        # a typo in --db / PROGRAMS_DB is the user's to fix: one clear line, not a crash
+        from programs.errors import InvalidInput
+
+        shown = url.split("://", 1)[0]
+        raise InvalidInput(
+            f"cannot use database URL {shown}://...: {exc} "
+            "(give a SQLite file path or a URL like postgresql://host/db)"
+        ) from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
