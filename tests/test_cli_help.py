@@ -80,7 +80,10 @@ def test_every_command_has_help_with_an_example(monkeypatch, plugins) -> None:
         for path, command in commands
         if not (command.help or "").strip() or "Example" not in (command.help or "")
     ]
-    assert missing == [], f"commands without help or an Example: {missing}"
+    assert missing == [], (
+        f"commands without help or an Example: {missing}; give each a docstring with an "
+        "'Example:' block after a \\b line (see cli/admin_cmd.py)"
+    )
 
 
 def test_help_runs_on_every_command() -> None:
