@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
 from programs.cli.context import pass_app
 
 
@@ -24,7 +23,7 @@ def init(app) -> None:  # type: ignore[no-untyped-def]
     from programs.schema import upgrade
 
     done = upgrade(app)
-    app._started = False  # noqa: SLF001 - the schema changed; check it again on next use
+    app._started = False  # the schema changed: check it again on next use
     app.start()
     where = app.url
     if done:
