@@ -181,6 +181,7 @@ class Mail:
     message_id: str
     ics: Any | None  # a vobject VCALENDAR
     raw: email.message.EmailMessage
+    ics_text: str = ""
 
 
 def read_mail(received: Received) -> Mail:
@@ -189,12 +190,20 @@ def read_mail(received: Received) -> Mail:
     message = received.message
     body = message.get_body(("plain",))
     text = body.get_content() if body is not None else ""
-    ics = None
+    ics, ics_text = None, ""
     for part in message.iter_attachments():
         if part.get_content_type() == "text/calendar":
-            data = part.get_payload(decode=True)
-            ics = vobject.readOne(data.decode("utf-8"))
-    return Mail(received.rcpt_tos, str(message["Subject"]), text, received.message_id, ics, message)
+            ics_text = part.get_payload(decode=True).decode("utf-8")
+            ics = vobject.readOne(ics_text)
+    return Mail(
+        received.rcpt_tos,
+        str(message["Subject"]),
+        text,
+        received.message_id,
+        ics,
+        message,
+        ics_text,
+    )
 
 
 # --- building the story --------------------------------------------------------------------

@@ -8,7 +8,7 @@ file names nobody but the organiser).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -52,5 +52,8 @@ def event_ics(
         address.params["cn"] = organizer[0]
         event.add("organizer", address)
     cal.add_component(event)
-    cal.add_missing_timezones()
+    # A VTIMEZONE for the years around the item only: the default (1970-2038) is four
+    # times longer and some readers (dateutil, behind vobject) get its DST dates wrong.
+    first, last = start.astimezone(tz).year, end.astimezone(tz).year
+    cal.add_missing_timezones(date(first - 1, 1, 1), date(last + 2, 1, 1))
     return cal.to_ical()
