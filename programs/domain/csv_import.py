@@ -17,6 +17,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import events
+from programs.domain.enrollment import next_queue_time
 from programs.domain.participant import clean_fields
 from programs.domain.program import count_enrolled, lock_program, require_open
 from programs.domain.settings import core_settings
@@ -47,24 +48,73 @@ class ImportResult:
 
 
 def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(line number, row)`` from a CSV with a header line (``name`` is required)."""
-    reader = csv.DictReader(stream)
-    if reader.fieldnames is None:
+    """``(line number, row)`` from a CSV with a header line (``name`` is required).
+
+    The line number is where the row starts in the file (a quoted field may span lines).
+    A row with more fields than the header comes as ``{EXTRA: "N"}`` (N fields); the
+    importer reports it. Blank lines are skipped.
+    """
+    reader = csv.reader(stream)
+    try:
+        first = next(reader, None)
+    except csv.Error as exc:
+        raise InvalidInput(f"cannot read the CSV header: {exc}") from None
+    if first is None:
         raise InvalidInput("the CSV file is empty")
-    header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in reader.fieldnames]
+    header = [_column(h, i == 0) for i, h in enumerate(first)]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise InvalidInput(
-            f"unknown CSV column(s): {', '.join(unknown)} (known: {', '.join(COLUMNS)})"
+            f"unknown CSV column(s): {', '.join(repr(h) for h in unknown)} "
+            f"(known: {', '.join(COLUMNS)})"
         )
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise InvalidInput(f"CSV column(s) given twice: {', '.join(twice)}")
     if "name" not in header:
         raise InvalidInput("the CSV file needs a 'name' column")
-    reader.fieldnames = header
-    for row in reader:
-        if None in row:
-            yield reader.line_num, {"__extra__": "x"}
+    width = len(header)
+    while True:
+        line = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput(f"line {line}: cannot read the CSV: {exc}") from None
+        if not fields:
             continue
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+        if len(fields) > width:
+            yield line, {EXTRA: str(len(fields))}
+            continue
+        yield line, {h: v.strip() for h, v in zip(header, fields, strict=False)}
+
+
+EXTRA = "__extra__"
+
+
+def _column(name: str, first: bool) -> str:
+    name = name.lstrip("\ufeff") if first else name  # Excel's byte order mark
+    name = name.strip().lower()
+    return ALIASES.get(name, name)
+
+
+class _Problems:
+    """Bad rows as ``line N: message``, keeping only the first ``MAX_REPORTED`` by line
+    (rows checked against the database are found a chunk late), in bounded memory."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._kept: list[tuple[int, str]] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.count += 1
+        self._kept.append((line, message))
+        if len(self._kept) >= 2 * MAX_REPORTED:
+            self._kept = sorted(self._kept)[:MAX_REPORTED]
+
+    def shown(self) -> list[str]:
+        return [f"line {line}: {message}" for line, message in sorted(self._kept)[:MAX_REPORTED]]
 
 
 def import_participants(
@@ -78,83 +128,94 @@ def import_participants(
 
     Raises :class:`ImportRejected` listing bad rows; the caller's transaction then rolls
     everything back. Participants whose email already exists are an error, not a merge.
+
+    Memory stays flat: rows are checked and inserted a chunk at a time, and emails seen
+    earlier in the file are found in the database (where the earlier chunks already are,
+    inside this transaction) rather than in a set that would grow with the file. After a
+    bad row, good rows are still inserted, so that every later bad row is found too; the
+    whole transaction is rolled back at the end.
     """
     if program is not None:
         program = lock_program(db, program)
         require_open(program, "enroll")
     region = core_settings(db)["phone_region"]
     table = Participant.__table__  # type: ignore[attr-defined]
-    seen_emails: set[str] = set()
-    problems: list[str] = []
-    bad = 0
+    existing_up_to = db.exec(select(sa.func.max(Participant.id))).one() or 0
+    problems = _Problems()
     result = ImportResult()
     chunk: list[tuple[int, dict[str, object]]] = []
+    chunk_emails: dict[str, int] = {}
 
     def flush_chunk() -> None:
-        nonlocal bad
-        emails = [str(v["email"]) for _, v in chunk if v.get("email")]
-        if emails:
-            taken = set(
-                db.exec(
-                    select(sa.func.lower(Participant.email)).where(
-                        sa.func.lower(Participant.email).in_(sa.bindparam("emails", expanding=True))
-                    ),
-                    params={"emails": [e.lower() for e in emails]},
-                )
-            )
-            for line, values in chunk:
-                email = values.get("email")
-                if email and str(email).lower() in taken:
-                    bad += 1
-                    if len(problems) < MAX_REPORTED:
-                        problems.append(f"line {line}: {email} is already a participant's email")
-        if bad:
-            chunk.clear()
+        taken = _emails_taken(db, [str(v["email"]) for _, v in chunk if v.get("email")])
+        good = []
+        for line, values in chunk:
+            email = values.get("email")
+            owner = taken.get(str(email).lower()) if email else None
+            if owner is None:
+                good.append(values)
+            elif owner > existing_up_to:
+                problems.add(line, f"{email} appears twice in the file")
+            else:
+                problems.add(line, f"{email} is already a participant's email")
+        chunk.clear()
+        chunk_emails.clear()
+        if not good:
             return
         records = [
             (*(v.get(c) for c in COLUMNS if c != "language"), v.get("language") or "fr")
-            for _, v in chunk
+            for v in good
         ]
         ids = _insert_participants(db, table, records)
-        result.participant_ids.extend(ids)
-        result.created += len(ids)
-        chunk.clear()
+        if not problems.count:  # once the import is doomed, stop collecting ids
+            result.participant_ids.extend(ids)
+            result.created += len(ids)
 
     for count, (line, raw) in enumerate(rows, start=1):
         try:
-            if "__extra__" in raw:
-                raise InvalidInput("more fields than the header has")
+            if EXTRA in raw:
+                raise InvalidInput(f"{raw[EXTRA]} fields, more than the header has")
             values = clean_fields({k: v or None for k, v in raw.items()}, region=region)
             if "name" not in values:
                 raise InvalidInput("name is empty")
             email = values.get("email")
             if email:
                 key = str(email).lower()
-                if key in seen_emails:
-                    raise InvalidInput(f"{email} appears twice in the file")
-                seen_emails.add(key)
+                if key in chunk_emails:
+                    raise InvalidInput(
+                        f"{email} appears twice in the file (first on line {chunk_emails[key]})"
+                    )
+                chunk_emails[key] = line
         except ProgramsError as exc:
-            bad += 1
-            if len(problems) < MAX_REPORTED:
-                problems.append(f"line {line}: {exc}")
-            continue
-        # after a bad row nothing is inserted, but good rows are still checked against the
-        # database, so that every bad row is reported at once
-        chunk.append((line, values))
-        if len(chunk) >= CHUNK:
-            flush_chunk()
+            problems.add(line, str(exc))
+        else:
+            chunk.append((line, values))
+            if len(chunk) >= CHUNK:
+                flush_chunk()
         if progress is not None:
             progress(count)
     if chunk:
         flush_chunk()
-    if bad:
-        raise ImportRejected(problems, bad)
+    if problems.count:
+        raise ImportRejected(problems.shown(), problems.count)
     if program is not None and result.participant_ids:
         _enroll_bulk(db, program, result)
     events.queue(
         db, "on_participants_imported", program=program, participant_ids=result.participant_ids
     )
     return result
+
+
+def _emails_taken(db: DbSession, emails: list[str]) -> dict[str, int]:
+    """``{lowercased email: participant id}`` for those of ``emails`` already in the table."""
+    if not emails:
+        return {}
+    lowered = sa.func.lower(Participant.email)
+    rows = db.exec(
+        select(lowered, Participant.id).where(lowered.in_(sa.bindparam("emails", expanding=True))),
+        params={"emails": [e.lower() for e in emails]},
+    )
+    return dict(rows.all())
 
 
 PARTICIPANT_COLUMNS = (
@@ -205,7 +266,9 @@ def _insert_participants(db: DbSession, table: sa.Table, records: list[tuple]) -
 def _enroll_bulk(db: DbSession, program: Program, result: ImportResult) -> None:
     """Seats first come first served (file order), the rest on the waitlist in file order."""
     free = None if program.capacity is None else program.capacity - count_enrolled(db, program)
-    now = _db_time(db, utcnow())
+    # One request time for the whole file, after everyone already waiting; within the file,
+    # the enrollment ids (inserted in file order) keep the order.
+    now = _db_time(db, next_queue_time(db, program))
     table = Enrollment.__table__  # type: ignore[attr-defined]
     conn = db.connection()
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
