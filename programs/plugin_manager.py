@@ -26,8 +26,8 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import pluggy
 
@@ -260,13 +260,12 @@ def reset_plugin_manager() -> None:
 # --- calling hooks one plugin at a time ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """One plugin's answer to one hook call: ``result``, or the ``error`` it raised."""
 
     plugin: str
     result: Any = None
-    error: Exception | None = field(default=None, compare=False)
+    error: Exception | None = None
 
 
 def iter_calls(
@@ -286,30 +285,30 @@ def iter_calls(
     caller = getattr(pm.hook, hook_name, None)
     if caller is None or caller.spec is None:
         raise TypeError(f"no hookspec named {hook_name}")
-    expected = set(caller.spec.argnames)
-    given = set(kwargs) | set(args_for("") if args_for else ())
-    if given != expected:
+    given = kwargs.keys() | (args_for("").keys() if args_for else set())
+    if given != set(caller.spec.argnames):
         raise TypeError(
-            f"{hook_name} takes {', '.join(sorted(expected))}; called with "
+            f"{hook_name} takes {', '.join(sorted(caller.spec.argnames))}; called with "
             f"{', '.join(sorted(given)) or 'nothing'}"
         )
+    tracing = bool(os.environ.get("PROGRAMS_TRACE_HOOKS"))
     for impl in reversed(caller.get_hookimpls()):
-        args = {**kwargs, **(args_for(impl.plugin_name) if args_for else {})}
+        args = {**kwargs, **args_for(impl.plugin_name)} if args_for else kwargs
         try:
-            result = impl.function(**{a: args[a] for a in impl.argnames})
+            result = impl.function(*[args[a] for a in impl.argnames])
         except Exception as exc:
-            _trace(hook_name, impl.plugin_name, error=exc)
-            yield Call(impl.plugin_name, error=exc)
+            if tracing:
+                _trace(hook_name, impl.plugin_name, error=exc)
+            yield Call(impl.plugin_name, None, exc)
             continue
-        _trace(hook_name, impl.plugin_name, result=result)
+        if tracing:
+            _trace(hook_name, impl.plugin_name, result=result)
         yield Call(impl.plugin_name, result)
 
 
 def _trace(
     hook_name: str, plugin: str, *, result: Any = None, error: Exception | None = None
 ) -> None:
-    if not os.environ.get("PROGRAMS_TRACE_HOOKS"):
-        return
     if error is None:
         print(f"[hook] {hook_name} -> {plugin}: {result!r}", file=sys.stderr)
     else:
