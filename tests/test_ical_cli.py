@@ -77,15 +77,15 @@ def test_export_participant_and_coach(run, world) -> None:
         (("--participant", "Nobody Here"), "Nobody Here", 1),
         (("--participant", "a"), "matches several participants", 1),
         (
-            ("marseille-2026", "-o", "/nonexistent/dir/x.ics"),
-            "folder /nonexistent/dir does not exist",
+            ("marseille-2026", "-o", "{tmp}/missing/x.ics"),
+            "folder {tmp}/missing does not exist",
             1,
         ),
     ],
 )
-def test_export_bad_input(run, world, args, message: str, code: int) -> None:
-    result = run("ical", "export", *args)
-    assert message in one_line_error(result, code)
+def test_export_bad_input(run, world, tmp_path: Path, args, message: str, code: int) -> None:
+    result = run("ical", "export", *(a.format(tmp=tmp_path) for a in args))
+    assert message.format(tmp=tmp_path) in one_line_error(result, code)
     assert result.stdout == ""
 
 

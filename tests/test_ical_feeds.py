@@ -410,3 +410,18 @@ def test_erasing_a_participant_deletes_their_link(ical_app) -> None:
     with ical_app.engine.connect() as conn:
         kinds = [r[0] for r in conn.execute(sa.text("SELECT scope_kind FROM ical_token"))]
     assert kinds == ["program"]
+
+
+def test_cached_concatenation_equals_icalendar_serialising_the_whole_calendar(ical_app) -> None:
+    """The cache changes the cost, not the bytes: a feed built by concatenating cached
+    VEVENTs is byte-for-byte what icalendar writes for the whole calendar at once."""
+    from programs.plugins.ical.items import collect
+    from programs.plugins.ical.render import VeventCache, plain_calendar, render
+
+    world = make_world(ical_app)
+    cache = VeventCache()
+    with ical_app.read() as db:
+        for kind, id_ in (("program", world.program_id), ("coach", world.coach_id)):
+            spec = collect(ical_app, db, CalendarScope(kind, id_))
+            cold, warm = render(spec, cache).body, render(spec, cache).body
+            assert cold == warm == plain_calendar(spec).to_ical()

@@ -275,3 +275,17 @@ def test_the_serve_command_serves_feeds(sqlite_url: str, tmp_path) -> None:
         process.terminate()
         out, _err = process.communicate(timeout=10)
     assert f"Serving calendar feeds on http://127.0.0.1:{port}" in out.decode()
+
+
+def test_the_listening_socket_is_tcp_so_answers_are_not_held_back() -> None:
+    """asyncio sets TCP_NODELAY only on sockets whose proto is TCP; without it every
+    response body waited ~40 ms for the client's delayed ACK."""
+    import socket
+
+    from programs.plugins.ical.server import listen_socket
+
+    sock = listen_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()

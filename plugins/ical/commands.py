@@ -206,14 +206,10 @@ def revoke(obj: Any, slug: str | None, participant: str | None, coach: bool) -> 
 @click.pass_obj
 def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
     """Serve feeds to calendar apps: /feeds/TOKEN.ics, and /feeds/TOKEN for people."""
-    import socket
-
     import uvicorn
     from programs.plugins.ical.schema import require
-    from programs.plugins.ical.server import create_asgi_app
+    from programs.plugins.ical.server import create_asgi_app, listen_socket
     from programs.plugins.ical.settings import check_base_url, read_settings
-
-    from programs.api import InvalidInput
 
     app = obj.app
     with app.read() as db:  # an uninitialised database is an error now, not per request
@@ -222,15 +218,7 @@ def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
         base = check_base_url(base_url)
     else:
         base = read_settings(app).base_url or f"http://{host}:{port}"
-    try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except (OSError, UnicodeError) as exc:
-        raise InvalidInput(
-            f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+    sock = listen_socket(host, port)
     click.echo(f"Serving calendar feeds on http://{host}:{port} (links: {base}); Ctrl-C stops.")
     config = uvicorn.Config(
         create_asgi_app(app, base_url=base), log_level="warning", access_log=False

@@ -17,7 +17,6 @@ fails is reported as a plugin failure and the feed is still served.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -71,8 +70,18 @@ def _organizer(coach: Coach | None) -> tuple[str, str] | None:
     return (coach.name, coach.email)
 
 
+@dataclass(frozen=True, slots=True)
+class _Program:
+    title: str
+    timezone: str
+    location: str | None
+    description: str | None
+    coach_id: int | None
+
+
 class _Collector:
-    """Reads one scope's rows and turns them into items."""
+    """Reads one scope's rows (columns, not ORM objects: a poll of a 10,000-event feed
+    must stay cheap) and turns them into items."""
 
     def __init__(self, app: App, db: DbSession, scope: CalendarScope, now: datetime) -> None:
         from sqlmodel import select
@@ -85,15 +94,45 @@ class _Collector:
         self.coaches = {c.id: c for c in db.exec(select(Coach))}
         self.default_coach = next((c for c in self.coaches.values() if c.is_default), None)
         self.default_tz = str(app.config.core["default_timezone"])
-        self.program_tz = dict(db.exec(select(Program.id, Program.timezone)).all())
+        self.programs = {
+            row[0]: _Program(*row[1:])
+            for row in db.exec(
+                select(
+                    Program.id,
+                    Program.title,
+                    Program.timezone,
+                    Program.location,
+                    Program.description,
+                    Program.coach_id,
+                )
+            )
+        }
         self.alarm_hooks = bool(app.pm.hook.calendar_alarms.get_hookimpls())
+        self._organizers: dict[int | None, tuple[str, str] | None] = {}
         self.items: list[FeedItem] = []
 
     def _coach(self, coach_id: int | None) -> Coach | None:
         return self.coaches.get(coach_id) if coach_id is not None else self.default_coach
 
+    def _organizer_of(self, coach_id: int | None) -> tuple[str, str] | None:
+        if coach_id not in self._organizers:
+            self._organizers[coach_id] = _organizer(self._coach(coach_id))
+        return self._organizers[coach_id]
+
+    def _objects(self, model: Any, ids: list[int]) -> dict[int, Any]:
+        """The rows as ORM objects, for the ``calendar_alarms`` hook (only when answered)."""
+        from sqlmodel import select
+
+        if not self.alarm_hooks or not ids:
+            return {}
+        found: dict[int, Any] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            found.update((o.id, o) for o in self.db.exec(select(model).where(model.id.in_(chunk))))
+        return found
+
     def _alarms(self, obj: Any) -> tuple[tuple[int, str], ...]:
-        if not self.alarm_hooks:
+        if obj is None:
             return ()
         found: list[tuple[int, str]] = []
         for _plugin, answer in self.app.call_each("calendar_alarms", item=obj, scope=self.scope):
@@ -105,59 +144,108 @@ class _Collector:
     def _keep(self, cancelled: bool, modified: datetime) -> bool:
         return not cancelled or modified >= self.cutoff
 
-    def add_sessions(self, rows: Iterable[tuple[Any, Any]]) -> None:
-        for session, program in rows:
-            cancelled = session.status == "cancelled"
-            if not self._keep(cancelled, session.updated_at):
+    def add_sessions(self, where: Any) -> None:
+        """Sessions matching ``where`` (a SQL condition on sessions and enrollments)."""
+        from sqlmodel import select
+
+        from programs.api import Session
+
+        rows = self.db.exec(
+            select(
+                Session.id,
+                Session.program_id,
+                Session.uid,
+                Session.revision,
+                Session.title,
+                Session.start,
+                Session.end,
+                Session.location,
+                Session.status,
+                Session.updated_at,
+            ).where(where)
+        ).all()
+        objects = self._objects(Session, [r[0] for r in rows])
+        for sid, program_id, uid, revision, title, start, end, place, status, updated in rows:
+            cancelled = status == "cancelled"
+            if not self._keep(cancelled, updated):
                 continue
-            title = f"{program.title} — {session.title}" if session.title else program.title
+            program = self.programs[program_id]
             self.items.append(
                 FeedItem(
-                    uid=session.uid,
-                    revision=session.revision,
-                    summary=title,
-                    start=session.start,
-                    end=session.end,
+                    uid=uid,
+                    revision=revision,
+                    summary=f"{program.title} — {title}" if title else program.title,
+                    start=start,
+                    end=end,
                     timezone=program.timezone,
-                    location=session.location or program.location,
+                    location=place or program.location,
                     description=program.description,
                     cancelled=cancelled,
-                    modified=session.updated_at,
-                    organizer=_organizer(self._coach(program.coach_id)),
-                    alarms=() if cancelled else self._alarms(session),
+                    modified=updated,
+                    organizer=self._organizer_of(program.coach_id),
+                    alarms=() if cancelled else self._alarms(objects.get(sid)),
                 )
             )
 
-    def add_followups(self, rows: Iterable[tuple[Any, str | None, str | None]]) -> None:
-        """``rows``: (follow-up, participant name or None, participant time zone)."""
-        from programs.api import followup_end
+    def add_followups(self, where: Any, *, with_names: bool, person_tz: str | None = None) -> None:
+        """Follow-ups matching ``where``. ``with_names``: the coach's view, titled with the
+        participant's name; otherwise the participant's own view, titled with the coach's."""
+        from sqlmodel import select
 
-        for followup, person, person_tz in rows:
-            cancelled = followup.status == "cancelled"
-            if not self._keep(cancelled, followup.updated_at):
+        from programs.api import FollowUp, Participant
+
+        columns = [
+            FollowUp.id,
+            FollowUp.uid,
+            FollowUp.revision,
+            FollowUp.kind,
+            FollowUp.status,
+            FollowUp.start,
+            FollowUp.duration_minutes,
+            FollowUp.topic,
+            FollowUp.location,
+            FollowUp.coach_id,
+            FollowUp.program_id,
+            FollowUp.updated_at,
+        ]
+        if with_names:
+            query = select(*columns, Participant.name, Participant.timezone).join(
+                Participant, Participant.id == FollowUp.participant_id
+            )
+        else:
+            query = select(*columns)
+        rows = self.db.exec(query.where(where)).all()
+        objects = self._objects(FollowUp, [r[0] for r in rows])
+        for row in rows:
+            (fid, uid, revision, kind, status, start, minutes, topic, place, coach_id,
+             program_id, updated) = row[:12]  # fmt: skip
+            cancelled = status == "cancelled"
+            if not self._keep(cancelled, updated):
                 continue
-            coach = self._coach(followup.coach_id)
-            call = followup.kind == "call"
-            if person is not None:  # the coach's view: who it is with
-                summary = f"{'Call' if call else 'One-to-one'}: {person}"
-            else:  # the participant's own view: with whom
+            coach = self._coach(coach_id)
+            call = kind == "call"
+            if with_names:
+                summary = f"{'Call' if call else 'One-to-one'}: {row[12]}"
+                tz = row[13]
+            else:
                 what = "Call" if call else "One-to-one session"
                 summary = f"{what} with {coach.name}" if coach else what
-            tz = person_tz or self.program_tz.get(followup.program_id) or self.default_tz
+                tz = person_tz
+            program = self.programs.get(program_id) if program_id is not None else None
             self.items.append(
                 FeedItem(
-                    uid=followup.uid,
-                    revision=followup.revision,
+                    uid=uid,
+                    revision=revision,
                     summary=summary,
-                    start=followup.start,
-                    end=followup_end(followup),
-                    timezone=tz,
-                    location=followup.location,
-                    description=followup.topic,
+                    start=start,
+                    end=start + timedelta(minutes=minutes),
+                    timezone=tz or (program.timezone if program else self.default_tz),
+                    location=place,
+                    description=topic,
                     cancelled=cancelled,
-                    modified=followup.updated_at,
-                    organizer=_organizer(coach),
-                    alarms=() if cancelled else self._alarms(followup),
+                    modified=updated,
+                    organizer=self._organizer_of(coach_id),
+                    alarms=() if cancelled else self._alarms(objects.get(fid)),
                 )
             )
 
@@ -212,38 +300,31 @@ def collect(
     app: App, db: DbSession, scope: CalendarScope, *, now: datetime | None = None
 ) -> FeedSpec:
     """The feed of ``scope``; :class:`programs.api.NotFound` when its owner no longer exists."""
-    from sqlmodel import or_, select
+    from sqlmodel import and_, or_, select
 
     from programs.api import Enrollment, FollowUp, NotFound, Participant, Program, Session
 
     now = now or datetime.now(UTC)
     c = _Collector(app, db, scope, now)
-    order = (Session.start, Session.id)
     if scope.kind == "program":
-        program = db.get(Program, scope.id)
-        if program is None:
+        if scope.id not in c.programs:
             raise NotFound(f"no program #{scope.id}")
-        sessions = db.exec(select(Session).where(Session.program_id == program.id).order_by(*order))
-        c.add_sessions((s, program) for s in sessions)
-        name = program.title
+        c.add_sessions(Session.program_id == scope.id)
+        name = c.programs[scope.id].title
     elif scope.kind == "participant":
         person = db.get(Participant, scope.id)
         if person is None:
             raise NotFound(f"no participant #{scope.id}")
-        c.add_sessions(
-            db.exec(
-                select(Session, Program)
-                .join(Program, Program.id == Session.program_id)
-                .join(Enrollment, Enrollment.program_id == Program.id)
-                .where(
-                    Enrollment.participant_id == person.id,
-                    Enrollment.status.in_(SEATED),  # type: ignore[attr-defined]
-                )
-                .order_by(*order)
-            ).all()
+        seated = select(Enrollment.program_id).where(
+            and_(
+                Enrollment.participant_id == person.id,
+                Enrollment.status.in_(SEATED),  # type: ignore[attr-defined]
+            )
         )
-        followups = db.exec(select(FollowUp).where(FollowUp.participant_id == person.id))
-        c.add_followups((f, None, person.timezone) for f in followups)
+        c.add_sessions(Session.program_id.in_(seated))  # type: ignore[attr-defined]
+        c.add_followups(
+            FollowUp.participant_id == person.id, with_names=False, person_tz=person.timezone
+        )
         coach = c.default_coach
         name = f"Coaching — {coach.name}" if coach else "Coaching"
     elif scope.kind == "coach":
@@ -255,21 +336,8 @@ def collect(
         if coach.is_default:  # rows without a coach are the default coach's
             mine_p = or_(mine_p, Program.coach_id == None)  # noqa: E711
             mine_f = or_(mine_f, FollowUp.coach_id == None)  # noqa: E711
-        c.add_sessions(
-            db.exec(
-                select(Session, Program)
-                .join(Program, Program.id == Session.program_id)
-                .where(mine_p)
-                .order_by(*order)
-            ).all()
-        )
-        c.add_followups(
-            db.exec(
-                select(FollowUp, Participant.name, Participant.timezone)
-                .join(Participant, Participant.id == FollowUp.participant_id)
-                .where(mine_f)
-            ).all()
-        )
+        c.add_sessions(Session.program_id.in_(select(Program.id).where(mine_p)))  # type: ignore[attr-defined]
+        c.add_followups(mine_f, with_names=True)
         name = f"Programs — {coach.name}"
     else:
         raise NotFound(f"no feed of kind {scope.kind!r}")

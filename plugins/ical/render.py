@@ -49,8 +49,8 @@ def _text(value: str) -> IcalText:
     return IcalText(value if value.isprintable() else clean(value))
 
 
-def render_vevent(item: FeedItem) -> bytes:
-    """One VEVENT, built and serialised by icalendar (the uncached path)."""
+def build_event(item: FeedItem) -> Event:
+    """One item as an icalendar ``Event`` (with its VALARMs)."""
     tz = ZoneInfo(item.timezone)
     organizer = None
     if item.organizer is not None:
@@ -77,7 +77,12 @@ def render_vevent(item: FeedItem) -> bytes:
         # A DISPLAY alarm needs a text: the alarm's own, else the event's title.
         shown = _text(description) or _text(item.summary) or IcalText("Reminder")
         event.add_component(Alarm.new_display(shown, trigger=-timedelta(seconds=seconds)))
-    return event.to_ical()
+    return event
+
+
+def render_vevent(item: FeedItem) -> bytes:
+    """One VEVENT, built and serialised by icalendar (the uncached path)."""
+    return build_event(item).to_ical()
 
 
 class VeventCache:
@@ -123,9 +128,8 @@ class VeventCache:
         return len(self._entries)
 
 
-@lru_cache(maxsize=256)
-def _head(name: str, uid: str, tzid: str | None) -> bytes:
-    """BEGIN:VCALENDAR and the calendar's properties (without END:VCALENDAR)."""
+def new_calendar(name: str, uid: str, tzid: str | None) -> Calendar:
+    """An empty feed calendar with its published-feed properties."""
     cal = Calendar.new(prodid=PRODID, method="PUBLISH", uid=uid)
     cal.add("NAME", _text(name))
     cal.add("X-WR-CALNAME", _text(name))
@@ -134,7 +138,13 @@ def _head(name: str, uid: str, tzid: str | None) -> bytes:
     cal.add("X-PUBLISHED-TTL", "PT1H")  # a string: a timedelta would be written 1:00:00
     if tzid is not None:
         cal.add("X-WR-TIMEZONE", tzid)  # only when every item uses this one TZID
-    text = cal.to_ical()
+    return cal
+
+
+@lru_cache(maxsize=256)
+def _head(name: str, uid: str, tzid: str | None) -> bytes:
+    """BEGIN:VCALENDAR and the calendar's properties (without END:VCALENDAR)."""
+    text = new_calendar(name, uid, tzid).to_ical()
     assert text.endswith(END)
     return text[: -len(END)]
 
@@ -151,8 +161,8 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
     ).to_ical()
 
 
-def vtimezones(items: tuple[FeedItem, ...]) -> list[bytes]:
-    """A VTIMEZONE for every TZID the items use, covering the years they span."""
+def year_spans(items: tuple[FeedItem, ...]) -> dict[str, tuple[int, int]]:
+    """Per TZID, the years its VTIMEZONE covers: a year either side of its items."""
     spans: dict[str, tuple[int, int]] = {}
     for item in items:
         span = spans.get(item.timezone)
@@ -161,9 +171,14 @@ def vtimezones(items: tuple[FeedItem, ...]) -> list[bytes]:
             spans[item.timezone] = (first, last)
         elif first < span[0] or last > span[1]:
             spans[item.timezone] = (min(first, span[0]), max(last, span[1]))
+    return spans
+
+
+def vtimezones(items: tuple[FeedItem, ...]) -> list[bytes]:
+    """A VTIMEZONE for every TZID the items use, covering the years they span."""
     return [
         _vtimezone(tzid, *span)
-        for tzid, span in sorted(spans.items())
+        for tzid, span in sorted(year_spans(items).items())
         if tzid not in ("UTC", "Etc/UTC")  # UTC times are written with Z, without a TZID
     ]
 
@@ -183,6 +198,20 @@ def etag_of(spec: FeedSpec) -> str:
     for item in spec.items:
         digest.update(repr(item).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def plain_calendar(spec: FeedSpec) -> Calendar:
+    """The whole feed as one icalendar ``Calendar``, VTIMEZONEs added by
+    ``add_missing_timezones``: the reference that :func:`render` must equal (and what the
+    benchmark calls "plain icalendar")."""
+    cal = new_calendar(spec.name, feed_uid(spec), spec.tzid)
+    for item in spec.items:
+        cal.add_component(build_event(item))
+    spans = year_spans(spec.items).values()
+    if spans:
+        first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+        cal.add_missing_timezones(date(first, 1, 1), date(last + 1, 1, 1))
+    return cal
 
 
 def render(spec: FeedSpec, cache: VeventCache | None = None) -> Feed:

@@ -1,7 +1,8 @@
 """Building feeds for an app: what the server and the commands share.
 
-One :class:`FeedService` per app keeps the VEVENT cache and the last body of each feed, so
-a poll of an unchanged feed costs a query and a digest, and a ``304`` costs no rendering.
+One :class:`FeedService` per app keeps the VEVENT cache, the last body of each feed, and the
+ETag of each content it has seen, so a poll of an unchanged feed costs a query and a hash of
+its items, and a ``304`` costs no rendering.
 Event hooks (a session moved, a person erased) reach the same service through
 :func:`service_for` to drop what they made stale.
 """
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 _SERVICES: weakref.WeakKeyDictionary[App, FeedService] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+MAX_ETAGS = 10_000
 
 
 class FeedService:
@@ -29,17 +31,28 @@ class FeedService:
         self.app = app
         self.cache = VeventCache()
         self._bodies: dict[CalendarScope, Feed] = {}
+        self._etags: dict[tuple[CalendarScope, int], str] = {}
         self._lock = threading.Lock()
 
     def spec(self, db: DbSession, scope: CalendarScope) -> FeedSpec:
         return collect(self.app, db, scope)
 
     def etag(self, spec: FeedSpec) -> str:
-        return etag_of(spec)
+        """The feed's ETag, from its items: the stable digest is computed once per content,
+        then found again by the items' (much cheaper) hash."""
+        key = (spec.scope, hash((spec.name, spec.tzid, spec.items)))
+        etag = self._etags.get(key)
+        if etag is None:
+            etag = etag_of(spec)
+            with self._lock:
+                if len(self._etags) > MAX_ETAGS:
+                    self._etags.clear()
+                self._etags[key] = etag
+        return etag
 
     def feed(self, spec: FeedSpec, etag: str | None = None) -> Feed:
         """The rendered feed, reusing the last body when nothing changed."""
-        etag = etag or etag_of(spec)
+        etag = etag or self.etag(spec)
         last = self._bodies.get(spec.scope)
         if last is not None and last.etag == etag:
             return last
@@ -52,6 +65,7 @@ class FeedService:
         """Drop cached renderings: of one item, or (``uid=None``) of everything."""
         with self._lock:
             self._bodies.clear()
+            self._etags.clear()
         if uid is None:
             self.cache.clear()
         else:
