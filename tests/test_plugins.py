@@ -182,6 +182,31 @@ def test_a_plugin_that_fails_to_import_is_one_line_from_the_real_script(
     assert result.stdout == ""  # not even the core was migrated: plugins load first
 
 
+def test_a_built_in_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plugin_manager, "DEFAULT_PLUGINS", ("programs.plugins.nosuch",))
+    with pytest.raises(PluginError) as info:
+        build_plugin_manager()
+    assert str(info.value) == (
+        "built-in plugin nosuch failed to import: "
+        "ModuleNotFoundError: No module named 'programs.plugins.nosuch'"
+    )
+
+
+def test_subprocesses_of_tests_do_not_load_installed_plugins(seatlog_site: Path) -> None:
+    """A test's subprocess inherits PYTEST_CURRENT_TEST: installed plugins stay out unless
+    named in PROGRAMS_LOAD_PLUGINS."""
+    env = {**subprocess_env(seatlog_site), "PYTEST_CURRENT_TEST": "tests/x.py::test (call)"}
+    for extra, expected in (({}, BUILT_INS), ({"PROGRAMS_LOAD_PLUGINS": "seatlog"}, ["seatlog"])):
+        result = subprocess.run(
+            [programs_script(), "plugins", "--json"],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert [r["name"] for r in json.loads(result.stdout)] == expected, result.stderr
+
+
 def test_an_argument_not_in_the_hookspec_is_refused() -> None:
     class Bad:
         @hookimpl
