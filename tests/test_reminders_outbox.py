@@ -311,3 +311,16 @@ def test_calendar_alarms_match_the_participant_rules(lite) -> None:  # type: ign
         lite.call_each("calendar_alarms", item=session, scope=CalendarScope("coach", ids["coach"]))
     )
     assert coach["reminders"] == []  # no session rule is for the coach
+
+
+def test_the_demo_shows_the_outbox_and_writes_one_message(lite, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    start = utcnow() + timedelta(days=7)
+    story(lite, sessions=(start, start + timedelta(days=28)))
+    ((plugin, sections),) = lite.call_each("demo_sections", workdir=tmp_path)
+    ((title, text),) = sections
+    assert (plugin, title) == ("reminders", "Reminders")
+    assert "The outbox holds 9 reminder(s) to send" in text  # 2 x 2 x 2 + the nudge
+    assert "S. Martin" in text and "session-2d" in text and "program-nudge 1" in text
+    example = (tmp_path / "reminder-example.txt").read_text(encoding="utf-8")
+    assert example.startswith("To: S. Martin <s.martin@example.com>\nSubject: Rappel : Jour 1")
+    assert (tmp_path / "reminder-session.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")

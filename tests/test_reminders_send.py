@@ -346,3 +346,25 @@ def test_the_message_id_is_derived_from_the_outbox_key() -> None:
     assert one != message_id("db1/session-2d/session-1/r1/participant-1/email", "example.com")
     assert one != message_id("db2/session-2d/session-1/r0/participant-1/email", "example.com")
     assert one.startswith("<") and one.endswith("@example.com>")
+
+
+def test_a_call_reminds_the_participant_and_the_coach_an_hour_before(mail_app, server) -> None:  # type: ignore[no-untyped-def]
+    inbox, _port = server
+    ids = story(mail_app)
+    with mail_app.write() as db:
+        plan_followup(
+            db,
+            participant=db.get(Participant, ids["people"][0]),
+            kind="call",
+            start=utc("2027-04-08T16:30:00Z"),
+            topic="prepare the meeting",
+        )
+    assert send(mail_app, utc("2027-04-08T15:30:00Z")).sent == 2
+    participant = read_mail(inbox.to(MARTIN)[0])
+    assert participant.subject == "Rappel : appel, jeudi 8 avril 2027 à 18:30"
+    assert "Numéro : +33612345678" in participant.text
+    assert "Sujet : prepare the meeting" in participant.text
+    coach = read_mail(inbox.to("claire@example.com")[0])
+    assert "Appel avec S. Martin :" in coach.text and "Numéro" not in coach.text
+    assert coach.ics.vevent.summary.value == "Appel — S. Martin"
+    assert participant.ics.vevent.summary.value == "Appel — Claire Dubois"

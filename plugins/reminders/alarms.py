@@ -19,7 +19,7 @@ from programs.api import Alarm, FollowUp, Participant, Session
 if TYPE_CHECKING:
     from programs.api import App, CalendarScope
 
-WORDS = {"fr": "Rappel", "en": "Reminder"}
+WORDS = {"fr": "Rappel : {}", "en": "Reminder: {}"}  # French puts a space before ":"
 
 
 def alarms_for(app: App, item: Any, scope: CalendarScope) -> list[Alarm]:
@@ -51,6 +51,6 @@ def alarms_for(app: App, item: Any, scope: CalendarScope) -> list[Alarm]:
         if before <= timedelta(0) or before in seen:
             continue
         seen.add(before)
-        label = WORDS[language]
-        alarms.append(Alarm(before=before, description=f"{label}: {title}" if title else label))
+        text = WORDS[language].format(title or "").rstrip(" :")
+        alarms.append(Alarm(before=before, description=text))
     return sorted(alarms, key=lambda a: a.before, reverse=True)
