@@ -1,0 +1,230 @@
+"""Participants, programs and attendance, on SQLite and PostgreSQL: what is accepted, how a
+person is found by id, email or part of a name, and who can be marked present."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from programs.app import App
+from programs.domain.attendance import attendance_of_program, mark_attendance
+from programs.domain.enrollment import enroll
+from programs.domain.participant import (
+    add_participant,
+    edit_participant,
+    find_person,
+    list_participants,
+)
+from programs.domain.program import (
+    cancel_program,
+    create_program,
+    edit_program,
+    get_program,
+    list_programs,
+)
+from programs.domain.session import add_session, cancel_session, get_session
+from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
+
+DAY1 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+def people(app: App) -> int:
+    with app.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM participant")).scalar()
+
+
+# --- participants -------------------------------------------------------------------------
+
+
+def test_participant_fields_are_cleaned(app: App) -> None:
+    with app.write() as db:
+        person = add_participant(
+            db,
+            name="  S. Martin ",
+            email="S.Martin@Example.COM",
+            phone="06 12 34 56 78",
+            language="pt-BR",
+            timezone="America/Sao_Paulo",
+        )
+    assert (person.name, person.email, person.phone) == (
+        "S. Martin",
+        "S.Martin@example.com",
+        "+33612345678",
+    )
+    assert (person.language, person.timezone) == ("pt-BR", "America/Sao_Paulo")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": ""}, "name must not be empty"),
+        ({"name": "A\nB"}, "must fit on one line"),
+        ({"name": "A", "email": "nope"}, "invalid email 'nope'"),
+        ({"name": "A", "phone": "0612"}, "invalid phone number '0612'"),
+        ({"name": "A", "language": "french!"}, "invalid language"),
+        ({"name": "A", "timezone": "Paris"}, "unknown time zone 'Paris'"),
+        ({"name": "A", "notes": "bell\x07"}, "notes contains control characters"),
+        ({"name": "A", "shoe_size": "42"}, "unknown participant field 'shoe_size'"),
+    ],
+)
+def test_bad_participants_are_refused(app: App, fields: dict, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message), app.write() as db:
+        add_participant(db, **fields)
+    assert people(app) == 0
+
+
+def test_an_email_belongs_to_one_person_whatever_its_case(app: App) -> None:
+    with app.write() as db:
+        add_participant(db, name="S. Martin", email="s.martin@example.com")
+        other = add_participant(db, name="A. Durand", email="a.durand@example.com")
+    with pytest.raises(RuleViolation, match="already the email of participant"), app.write() as db:
+        add_participant(db, name="Twin", email="S.MARTIN@example.com")
+    with pytest.raises(RuleViolation, match=r"\(S. Martin\)"), app.write() as db:
+        edit_participant(db, find_person(db, f"#{other.id}"), email="S.Martin@example.com")
+    with app.write() as db:  # one's own email, in another case, is fine
+        changed = edit_participant(db, find_person(db, "S. Martin"), email="S.Martin@example.com")
+    assert changed == {"email": "s.martin@example.com"}
+    assert people(app) == 2
+
+
+def test_editing_returns_what_changed(app: App) -> None:
+    with app.write() as db:
+        person = add_participant(db, name="S. Martin", role="pre-sales support")
+    with app.write() as db:
+        person = find_person(db, "S. Martin")
+        assert edit_participant(db, person, role="trainer", organisation=None) == {
+            "role": "pre-sales support"
+        }
+        assert edit_participant(db, person, role="trainer") == {}
+
+
+def test_finding_people(app: App) -> None:
+    with app.write() as db:
+        martin = add_participant(db, name="S. Martin", email="s.martin@example.com")
+        martinez = add_participant(db, name="S. Martinez")
+        add_participant(db, name="100%_Sure")
+    with app.read() as db:
+        assert find_person(db, str(martin.id)).id == martin.id
+        assert find_person(db, f"#{martinez.id}").id == martinez.id
+        assert find_person(db, "S.MARTIN@example.com").id == martin.id
+        assert find_person(db, "s. martin").id == martin.id  # exact name wins over "Martinez"
+        assert find_person(db, "martinez").id == martinez.id
+        assert find_person(db, "0%_s").name == "100%_Sure"  # % and _ are plain characters
+        with pytest.raises(Ambiguous) as caught:
+            find_person(db, "martin")
+        assert caught.value.candidates == [
+            f"#{martin.id} S. Martin <s.martin@example.com>",
+            f"#{martinez.id} S. Martinez",
+        ]
+        assert "use an id or email" in str(caught.value)
+        for ref, error in (
+            ("999", NotFound),
+            ("nobody@example.com", NotFound),
+            ("Dupont", NotFound),
+            ("__", NotFound),  # unescaped, this would match every name
+            ("  ", InvalidInput),
+        ):
+            with pytest.raises(error):
+                find_person(db, ref)
+
+
+def test_listing_participants_of_a_program(app: App) -> None:
+    with app.write() as db:
+        program = create_program(db, slug="marseille-2026", title="Accompagnement collectif")
+        b = add_participant(db, name="B")
+        add_participant(db, name="C")
+        a = add_participant(db, name="A")
+        enroll(db, program=program, participant=b)
+        enroll(db, program=program, participant=a)
+    with app.read() as db:
+        assert [p.name for p in list_participants(db)] == ["A", "B", "C"]
+        program = get_program(db, "marseille-2026")
+        assert [p.name for p in list_participants(db, program=program)] == ["A", "B"]
+
+
+# --- programs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "message"),
+    [
+        ({"slug": "Marseille 2026"}, InvalidInput, "invalid slug"),
+        ({"slug": "-x"}, InvalidInput, "invalid slug"),
+        ({"timezone": "Mars/Olympus"}, InvalidInput, "unknown time zone"),
+        ({"capacity": 0}, InvalidInput, "capacity must be at least 1"),
+        ({"title": " "}, InvalidInput, "name must not be empty"),
+    ],
+)
+def test_bad_programs_are_refused(app: App, fields: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message), app.write() as db:
+        create_program(db, **{"slug": "marseille-2026", "title": "Collectif", **fields})
+    with app.read() as db:
+        assert list_programs(db) == []
+
+
+def test_a_slug_names_one_program(app: App) -> None:
+    with app.write() as db:
+        program = create_program(db, slug="marseille-2026", title="Collectif", capacity=12)
+    assert (program.timezone, program.capacity, program.status) == ("Europe/Paris", 12, "open")
+    with pytest.raises(RuleViolation, match="already exists"), app.write() as db:
+        create_program(db, slug="marseille-2026", title="Again")
+    with app.read() as db:
+        with pytest.raises(NotFound, match="no program 'lyon'"):
+            get_program(db, "lyon")
+        assert [p.slug for p in list_programs(db, status="open")] == ["marseille-2026"]
+        assert list_programs(db, status="cancelled") == []
+
+
+def test_editing_a_program(app: App) -> None:
+    with app.write() as db:
+        create_program(db, slug="marseille-2026", title="Collectif", location="Marseille")
+    with app.write() as db:
+        program = get_program(db, "marseille-2026")
+        changed = edit_program(db, program, title="Accompagnement collectif", location="Marseille")
+        assert changed == {"title": "Collectif"}
+        with pytest.raises(RuleViolation, match="cannot edit 'slug'"):
+            edit_program(db, program, slug="lyon")
+    with pytest.raises(RuleViolation, match="already cancelled"), app.write() as db:
+        program = get_program(db, "marseille-2026")
+        cancel_program(db, program)
+        cancel_program(db, program)
+    with app.read() as db:  # the failed unit of work left the program open
+        assert get_program(db, "marseille-2026").status == "open"
+
+
+# --- attendance ---------------------------------------------------------------------------
+
+
+def test_only_people_with_a_seat_are_marked_and_a_mark_can_change(app: App) -> None:
+    with app.write() as db:
+        program = create_program(db, slug="marseille-2026", title="Collectif", capacity=1)
+        day1 = add_session(db, program=program, start=DAY1, end=DAY1 + timedelta(hours=8))
+        day2 = add_session(
+            db,
+            program=program,
+            start=DAY1 + timedelta(days=21),
+            end=DAY1 + timedelta(days=21, hours=8),
+        )
+        seated = add_participant(db, name="Seated")
+        waiting = add_participant(db, name="Waiting")
+        outsider = add_participant(db, name="Outsider")
+        enroll(db, program=program, participant=seated)
+        enroll(db, program=program, participant=waiting)
+        mark_attendance(db, session=day1, participant=seated)
+        mark_attendance(db, session=day1, participant=seated, present=False)  # replaces
+        mark_attendance(db, session=day2, participant=seated)
+        ids = (day1.id, day2.id, seated.id)
+    for name in ("Waiting", "Outsider"):
+        with pytest.raises(RuleViolation, match="does not have a seat"), app.write() as db:
+            mark_attendance(db, session=get_session(db, ids[0]), participant=find_person(db, name))
+    with app.write() as db:
+        session = cancel_session(db, get_session(db, ids[1]))
+        with pytest.raises(RuleViolation, match="was cancelled"):
+            mark_attendance(db, session=session, participant=find_person(db, "Seated"))
+    with app.read() as db:
+        marks = attendance_of_program(db, [ids[0], ids[1]])
+        assert attendance_of_program(db, []) == {}
+    assert marks == {(ids[0], ids[2]): False, (ids[1], ids[2]): True}
+    assert outsider.id not in {p for _, p in marks}
