@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from conftest import make_app
 from programs.app import App
 from programs.db import BUSY_TIMEOUT_MS, backup_sqlite, resolve_url, sqlite_path
 from programs.errors import InvalidInput
+from programs.hookspecs import hookimpl
 from programs.migrations import CORE_HEAD
 
 # --- where the database is ----------------------------------------------------------------
@@ -224,3 +226,76 @@ def test_backup_refuses_what_it_cannot_do(sqlite_app: App, tmp_path: Path) -> No
             backup_sqlite(url, target)
     assert not (tmp_path / "x.db").exists()
     assert not (tmp_path / "none.db").exists()
+
+
+# --- units of work ------------------------------------------------------------------------
+
+
+class Recorder:
+    """A plugin that reads what events give it, after the commit."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str, str]] = []
+
+    @hookimpl
+    def on_enrolled(self, enrollment, program, participant) -> None:  # type: ignore[no-untyped-def]
+        self.seen.append(("enrolled", program.slug, participant.name, enrollment.status))
+
+    @hookimpl
+    def on_promoted(self, enrollment, program, participant) -> None:  # type: ignore[no-untyped-def]
+        self.seen.append(("promoted", program.slug, participant.name, enrollment.status))
+
+
+def test_objects_outlive_their_unit_of_work(app: App) -> None:
+    """What a command got inside ``write()`` or ``read()`` can still be shown after it, and
+    event hooks (called after the commit) can read every attribute."""
+    from programs.domain.enrollment import enroll, withdraw
+    from programs.domain.participant import add_participant, find_person
+    from programs.domain.program import create_program, get_program
+
+    recorder = Recorder()
+    app.pm.register(recorder, name="recorder")
+    with app.write() as db:
+        program = create_program(db, slug="marseille-2026", title="Collectif", capacity=1)
+        first = add_participant(db, name="S. Martin")
+        seat = enroll(db, program=program, participant=first)
+        enroll(db, program=program, participant=add_participant(db, name="A. Durand"))
+    assert (program.slug, first.name, seat.status, seat.id) == (
+        "marseille-2026",
+        "S. Martin",
+        "enrolled",
+        1,
+    )
+    with app.read() as db:
+        read_back = get_program(db, "marseille-2026")
+        person = find_person(db, "A. Durand")
+    assert (read_back.title, person.name, person.created_at.tzinfo) == (
+        "Collectif",
+        "A. Durand",
+        UTC,
+    )
+    with app.write() as db:
+        result = withdraw(db, program=get_program(db, "marseille-2026"), participant=first)
+    assert (result.enrollment.status, result.promoted.status) == ("withdrawn", "enrolled")
+    assert recorder.seen == [
+        ("enrolled", "marseille-2026", "S. Martin", "enrolled"),
+        ("promoted", "marseille-2026", "A. Durand", "enrolled"),
+    ]
+    assert app.failures == []
+
+
+def test_a_failed_unit_of_work_writes_nothing_and_sends_no_event(app: App) -> None:
+    from programs.domain.enrollment import enroll
+    from programs.domain.participant import add_participant
+    from programs.domain.program import create_program
+
+    recorder = Recorder()
+    app.pm.register(recorder, name="recorder")
+    with pytest.raises(RuntimeError, match="crash after the enrollment"), app.write() as db:
+        program = create_program(db, slug="marseille-2026", title="Collectif")
+        enroll(db, program=program, participant=add_participant(db, name="S. Martin"))
+        raise RuntimeError("crash after the enrollment")
+    with app.engine.connect() as conn:
+        for table in ("program", "participant", "enrollment"):
+            assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    assert recorder.seen == []
