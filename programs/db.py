@@ -117,7 +117,10 @@ def backup_sqlite(url: str, target: Path) -> Path:
     if not target.parent.is_dir():
         raise InvalidInput(f"folder {target.parent} does not exist")
     partial = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    # A URI, so the source is opened read-only; as_uri() escapes spaces, "?" and "#".
+    src = sqlite3.connect(
+        source.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+    )
     try:
         dst = sqlite3.connect(partial)
         try:

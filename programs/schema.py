@@ -138,8 +138,12 @@ def _revision(engine: sa.Engine, version_table: str) -> str | None:
 
 def check_schema(app: App) -> None:
     """Refuse to run on a database that is not initialised, behind, or ahead of the code."""
-    found = core_revision(app.engine)
+    from programs.db import sqlite_path
+
     where = _describe(app.url)
+    path = sqlite_path(app.url)
+    # Connecting would create an empty file (a typo in --db would leave one behind).
+    found = None if path is not None and not path.exists() else core_revision(app.engine)
     if found is None:
         raise SchemaError(f"database {where} is not initialised: run `programs init`")
     if found == CORE_HEAD:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from conftest import make_app
 
 from programs.app import App
+from programs.config import Config
 from programs.db import BUSY_TIMEOUT_MS, backup_sqlite, resolve_url, sqlite_path
 from programs.errors import InvalidInput
 from programs.hookspecs import hookimpl
@@ -299,3 +300,30 @@ def test_a_failed_unit_of_work_writes_nothing_and_sends_no_event(app: App) -> No
         for table in ("program", "participant", "enrollment"):
             assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 0
     assert recorder.seen == []
+
+
+def test_backup_of_a_database_in_a_folder_with_an_awkward_name(tmp_path: Path) -> None:
+    folder = tmp_path / "my data #1?"
+    folder.mkdir()
+    app = make_app(str(folder / "programs.db"))
+    with app.write() as db:
+        db.exec(
+            sa.text(
+                "INSERT INTO participant (name, language, created_at, updated_at) "
+                "VALUES ('S. Martin', 'fr', '2026-12-01 09:00:00', '2026-12-01 09:00:00')"
+            )
+        )
+    copy = backup_sqlite(app.url, folder / "copy #2.db")
+    app.close()
+    with sqlite3.connect(copy) as db:
+        assert db.execute("SELECT name FROM participant").fetchall() == [("S. Martin",)]
+
+
+def test_checking_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:
+    from programs.errors import SchemaError
+
+    target = tmp_path / "typo.db"
+    app = App(str(target), config=Config({}), pm=make_app(str(tmp_path / "ok.db")).pm)
+    with pytest.raises(SchemaError, match="is not initialised: run `programs init`"):
+        app.start()
+    assert not target.exists()
