@@ -18,8 +18,13 @@ import contextlib
 import hashlib
 import os
 import sys
+from email.encoders import encode_base64
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from typing import TYPE_CHECKING, Any
 
@@ -37,27 +42,40 @@ def message_id(key: str, domain: str) -> str:
     return f"<{digest}.programs@{domain}>"
 
 
-def build_email(message: OutgoingMessage, *, sender: str, domain: str) -> EmailMessage:
-    """The MIME message: plain text, then each attachment; one recipient."""
-    email = EmailMessage()
-    email["From"] = sender
-    email["To"] = formataddr((message.to_name, message.to_email or ""))
-    email["Subject"] = message.subject
+def build_email(message: OutgoingMessage, *, sender: str, domain: str) -> Message:
+    """The MIME message: plain text, then each attachment; one recipient.
+
+    Built with the ``compat32`` MIME classes rather than ``EmailMessage``: the same wire
+    format, without parsing every header back through the header registry, which took
+    most of the time of a large send (``bench/reminders``).
+    """
+    body = MIMEText(message.text, "plain", "utf-8")
+    email: Message = body
+    if message.attachments:
+        email = MIMEMultipart("mixed")
+        email.attach(body)
+        for attachment in message.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            part = MIMEBase(maintype, subtype or "octet-stream")
+            part.set_payload(attachment.data)
+            encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+            email.attach(part)
+    name, address = parseaddr(sender)
+    email["From"] = formataddr((name, address), charset="utf-8")
+    email["To"] = formataddr((message.to_name, message.to_email or ""), charset="utf-8")
+    email["Subject"] = _header(message.subject)
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = message_id(message.key, domain)
     email["Content-Language"] = message.language
-    for name, value in message.headers.items():
-        email[name] = value
-    email.set_content(message.text)
-    for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        email.add_attachment(
-            attachment.data,
-            maintype=maintype,
-            subtype=subtype or "octet-stream",
-            filename=attachment.filename,
-        )
+    for header, value in message.headers.items():
+        email[header] = _header(value)
     return email
+
+
+def _header(value: str) -> str | Header:
+    """ASCII as is; anything else as an RFC 2047 encoded word (utf-8)."""
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 class EmailChannel:
