@@ -119,6 +119,11 @@ class _Collector:
             self._organizers[coach_id] = _organizer(self._coach(coach_id))
         return self._organizers[coach_id]
 
+    def _rows(self, query: Any) -> list[Any]:
+        """Plain rows through the connection: the ORM's per-row bookkeeping would cost more
+        than everything else a poll does."""
+        return list(self.db.connection().execute(query).all())
+
     def _objects(self, model: Any, ids: list[int]) -> dict[int, Any]:
         """The rows as ORM objects, for the ``calendar_alarms`` hook (only when answered)."""
         from sqlmodel import select
@@ -150,7 +155,7 @@ class _Collector:
 
         from programs.api import Session
 
-        rows = self.db.exec(
+        rows = self._rows(
             select(
                 Session.id,
                 Session.program_id,
@@ -163,7 +168,7 @@ class _Collector:
                 Session.status,
                 Session.updated_at,
             ).where(where)
-        ).all()
+        )
         objects = self._objects(Session, [r[0] for r in rows])
         for sid, program_id, uid, revision, title, start, end, place, status, updated in rows:
             cancelled = status == "cancelled"
@@ -214,7 +219,7 @@ class _Collector:
             )
         else:
             query = select(*columns)
-        rows = self.db.exec(query.where(where)).all()
+        rows = self._rows(query.where(where))
         objects = self._objects(FollowUp, [r[0] for r in rows])
         for row in rows:
             (fid, uid, revision, kind, status, start, minutes, topic, place, coach_id,
