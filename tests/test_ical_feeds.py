@@ -3,6 +3,7 @@ back by independent parsers (see ``test_ical_support.read_back``), on SQLite and
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -425,3 +426,27 @@ def test_cached_concatenation_equals_icalendar_serialising_the_whole_calendar(ic
             spec = collect(ical_app, db, CalendarScope(kind, id_))
             cold, warm = render(spec, cache).body, render(spec, cache).body
             assert cold == warm == plain_calendar(spec).to_ical()
+
+
+def test_demo_section_shows_a_participant_link_and_their_feed(ical_app, tmp_path) -> None:
+    from programs.plugins.ical import demo_sections
+    from programs.plugins.ical.tokens import resolve
+
+    world = make_world(ical_app)
+    ((title, text),) = demo_sections(app=ical_app, workdir=tmp_path)
+    assert title == "Calendar feed"
+    token = re.search(r"/feeds/([A-Za-z0-9_-]{43})\n", text)[1]
+    with ical_app.read() as db:
+        assert resolve(db, token) == CalendarScope("participant", world.people["Sophie Martin"])
+    read = read_back((tmp_path / "participant-feed.ics").read_bytes())
+    assert len(read.events) == 3 and "participant-feed.ics" in text
+    assert "BEGIN:VEVENT" in text and "Sophie Martin's private link" in text
+
+
+def test_demo_section_is_empty_without_participants(ical_app, tmp_path) -> None:
+    from programs.plugins.ical import demo_sections
+
+    workdir = tmp_path / "demo"
+    workdir.mkdir()
+    assert demo_sections(app=ical_app, workdir=workdir) == []
+    assert list(workdir.iterdir()) == []
