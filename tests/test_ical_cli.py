@@ -210,3 +210,17 @@ def test_every_ical_command_has_help(run) -> None:
     for command in ("export", "link", "rotate", "revoke", "serve"):
         result = run("ical", command, "--help")
         assert result.exit_code == 0 and len(result.stdout.splitlines()[2]) > 10
+
+
+def test_export_notes_when_the_coach_has_no_email(run, sqlite_url: str) -> None:
+    from programs.domain.coach import set_default_coach
+    from programs.domain.program import create_program
+
+    app = make_app(sqlite_url, plugins=["ical"])
+    with app.write() as db:
+        set_default_coach(db, name="Claire Dubois")
+        create_program(db, slug="p", title="P")
+    app.close()
+    result = run("ical", "export", "p")
+    assert result.exit_code == 0
+    assert "no ORGANIZER" in result.stderr and "ORGANIZER" not in result.stdout

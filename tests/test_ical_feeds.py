@@ -450,3 +450,22 @@ def test_demo_section_is_empty_without_participants(ical_app, tmp_path) -> None:
     workdir.mkdir()
     assert demo_sections(app=ical_app, workdir=workdir) == []
     assert list(workdir.iterdir()) == []
+
+
+def test_events_after_commit_drop_the_stale_renderings(ical_app) -> None:
+    from programs.plugins.ical.service import service_for
+
+    from programs.domain.privacy import erase_participant
+    from programs.domain.session import cancel_session
+    from programs.models import Participant, Session
+
+    world = make_world(ical_app)
+    cache = service_for(ical_app).cache
+    feed(ical_app, "coach", world.coach_id)
+    assert len(cache) == 6
+    with ical_app.write() as db:  # on_session_cancelled
+        cancel_session(db, db.get(Session, world.sessions["lyon"]))
+    assert len(cache) == 5
+    with ical_app.write() as db:  # on_participant_erased: their name may be in any entry
+        erase_participant(db, db.get(Participant, world.people["Lucie Moreau"]))
+    assert len(cache) == 0 and ical_app.failures == []

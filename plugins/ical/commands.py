@@ -46,6 +46,20 @@ def _base_url(app: App, option: str | None) -> str:
     return read_settings(app).base_url or DEFAULT_BASE_URL
 
 
+def _warn_without_organizer(app: App) -> None:
+    """Published feeds name their organizer by email; say so when the coach has none."""
+    from programs.api import default_coach
+
+    with app.read() as db:
+        coach = default_coach(db)
+    if coach is not None and not coach.email:
+        click.echo(
+            "Note: the coach has no email, so events carry no ORGANIZER; "
+            "`programs coach set --email ...` adds it.",
+            err=True,
+        )
+
+
 def _print_link(base_url: str, token: str, target: Target) -> None:
     click.echo(f"{base_url}/feeds/{token}.ics")
     click.echo(
@@ -106,6 +120,7 @@ def export(obj: Any, slug: str | None, participant: str | None, coach: bool, out
         if not path.parent.is_dir():
             raise InvalidInput(f"folder {path.parent} does not exist")
     feed = build_feed(app, target.scope)
+    _warn_without_organizer(app)
     if output == "-":
         click.echo(feed.body, nl=False)  # bytes go to the binary stream, untouched
         return
@@ -156,6 +171,7 @@ def link(
                 "makes a new one and stops the old one"
             )
     _print_link(base, token, target)
+    _warn_without_organizer(app)
 
 
 @ical.command()
