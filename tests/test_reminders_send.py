@@ -368,3 +368,57 @@ def test_a_call_reminds_the_participant_and_the_coach_an_hour_before(mail_app, s
     assert "Appel avec S. Martin :" in coach.text and "Numéro" not in coach.text
     assert coach.ics.vevent.summary.value == "Appel — S. Martin"
     assert participant.ics.vevent.summary.value == "Appel — Claire Dubois"
+
+
+def test_regional_languages_and_languages_without_templates(mail_app, server) -> None:  # type: ignore[no-untyped-def]
+    inbox, _port = server
+    people = (
+        ("Amy Clark", "amy@example.com", "en-GB", "Europe/London"),
+        ("João Silva", "joao@example.com", "pt-BR", None),
+    )
+    story(mail_app, people=people)
+    assert send(mail_app, TWO_DAYS_BEFORE).sent == 2
+    british = read_mail(inbox.to("amy@example.com")[0])
+    assert british.subject == "Reminder: Jour 1, Sunday, 28 March 2027 at 08:00"
+    brazilian = read_mail(inbox.to("joao@example.com")[0])  # no Portuguese templates: French
+    assert brazilian.subject == "Rappel : Jour 1, dimanche 28 mars 2027 à 09:00"
+
+
+def test_smtp_login_with_the_password_from_the_environment(sqlite_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from test_reminders_support import free_port
+
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, data):  # type: ignore[no-untyped-def]
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"s3cret", handled=False)
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        config = email_config(port)
+        config["reminders"]["email"].update(username="claire", password_env="SMTP_PASSWORD")
+        app = reminders_app(sqlite_url, config)
+        story(app, people=(("S. Martin", MARTIN, "fr", None),))
+        monkeypatch.delenv("SMTP_PASSWORD", raising=False)
+        report = send(app, TWO_DAYS_BEFORE)
+        assert report.retrying == 1
+        assert (
+            "environment variable SMTP_PASSWORD (the SMTP password) is not set"
+            in (report.errors[0])
+        )
+        monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
+        assert send(app, TWO_DAYS_BEFORE + timedelta(minutes=6)).sent == 1
+        assert logins == [(b"claire", b"s3cret")]
+        assert len(inbox.received) == 1
+        monkeypatch.setenv("SMTP_PASSWORD", "wrong")
+        report = send(app, TWO_HOURS_BEFORE)
+        assert report.failed == 1 and "SMTP login refused" in report.errors[0]
+        app.close()
+    finally:
+        controller.stop()

@@ -109,8 +109,26 @@ class Person:
     name: str
     email: str | None
     phone: str | None
-    language: str
+    language: str  # the templates' language: fr or en
     timezone: str | None
+    locale: str = "fr"  # Babel's locale for dates: en_GB writes "Sunday 28 March 2027"
+
+
+def languages(tag: str | None) -> tuple[str, str]:
+    """``(template language, Babel locale)`` for a language tag: ``en-GB`` gives
+    ``("en", "en_GB")``; a language without templates (``pt-BR``) falls back to French,
+    dates included, so that the words around the dates match them."""
+    from babel import Locale, UnknownLocaleError
+
+    text = (tag or "fr").replace("-", "_")
+    primary = text.split("_", 1)[0].lower()
+    if primary not in LANGUAGES:
+        return "fr", "fr"
+    try:
+        Locale.parse(text)
+    except (ValueError, UnknownLocaleError):
+        return primary, primary
+    return primary, text
 
 
 class Composer:
@@ -139,33 +157,20 @@ class Composer:
         if key not in self._people:
             if kind == "participant":
                 p = self.db.get(Participant, person_id)
-                self._people[key] = (
-                    None
-                    if p is None
-                    else Person(
-                        kind,
-                        person_id,
-                        p.name,
-                        p.email,
-                        p.phone,
-                        p.language if p.language in LANGUAGES else "fr",
-                        p.timezone,
+                if p is None:
+                    self._people[key] = None
+                else:
+                    language, locale = languages(p.language)
+                    self._people[key] = Person(
+                        kind, person_id, p.name, p.email, p.phone, language, p.timezone, locale
                     )
-                )
             else:
                 c = self.db.get(Coach, person_id)
+                language = self.settings.coach_language
                 self._people[key] = (
                     None
                     if c is None
-                    else Person(
-                        kind,
-                        person_id,
-                        c.name,
-                        c.email,
-                        c.phone,
-                        self.settings.coach_language,
-                        None,
-                    )
+                    else Person(kind, person_id, c.name, c.email, c.phone, language, None, language)
                 )
         return self._people[key]
 
@@ -209,7 +214,7 @@ class Composer:
                 return Skip("every participant has a follow-up planned")
             context["participants"] = people
         elif target.kind == "week":
-            tracks = self._stalled(row.recipient_id, recipient.language)
+            tracks = self._stalled(row.recipient_id, recipient.locale)
             if not tracks:
                 return Skip("no stalled track this week")
             context["tracks"] = tracks
@@ -259,7 +264,7 @@ class Composer:
     def _item(
         self, target: Target, recipient: Person, tz: ZoneInfo, tz_name: str
     ) -> dict[str, Any]:
-        lang = recipient.language
+        lang = recipient.locale
         start, end = target.start.astimezone(tz), target.end.astimezone(tz)
         item: dict[str, Any] = {
             "kind": target.kind,
