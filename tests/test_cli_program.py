@@ -55,7 +55,8 @@ def test_show_table_has_attendance_per_session_and_waitlist(run) -> None:
     assert "present" in martin and "absent" not in martin
     assert "absent" in karim
     waitlist = out[out.index("Waitlist") :]
-    assert "Léa Roux" in waitlist and "│ 1 " in waitlist
+    lea = next(line for line in waitlist.splitlines() if "Léa Roux" in line)
+    assert lea.strip("│ ").split()[0] == "1"  # first in line
 
 
 def test_list_json_and_csv_give_the_fill_of_each_program(run) -> None:
@@ -164,3 +165,18 @@ def test_list_reads_every_fill_in_a_constant_number_of_queries(run) -> None:
     listed = {p["slug"]: p["fill"] for p in as_json(run("list", "--json"))}
     assert len(listed) == 31
     assert (listed["p-3"], listed["p-4"]) == ("2/5", "0/5")
+
+
+def test_listings_are_plain_aligned_text_when_piped(run) -> None:
+    """Not a terminal (CliRunner, a pipe): no box drawing, one line per row, aligned columns."""
+    small_story(run, capacity=2)
+    ok(run("create", "lyon-2027", "--title", "Lyon", "--tz", "Europe/Paris"))
+    out = ok(run("list")).stdout
+    lines = out.splitlines()
+    assert not any(ch in out for ch in "│┃━─┏")
+    header = next(i for i, line in enumerate(lines) if line.startswith("slug"))
+    assert set(lines[header + 1].replace(" ", "")) == {"-"}
+    rows = lines[header + 2 :]
+    assert [r.split()[0] for r in rows] == ["lyon-2027", "marseille-2026"]
+    starts = {r.index(r.split()[1]) for r in rows}
+    assert len(starts) == 1  # the title column starts at the same place on every row
