@@ -15,7 +15,16 @@ from programs.registry import Alarm, CalendarItem, CalendarScope
 
 @pytest.fixture
 def ical_app(db_url: str):  # type: ignore[no-untyped-def]
+    """On SQLite and PostgreSQL: for what depends on the queries."""
     app = make_app(db_url, plugins=["ical"])
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def lite_app(sqlite_url: str):  # type: ignore[no-untyped-def]
+    """On SQLite only: for what happens after the rows are read (rendering, hooks, cache)."""
+    app = make_app(sqlite_url, plugins=["ical"])
     yield app
     app.close()
 
@@ -79,17 +88,17 @@ def test_a_session_on_the_paris_dst_day_is_at_the_right_instant(ical_app) -> Non
     assert any(line.startswith("DTSTART;TZID=Europe/Paris:20270328T090000") for line in read.lines)
 
 
-def test_a_session_across_the_dst_jump_keeps_its_real_length(ical_app) -> None:
+def test_a_session_across_the_dst_jump_keeps_its_real_length(lite_app) -> None:
     from programs.domain.session import add_session
     from programs.models import Program
 
-    world = make_world(ical_app)
-    with ical_app.write() as db:
+    world = make_world(lite_app)
+    with lite_app.write() as db:
         program = db.get(Program, world.program_id)
         # 01:00 CET (00:00 UTC) to 04:00 CEST (02:00 UTC): two real hours.
         night = add_session(db, program=program, start=utc(2027, 3, 28, 0), end=utc(2027, 3, 28, 2))
         uid = night.uid
-    event = read_back(feed(ical_app, "program", world.program_id)).events[uid]
+    event = read_back(feed(lite_app, "program", world.program_id)).events[uid]
     assert (event.start.hour, event.end.hour) == (1, 4)
     # (same tzinfo: Python would subtract wall clocks, so compare the instants)
     assert event.end.astimezone(UTC) - event.start.astimezone(UTC) == timedelta(hours=2)
@@ -230,28 +239,28 @@ def test_every_tzid_has_its_vtimezone(ical_app) -> None:
     assert call.start.hour == 12
 
 
-def test_a_utc_program_needs_no_vtimezone(ical_app) -> None:
+def test_a_utc_program_needs_no_vtimezone(lite_app) -> None:
     from programs.domain.program import create_program
     from programs.domain.session import add_session
 
-    with ical_app.write() as db:
+    with lite_app.write() as db:
         program = create_program(db, slug="remote", title="Remote", timezone="UTC")
         add_session(db, program=program, start=utc(2027, 1, 5, 9), end=utc(2027, 1, 5, 10))
-    read = read_back(feed(ical_app, "program", program.id))
+    read = read_back(feed(lite_app, "program", program.id))
     (event,) = read.events.values()
     assert event.start == utc(2027, 1, 5, 9)
     assert any(line == "DTSTART:20270105T090000Z" for line in read.lines)
 
 
-def test_long_utf8_text_is_folded_without_splitting_characters(ical_app) -> None:
+def test_long_utf8_text_is_folded_without_splitting_characters(lite_app) -> None:
     from programs.domain.program import create_program
     from programs.domain.session import add_session
 
     title = "Séance « découverte » 🌱 — " + "é🙂ü" * 40
-    with ical_app.write() as db:
+    with lite_app.write() as db:
         program = create_program(db, slug="long", title=title)
         add_session(db, program=program, start=utc(2027, 1, 5, 9), end=utc(2027, 1, 5, 10))
-    body = feed(ical_app, "program", program.id)
+    body = feed(lite_app, "program", program.id)
     assert max(len(line) for line in body.split(b"\r\n")) <= 75
     assert any(line.startswith(b" ") for line in body.split(b"\r\n"))  # it did fold
     (event,) = read_back(body).events.values()
@@ -285,25 +294,25 @@ def _register(app, plugin, name: str) -> None:  # type: ignore[no-untyped-def]
     app.pm.register(plugin, name=name)
 
 
-def test_alarms_come_from_the_calendar_alarms_hook(ical_app) -> None:
+def test_alarms_come_from_the_calendar_alarms_hook(lite_app) -> None:
     from programs.models import FollowUp, Session
 
-    world = make_world(ical_app)
-    _register(ical_app, AlarmPlugin(), "alarms")
-    read = read_back(feed(ical_app, "participant", world.people["Sophie Martin"]))
-    (day1,) = rows(ical_app, Session, world.sessions["day1"])
-    (call,) = rows(ical_app, FollowUp, world.followups["sophie-call"])
+    world = make_world(lite_app)
+    _register(lite_app, AlarmPlugin(), "alarms")
+    read = read_back(feed(lite_app, "participant", world.people["Sophie Martin"]))
+    (day1,) = rows(lite_app, Session, world.sessions["day1"])
+    (call,) = rows(lite_app, FollowUp, world.followups["sophie-call"])
     assert read.events[day1.uid].alarms == [("-1 day, 0:00:00", "Tomorrow (participant)")]
     assert "TRIGGER:-P1D" in read.lines
     assert read.events[call.uid].alarms == []
 
 
-def test_a_failing_alarm_plugin_is_reported_and_the_feed_still_served(ical_app) -> None:
-    world = make_world(ical_app)
-    _register(ical_app, BrokenAlarmPlugin(), "badalarms")
-    read = read_back(feed(ical_app, "program", world.program_id))
+def test_a_failing_alarm_plugin_is_reported_and_the_feed_still_served(lite_app) -> None:
+    world = make_world(lite_app)
+    _register(lite_app, BrokenAlarmPlugin(), "badalarms")
+    read = read_back(feed(lite_app, "program", world.program_id))
     assert len(read.events) == 2 and not any(e.alarms for e in read.events.values())
-    assert any(f.plugin == "badalarms" and "unreadable" in f.message for f in ical_app.failures)
+    assert any(f.plugin == "badalarms" and "unreadable" in f.message for f in lite_app.failures)
 
 
 class Source:
@@ -370,21 +379,21 @@ def test_calendar_sources_add_items_and_a_bad_one_is_reported(db_url: str) -> No
         app.close()
 
 
-def test_unchanged_events_are_reused_from_the_cache(ical_app) -> None:
+def test_unchanged_events_are_reused_from_the_cache(lite_app) -> None:
     from programs.plugins.ical.service import service_for
 
     from programs.domain.session import move_session
     from programs.models import Session
 
-    world = make_world(ical_app)
-    cache = service_for(ical_app).cache
-    first = feed(ical_app, "coach", world.coach_id)
+    world = make_world(lite_app)
+    cache = service_for(lite_app).cache
+    first = feed(lite_app, "coach", world.coach_id)
     misses = cache.misses
-    assert feed(ical_app, "coach", world.coach_id) == first
+    assert feed(lite_app, "coach", world.coach_id) == first
     assert cache.misses == misses  # all six from the cache
-    with ical_app.write() as db:
+    with lite_app.write() as db:
         move_session(db, db.get(Session, world.sessions["day1"]), start=utc(2027, 3, 29, 7))
-    moved = feed(ical_app, "coach", world.coach_id)
+    moved = feed(lite_app, "coach", world.coach_id)
     assert cache.misses == misses + 1  # only the moved one was rendered again
     assert moved != first and read_back(moved).events.keys() == read_back(first).events.keys()
 
@@ -413,59 +422,59 @@ def test_erasing_a_participant_deletes_their_link(ical_app) -> None:
     assert kinds == ["program"]
 
 
-def test_cached_concatenation_equals_icalendar_serialising_the_whole_calendar(ical_app) -> None:
+def test_cached_concatenation_equals_icalendar_serialising_the_whole_calendar(lite_app) -> None:
     """The cache changes the cost, not the bytes: a feed built by concatenating cached
     VEVENTs is byte-for-byte what icalendar writes for the whole calendar at once."""
     from programs.plugins.ical.items import collect
     from programs.plugins.ical.render import VeventCache, plain_calendar, render
 
-    world = make_world(ical_app)
+    world = make_world(lite_app)
     cache = VeventCache()
-    with ical_app.read() as db:
+    with lite_app.read() as db:
         for kind, id_ in (("program", world.program_id), ("coach", world.coach_id)):
-            spec = collect(ical_app, db, CalendarScope(kind, id_))
+            spec = collect(lite_app, db, CalendarScope(kind, id_))
             cold, warm = render(spec, cache).body, render(spec, cache).body
             assert cold == warm == plain_calendar(spec).to_ical()
 
 
-def test_demo_section_shows_a_participant_link_and_their_feed(ical_app, tmp_path) -> None:
+def test_demo_section_shows_a_participant_link_and_their_feed(lite_app, tmp_path) -> None:
     from programs.plugins.ical import demo_sections
     from programs.plugins.ical.tokens import resolve
 
-    world = make_world(ical_app)
-    ((title, text),) = demo_sections(app=ical_app, workdir=tmp_path)
+    world = make_world(lite_app)
+    ((title, text),) = demo_sections(app=lite_app, workdir=tmp_path)
     assert title == "Calendar feed"
     token = re.search(r"/feeds/([A-Za-z0-9_-]{43})\n", text)[1]
-    with ical_app.read() as db:
+    with lite_app.read() as db:
         assert resolve(db, token) == CalendarScope("participant", world.people["Sophie Martin"])
     read = read_back((tmp_path / "participant-feed.ics").read_bytes())
     assert len(read.events) == 3 and "participant-feed.ics" in text
     assert "BEGIN:VEVENT" in text and "Sophie Martin's private link" in text
 
 
-def test_demo_section_is_empty_without_participants(ical_app, tmp_path) -> None:
+def test_demo_section_is_empty_without_participants(lite_app, tmp_path) -> None:
     from programs.plugins.ical import demo_sections
 
     workdir = tmp_path / "demo"
     workdir.mkdir()
-    assert demo_sections(app=ical_app, workdir=workdir) == []
+    assert demo_sections(app=lite_app, workdir=workdir) == []
     assert list(workdir.iterdir()) == []
 
 
-def test_events_after_commit_drop_the_stale_renderings(ical_app) -> None:
+def test_events_after_commit_drop_the_stale_renderings(lite_app) -> None:
     from programs.plugins.ical.service import service_for
 
     from programs.domain.privacy import erase_participant
     from programs.domain.session import cancel_session
     from programs.models import Participant, Session
 
-    world = make_world(ical_app)
-    cache = service_for(ical_app).cache
-    feed(ical_app, "coach", world.coach_id)
+    world = make_world(lite_app)
+    cache = service_for(lite_app).cache
+    feed(lite_app, "coach", world.coach_id)
     assert len(cache) == 6
-    with ical_app.write() as db:  # on_session_cancelled
+    with lite_app.write() as db:  # on_session_cancelled
         cancel_session(db, db.get(Session, world.sessions["lyon"]))
     assert len(cache) == 5
-    with ical_app.write() as db:  # on_participant_erased: their name may be in any entry
+    with lite_app.write() as db:  # on_participant_erased: their name may be in any entry
         erase_participant(db, db.get(Participant, world.people["Lucie Moreau"]))
-    assert len(cache) == 0 and ical_app.failures == []
+    assert len(cache) == 0 and lite_app.failures == []
