@@ -131,7 +131,8 @@ def build_story(db: DbSession, *, now: datetime) -> None:
         description="Two workshop days with a group of salaried people.",
     )
     local_now = now.astimezone(zone(TZ))
-    day1, day2 = local_now + timedelta(days=7), local_now + timedelta(days=35)
+    # day 1 three weeks ago (S.'s calls and session came after it), day 2 in two weeks
+    day1, day2 = local_now - timedelta(days=21), local_now + timedelta(days=14)
     first = add_session(
         db, program=program, start=_local(day1, 9), end=_local(day1, 17), title="Jour 1"
     )
