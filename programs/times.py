@@ -19,7 +19,7 @@ _TIME_ONLY = re.compile(r"^\d{1,2}:\d{2}$")
 
 def zone(name: str) -> ZoneInfo:
     """A time zone by IANA name ("Europe/Paris"); an unknown name is a clear error."""
-    if not name or "/" not in name and name not in ("UTC", "GMT"):
+    if not name or ("/" not in name and name not in ("UTC", "GMT")):
         raise InvalidInput(f"unknown time zone {name!r} (use an IANA name like Europe/Paris)")
     try:
         return ZoneInfo(name)

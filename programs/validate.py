@@ -19,7 +19,8 @@ LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 def slug(value: str) -> str:
     if not SLUG_RE.match(value or ""):
         raise InvalidInput(
-            f"invalid slug {value!r}: use lowercase letters, digits and dashes (e.g. marseille-2026)"
+            f"invalid slug {value!r}: use lowercase letters, digits and dashes "
+            "(e.g. marseille-2026)"
         )
     return value
 
@@ -133,6 +134,23 @@ def website(value: str | None) -> str | None:
     if not re.match(r"^https?://[^\s/$.?#].[^\s]*$", value):
         raise InvalidInput(f"invalid website {value!r}: expected an http:// or https:// address")
     return value
+
+
+MAX_ID = 2**31 - 1
+"""The largest id a row can have (PostgreSQL's ``integer``)."""
+
+
+def record_id(value: str) -> int | None:
+    """The row id written in ``value`` (``12`` or ``#12``), or None when it is not one.
+
+    Ids beyond what the database holds are None too: PostgreSQL would answer "integer out
+    of range" instead of "not found". Only ASCII digits count (``"²".isdigit()`` is true).
+    """
+    text = value.strip().removeprefix("#")
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def positive(value: int | None, field: str, *, allow_none: bool = True) -> int | None:

@@ -228,3 +228,27 @@ def test_only_people_with_a_seat_are_marked_and_a_mark_can_change(app: App) -> N
         assert attendance_of_program(db, []) == {}
     assert marks == {(ids[0], ids[2]): False, (ids[1], ids[2]): True}
     assert outsider.id not in {p for _, p in marks}
+
+
+# --- ids as people type them --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ref", ["99999999999", "2147483648", "0", "²", "#99999999999"])
+def test_ids_out_of_range_are_not_found_on_every_database(app: App, ref: str) -> None:
+    """PostgreSQL answers "integer out of range" for ids past 2**31 - 1; that must be a plain
+    "not found", as on SQLite."""
+    from programs.domain.coach import get_coach
+    from programs.domain.followup import get_followup
+    from programs.domain.track import get_track
+
+    with app.read() as db:
+        for find in (find_person, get_session, get_track, get_followup, get_coach):
+            with pytest.raises(NotFound):
+                find(db, ref)
+
+
+def test_record_ids() -> None:
+    from programs.validate import MAX_ID, record_id
+
+    assert [record_id(v) for v in ("12", " #12 ", str(MAX_ID))] == [12, 12, MAX_ID]
+    assert [record_id(v) for v in ("", "#", "12a", "-1", "0", "١٢", str(MAX_ID + 1))] == [None] * 7

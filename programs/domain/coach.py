@@ -78,7 +78,8 @@ def get_coach(db: DbSession, ref: str | int | None) -> Coach | None:
         return default_coach(db)
     text = str(ref).strip()
     if text.isdigit():
-        coach = db.get(Coach, int(text))
+        number = validate.record_id(text)
+        coach = db.get(Coach, number) if number else None
     else:
         coach = db.exec(
             select(Coach).where((Coach.email == text.lower()) | (Coach.name == text))

@@ -72,7 +72,8 @@ def plan_followup(
 
 def get_followup(db: DbSession, followup_id: int | str) -> FollowUp:
     text = str(followup_id).strip().lstrip("#")
-    followup = db.get(FollowUp, int(text)) if text.isdigit() else None
+    number = validate.record_id(text)
+    followup = db.get(FollowUp, number) if number else None
     if followup is None:
         raise NotFound(f"no follow-up {followup_id!r} (see `programs followup list`)")
     return followup

@@ -44,9 +44,13 @@ def clean_fields(fields: dict[str, Any], *, region: str) -> dict[str, Any]:
 def _check_email_free(db: DbSession, email: str | None, *, except_id: int | None = None) -> None:
     if not email:
         return
-    other = db.exec(select(Participant).where(sa.func.lower(Participant.email) == email.lower())).first()
+    other = db.exec(
+        select(Participant).where(sa.func.lower(Participant.email) == email.lower())
+    ).first()
     if other is not None and other.id != except_id:
-        raise RuleViolation(f"{email} is already the email of participant #{other.id} ({other.name})")
+        raise RuleViolation(
+            f"{email} is already the email of participant #{other.id} ({other.name})"
+        )
 
 
 def add_participant(db: DbSession, **fields: Any) -> Participant:
@@ -84,7 +88,8 @@ def find_person(db: DbSession, ref: str) -> Participant:
     if not text:
         raise InvalidInput("name a participant: an id, an email or part of a name")
     if text.lstrip("#").isdigit():
-        found = db.get(Participant, int(text.lstrip("#")))
+        number = validate.record_id(text)
+        found = db.get(Participant, number) if number else None
         if found is None:
             raise NotFound(f"no participant #{text.lstrip('#')}")
         return found

@@ -196,7 +196,9 @@ class Fill:
 
     def __str__(self) -> str:
         cap = "unlimited" if self.capacity is None else str(self.capacity)
-        return f"{self.enrolled}/{cap}" + (f" (+{self.waitlisted} waiting)" if self.waitlisted else "")
+        return f"{self.enrolled}/{cap}" + (
+            f" (+{self.waitlisted} waiting)" if self.waitlisted else ""
+        )
 
 
 def program_fill(db: DbSession, program: Program) -> Fill:

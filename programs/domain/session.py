@@ -49,7 +49,8 @@ def add_session(
 
 def get_session(db: DbSession, session_id: int | str) -> Session:
     text = str(session_id).strip()
-    session = db.get(Session, int(text)) if text.isdigit() else None
+    number = validate.record_id(text)
+    session = db.get(Session, number) if number else None
     if session is None:
         raise NotFound(f"no session {text!r} (see `programs session list SLUG`)")
     return session

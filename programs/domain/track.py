@@ -56,7 +56,8 @@ def open_track(
 
 def get_track(db: DbSession, track_id: int | str) -> Track:
     text = str(track_id).strip().lstrip("#")
-    track = db.get(Track, int(text)) if text.isdigit() else None
+    number = validate.record_id(text)
+    track = db.get(Track, number) if number else None
     if track is None:
         raise NotFound(f"no track {track_id!r} (see `programs track list`)")
     return track
@@ -98,11 +99,7 @@ def progress(
         f.start for f in followups if f.status == FollowUpStatus.PLANNED and f.start >= now
     )
     last = max([track.opened_at, *(f.start for f in done)])
-    stalled = (
-        track.status == TrackStatus.OPEN
-        and not ahead
-        and now - last > timedelta(weeks=weeks)
-    )
+    stalled = track.status == TrackStatus.OPEN and not ahead and now - last > timedelta(weeks=weeks)
     participant = db.get(Participant, track.participant_id)
     assert participant is not None
     return Progress(track, participant, len(done), ahead[0] if ahead else None, last, stalled)
