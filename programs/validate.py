@@ -130,7 +130,7 @@ def timezone(value: str | None) -> str | None:
 def website(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    value = value.strip()
+    value = text(value, "website", max_length=2000) or ""
     if not re.match(r"^https?://[^\s/$.?#].[^\s]*$", value):
         raise InvalidInput(f"invalid website {value!r}: expected an http:// or https:// address")
     return value

@@ -252,3 +252,41 @@ def test_record_ids() -> None:
 
     assert [record_id(v) for v in ("12", " #12 ", str(MAX_ID))] == [12, 12, MAX_ID]
     assert [record_id(v) for v in ("", "#", "12a", "-1", "0", "١٢", str(MAX_ID + 1))] == [None] * 7
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"website": "https://example.com/\x00"}, "website contains control characters"),
+        ({"website": "ftp://example.com"}, "expected an http:// or https:// address"),
+        ({"organisation": "Acme\x00"}, "organisation contains control characters"),
+        ({"phone": "+33 6 12"}, "invalid phone number"),
+    ],
+)
+def test_bad_coach_fields_are_refused(app: App, fields: dict, message: str) -> None:
+    """A NUL character would be a database error on PostgreSQL: it is refused before."""
+    from programs.domain.coach import list_coaches, set_default_coach
+
+    with pytest.raises(InvalidInput, match=message), app.write() as db:
+        set_default_coach(db, name="Claire Dubois", **fields)
+    with app.read() as db:
+        assert list_coaches(db) == []
+
+
+def test_the_first_coach_is_the_default(app: App) -> None:
+    from programs.domain.coach import add_coach, default_coach, get_coach, set_default_coach
+
+    with app.write() as db:
+        first = add_coach(db, name="Claire Dubois", email="claire@example.com")
+        second = add_coach(db, name="Marc Petit")
+        assert default_coach(db).id == first.id
+        add_coach(db, name="Léa Roux", default=True)
+        set_default_coach(db, phone="06 12 34 56 78")
+    with app.read() as db:
+        lea = default_coach(db)
+        assert (lea.name, lea.phone) == ("Léa Roux", "+33612345678")
+        assert get_coach(db, "claire@example.com").id == first.id
+        assert get_coach(db, "Marc Petit").id == second.id
+        assert get_coach(db, None).id == lea.id
+        with pytest.raises(NotFound, match="no coach 'Nobody'"):
+            get_coach(db, "Nobody")
