@@ -84,9 +84,10 @@ def ical() -> None:
     """Calendar feeds: files, private subscription links, and a server for calendar apps.
 
     \b
-    programs ical export marseille-2026 -o marseille.ics
-    programs ical link --participant "S. Martin"
-    programs ical serve --port 8080
+    Example:
+      programs ical export marseille-2026 -o marseille.ics
+      programs ical link --participant "S. Martin"
+      programs ical serve --port 8080
     """
 
 
@@ -102,7 +103,14 @@ def ical() -> None:
 )
 @click.pass_obj
 def export(obj: Any, slug: str | None, participant: str | None, coach: bool, output: str) -> None:
-    """Write a feed as an .ics file: a program's, a participant's, or the coach's."""
+    """Write a feed as an .ics file: a program's, a participant's, or the coach's.
+
+    \b
+    Example:
+      programs ical export marseille-2026 -o marseille.ics
+      programs ical export --participant "S. Martin" -o -
+      programs ical export --coach -o claire.ics
+    """
     import os
     import tempfile
     from pathlib import Path
@@ -149,6 +157,11 @@ def link(
 
     A token is stored hashed, so its URL is shown once. To get a URL again, rotate it
     (the old one then stops working).
+
+    \b
+    Example:
+      programs ical link --participant "S. Martin" --base-url https://feeds.example.org
+      programs ical link marseille-2026
     """
     from programs.plugins.ical.schema import require
     from programs.plugins.ical.tokens import issue, token_row
@@ -181,7 +194,12 @@ def link(
 def rotate(
     obj: Any, slug: str | None, participant: str | None, coach: bool, base_url: str | None
 ) -> None:
-    """Replace a feed's link with a new one; the old link stops working at once."""
+    """Replace a feed's link with a new one; the old link stops working at once.
+
+    \b
+    Example:
+      programs ical rotate --participant "S. Martin"
+    """
     from programs.plugins.ical.schema import require
     from programs.plugins.ical.tokens import rotate as rotate_token
 
@@ -198,7 +216,12 @@ def rotate(
 @feed_selector
 @click.pass_obj
 def revoke(obj: Any, slug: str | None, participant: str | None, coach: bool) -> None:
-    """Stop a feed's link from working, at once. `ical link` can issue a new one later."""
+    """Stop a feed's link from working, at once. `ical link` can issue a new one later.
+
+    \b
+    Example:
+      programs ical revoke --participant "S. Martin"
+    """
     from programs.plugins.ical.schema import require
     from programs.plugins.ical.tokens import revoke as revoke_token
 
@@ -221,7 +244,14 @@ def revoke(obj: Any, slug: str | None, participant: str | None, coach: bool) -> 
 @base_url_option
 @click.pass_obj
 def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
-    """Serve feeds to calendar apps: /feeds/TOKEN.ics, and /feeds/TOKEN for people."""
+    """Serve feeds to calendar apps: /feeds/TOKEN.ics, and /feeds/TOKEN for people.
+
+    Put it behind a reverse proxy with HTTPS for calendar apps outside your network.
+
+    \b
+    Example:
+      programs ical serve --host 127.0.0.1 --port 8080 --base-url https://feeds.example.org
+    """
     import uvicorn
     from programs.plugins.ical.schema import require
     from programs.plugins.ical.server import create_asgi_app, listen_socket
