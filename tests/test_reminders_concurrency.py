@@ -119,3 +119,48 @@ def test_a_sender_killed_halfway_is_rerun_and_nothing_is_lost(
     assert [k for k, n in ids.items() if n > 1] == [in_flight]  # only the one in flight twice
     assert ids[in_flight] == 2
     app.close()
+
+
+@pytest.mark.slow
+def test_sending_shows_progress_on_a_terminal_only(sqlite_url: str, tmp_path: Path) -> None:
+    import pty
+
+    with smtp_server() as (inbox, port):
+        app, env = _setup(sqlite_url, port, tmp_path, 100)
+        env["TERM"] = "xterm-256color"
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen(
+            _send(sqlite_url, "2027-03-28T05:00:00Z"),
+            env=env,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+        )
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(controller)
+        _out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        assert b"sending" in shown and b"\x1b[" in shown  # rich drew its bar
+        assert b"reminders: 100 sent" in shown
+        # in a pipe (cron): one summary line, no bar
+        with app.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE reminders_outbox SET status = 'pending'")
+        piped = subprocess.run(
+            _send(sqlite_url, "2027-03-28T05:00:00Z"),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == "reminders: 100 sent, 0 skipped, 0 cancelled, 0 to retry, 0 failed\n"
+    assert len(inbox.received) == 200
+    app.close()

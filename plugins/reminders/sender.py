@@ -228,7 +228,10 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
     with app.read() as db:
         book = load_rulebook(db, app.config, now=None)
         loader = TargetLoader(db, book, default_tz=settings.default_timezone, now=now, horizon=None)
-        targets = loader.by_keys((r.target_kind, r.target_id) for r in claimed)
+        targets = loader.by_keys(
+            ((r.target_kind, r.target_id) for r in claimed),
+            people={r.recipient_id for r in claimed if r.recipient_kind == "participant"},
+        )
         composer = Composer(app, db, settings, now=now, instance=instance_id(db))
         for item in out:
             row = item.row

@@ -132,6 +132,9 @@ class TargetLoader:
         coach = db.execute(sa.select(Coach.id).where(Coach.is_default == sa.true())).first()
         self.default_coach = coach[0] if coach else None
         self._seated: dict[int, dict[int, datetime]] = {}
+        # Only these participants' seats are read (the coach is still found): the sender
+        # checks a batch of rows, not a whole program of thousands, each time.
+        self.people: frozenset[int] | None = None
 
     # --- participants with a seat -------------------------------------------------------
 
@@ -178,7 +181,7 @@ class TargetLoader:
             seen = {r.id for r in rows}
             for batch in chunks(i for i in scope.sessions if i not in seen):
                 rows += self.db.execute(query.where(Session.id.in_(batch)))  # type: ignore[union-attr]
-        self.seated({r.program_id for r in rows}, scope.participants)
+        self.seated({r.program_id for r in rows}, self._only(scope))
         targets = []
         for r in rows:
             (sid, program_id, start, end, status, revision, updated, tz, p_status, coach_id) = r
@@ -233,7 +236,7 @@ class TargetLoader:
                     .group_by(Session.program_id)
                 ).all()
             )
-            self.seated(batch, scope.participants)
+            self.seated(batch, self._only(scope))
             for pid, tz, status, coach_id, updated in self.db.execute(
                 sa.select(
                     Program.id,
@@ -382,10 +385,17 @@ class TargetLoader:
         chosen = coach_id or self.default_coach
         return (chosen,) if chosen else ()
 
+    def _only(self, scope: Scope) -> frozenset[int] | None:
+        return scope.participants if scope.participants is not None else self.people
+
     # --- by key (the sender's check) ----------------------------------------------------
 
-    def by_keys(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Target]:
-        """Targets for ``(kind, id)`` keys, as they are now, without a horizon."""
+    def by_keys(
+        self, keys: Iterable[tuple[str, int]], *, people: Iterable[int] | None = None
+    ) -> dict[tuple[str, int], Target]:
+        """Targets for ``(kind, id)`` keys, as they are now, without a horizon; with
+        ``people``, only those participants' seats are read."""
+        self.people = frozenset(people) if people is not None else None
         wanted: dict[str, set[int]] = {}
         for kind, target_id in keys:
             wanted.setdefault(kind, set()).add(target_id)
