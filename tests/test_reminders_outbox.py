@@ -324,3 +324,17 @@ def test_the_demo_shows_the_outbox_and_writes_one_message(lite, tmp_path) -> Non
     example = (tmp_path / "reminder-example.txt").read_text(encoding="utf-8")
     assert example.startswith("To: S. Martin <s.martin@example.com>\nSubject: Rappel : Jour 1")
     assert (tmp_path / "reminder-session.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+def test_a_program_moved_to_another_time_zone_moves_its_day_reminders(lite) -> None:  # type: ignore[no-untyped-def]
+    from programs.domain.program import edit_program
+
+    ids = story(lite)
+    with lite.write() as db:
+        edit_program(db, db.get(Program, ids["program"]), timezone="America/Montreal")
+    assert not lite.failures
+    due = {r.rule: _aware(r.due_at) for r in outbox(lite, target_kind="session")}
+    # the session stays at 07:00 UTC (03:00 in Montreal); 2 days before at 03:00 Montreal
+    assert due["session-2d"] == datetime(2027, 3, 26, 7, 0, tzinfo=UTC)
+    assert due["session-2h"] == datetime(2027, 3, 28, 5, 0, tzinfo=UTC)
+    assert states(lite, target_kind="session") == {"pending": 4}

@@ -95,6 +95,14 @@ def on_session_cancelled(app: App, session: Session, program: Program) -> None:
 
 
 @hookimpl
+def on_program_changed(app: App, program: Program) -> None:
+    """A new time zone moves the wall-clock reminders ("2 days before, same time")."""
+    from programs.plugins.reminders.sync import program_changed
+
+    program_changed(app, program.id)  # type: ignore[arg-type]
+
+
+@hookimpl
 def on_program_cancelled(app: App, program: Program) -> None:
     from programs.plugins.reminders.sync import program_changed
 
