@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CORE_VERSION_TABLE = "alembic_version"
+MIGRATION_LOCK = 0x70726F67  # "prog": the PostgreSQL advisory lock held while migrating
 
 
 def _alembic_config(connection: sa.Connection, versions_dir: Path, version_table: str):  # type: ignore[no-untyped-def]
@@ -63,11 +64,11 @@ def upgrade(app: App, *, core_revision: str = "heads", plugins: bool = True) -> 
         ]
     for name, versions_dir, version_table in parts:
         target = core_revision if name == "core" else "heads"
-        before = _current(app.engine, version_table)
         with _migration_connection(app.engine) as connection:
+            before = _versions(connection, version_table)
             command.upgrade(_alembic_config(connection, versions_dir, version_table), target)
             _check_foreign_keys(connection, name)
-        after = _current(app.engine, version_table)
+            after = _versions(connection, version_table)
         if before != after:
             done.append(
                 f"{name}: {','.join(sorted(before)) or 'empty'} -> {','.join(sorted(after))}"
@@ -93,6 +94,9 @@ def _migration_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
         try:
             connection.execution_options(**WRITE)
             with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    # Two `programs init` at once: the second waits, then finds nothing to do.
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 yield connection
         finally:
             if raw is not None:
@@ -114,10 +118,14 @@ def _check_foreign_keys(connection: sa.Connection, part: str) -> None:
 def _current(engine: sa.Engine, version_table: str) -> set[str]:
     """The revisions recorded in a version table; empty when the table does not exist."""
     with engine.connect() as conn:
-        if not sa.inspect(conn).has_table(version_table):
-            return set()
-        rows = conn.execute(sa.text(f"SELECT version_num FROM {version_table}"))
-        return {r[0] for r in rows}
+        return _versions(conn, version_table)
+
+
+def _versions(conn: sa.Connection, version_table: str) -> set[str]:
+    if not sa.inspect(conn).has_table(version_table):
+        return set()
+    rows = conn.execute(sa.text(f"SELECT version_num FROM {version_table}"))
+    return {r[0] for r in rows}
 
 
 def core_revision(engine: sa.Engine) -> str | None:

@@ -468,3 +468,57 @@ def test_a_migration_leaving_dangling_rows_is_rolled_back_on_sqlite(
     assert snapshot(app.engine) == before
     assert schema._current(app.engine, "alembic_version_ext") == set()
     app.close()
+
+
+INIT = """
+import json, sys
+import pluggy
+from programs import hookspecs, schema
+from programs.app import App
+from programs.config import Config
+pm = pluggy.PluginManager("programs")
+pm.add_hookspecs(hookspecs)
+app = App(sys.argv[1], config=Config({}), pm=pm, check_schema=False)
+print("ready", flush=True)
+sys.stdin.readline()
+print(json.dumps(schema.upgrade(app, plugins=False)))
+"""
+
+
+def test_two_upgrades_at_once_do_the_work_once(db_url: str) -> None:
+    """Two `programs init` started together: one migrates, the other waits and finds nothing
+    left to do (a write transaction on SQLite, an advisory lock on PostgreSQL)."""
+    import json
+    import subprocess
+    import sys
+
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", INIT, db_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outputs = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            outputs.append(json.loads(out))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    assert sorted(outputs) == [[], [f"core: empty -> {CORE_HEAD}"]]
+    app = bare_app(db_url)
+    assert version(app.engine) == CORE_HEAD
+    app.close()
