@@ -15,6 +15,7 @@ from programs.domain.followup import (
     complete_followup,
     get_followup,
     list_followups,
+    miss_followup,
     move_followup,
     plan_followup,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "list_sessions",
     "list_tracks",
     "mark_attendance",
+    "miss_followup",
     "move_followup",
     "parse_duration",
     "parse_time",
@@ -127,6 +129,7 @@ __all__ = [
     "progress",
     "roster",
     "to_local",
+    "utcnow",
     "waitlist",
     "withdraw",
     "zone",
