@@ -7,8 +7,9 @@ that names the bad value.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from programs.errors import InvalidInput
+from programs.errors import InvalidInput, ProgramsError
 from programs.times import zone
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -161,3 +162,52 @@ def positive(value: int | None, field: str, *, allow_none: bool = True) -> int |
     if value < 1:
         raise InvalidInput(f"{field} must be at least 1 (got {value})")
     return value
+
+
+def participant_fields(fields: dict[str, Any], *, region: str) -> dict[str, Any]:
+    """Validate and normalise participant fields (shared by add, edit and CSV import)."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if key == "name":
+            out[key] = name(value)
+        elif key == "email":
+            out[key] = email(value)
+        elif key == "phone":
+            out[key] = phone(value, region)
+        elif key in ("organisation", "role"):
+            out[key] = text(value, key, max_length=200)
+        elif key == "language":
+            out[key] = language(value)
+        elif key == "timezone":
+            out[key] = timezone(value)
+        elif key == "notes":
+            out[key] = text(value, "notes", max_length=100_000)
+        else:
+            raise InvalidInput(f"unknown participant field {key!r}")
+    return out
+
+
+EXTRA = "__extra__"
+"""Key of a CSV row that had more fields than the header (its value: how many)."""
+
+CheckedRow = tuple[int, "dict[str, Any] | None", "str | None"]
+
+
+def import_rows(batch: list[tuple[int, dict[str, str]]], region: str) -> list[CheckedRow]:
+    """Check CSV rows: ``(line, values, None)`` for a good row, ``(line, None, error)``
+    for a bad one. Pure and picklable: the importer runs it in worker processes."""
+    checked: list[CheckedRow] = []
+    for line, raw in batch:
+        try:
+            if EXTRA in raw:
+                raise InvalidInput(f"{raw[EXTRA]} fields, more than the header has")
+            values = participant_fields({k: v or None for k, v in raw.items()}, region=region)
+            if "name" not in values:
+                raise InvalidInput("name is empty")
+        except ProgramsError as exc:
+            checked.append((line, None, str(exc)))
+        else:
+            checked.append((line, values, None))
+    return checked

@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events
+from programs import events, validate
 from programs.domain.enrollment import next_queue_time
-from programs.domain.participant import clean_fields
 from programs.domain.program import count_enrolled, lock_program, require_open
 from programs.domain.settings import core_settings
 from programs.errors import InvalidInput, ProgramsError
@@ -90,7 +89,7 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
         yield line, {h: v.strip() for h, v in zip(header, fields, strict=False)}
 
 
-EXTRA = "__extra__"
+EXTRA = validate.EXTRA
 
 
 def _column(name: str, first: bool) -> str:
@@ -171,23 +170,16 @@ def import_participants(
             result.participant_ids.extend(ids)
             result.created += len(ids)
 
-    for count, (line, raw) in enumerate(rows, start=1):
-        try:
-            if EXTRA in raw:
-                raise InvalidInput(f"{raw[EXTRA]} fields, more than the header has")
-            values = clean_fields({k: v or None for k, v in raw.items()}, region=region)
-            if "name" not in values:
-                raise InvalidInput("name is empty")
-            email = values.get("email")
-            if email:
-                key = str(email).lower()
-                if key in chunk_emails:
-                    raise InvalidInput(
-                        f"{email} appears twice in the file (first on line {chunk_emails[key]})"
-                    )
+    for count, (line, values, error) in enumerate(_checked(rows, region), start=1):
+        email = values.get("email") if values else None
+        if email:
+            key = str(email).lower()
+            if key in chunk_emails:
+                error = f"{email} appears twice in the file (first on line {chunk_emails[key]})"
+            else:
                 chunk_emails[key] = line
-        except ProgramsError as exc:
-            problems.add(line, str(exc))
+        if error is not None or values is None:
+            problems.add(line, error or "bad row")
         else:
             chunk.append((line, values))
             if len(chunk) >= CHUNK:
@@ -204,6 +196,19 @@ def import_participants(
         db, "on_participants_imported", program=program, participant_ids=result.participant_ids
     )
     return result
+
+
+def _checked(
+    rows: Iterable[tuple[int, dict[str, str]]], region: str
+) -> Iterator[validate.CheckedRow]:
+    """Every row checked, in file order, a chunk at a time."""
+    batch: list[tuple[int, dict[str, str]]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            yield from validate.import_rows(batch, region)
+            batch = []
+    yield from validate.import_rows(batch, region)
 
 
 def _emails_taken(db: DbSession, emails: list[str]) -> dict[str, int]:

@@ -16,29 +16,7 @@ from programs.models import Enrollment, Participant, Program, utcnow
 FIELDS = ("name", "email", "phone", "organisation", "role", "language", "timezone", "notes")
 
 
-def clean_fields(fields: dict[str, Any], *, region: str) -> dict[str, Any]:
-    """Validate and normalise participant fields (shared by add, edit and CSV import)."""
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        if value is None:
-            continue
-        if key == "name":
-            out[key] = validate.name(value)
-        elif key == "email":
-            out[key] = validate.email(value)
-        elif key == "phone":
-            out[key] = validate.phone(value, region)
-        elif key in ("organisation", "role"):
-            out[key] = validate.text(value, key, max_length=200)
-        elif key == "language":
-            out[key] = validate.language(value)
-        elif key == "timezone":
-            out[key] = validate.timezone(value)
-        elif key == "notes":
-            out[key] = validate.text(value, "notes", max_length=100_000)
-        else:
-            raise InvalidInput(f"unknown participant field {key!r}")
-    return out
+clean_fields = validate.participant_fields  # kept under its old name for callers
 
 
 def _check_email_free(db: DbSession, email: str | None, *, except_id: int | None = None) -> None:
