@@ -1,3 +1,0 @@
-from programs.cli.main import main
-
-main()
