@@ -75,7 +75,7 @@ class Outbox(SQLModel, table=True):
             "channel",
             name="uq_reminders_outbox_key",
         ),
-        sa.Index("ix_reminders_outbox_due", "status", "due_at"),
+        sa.Index("ix_reminders_outbox_due", "status", "due_at", "id"),
         sa.Index("ix_reminders_outbox_target", "target_kind", "target_id"),
         sa.Index("ix_reminders_outbox_recipient", "recipient_kind", "recipient_id"),
     )

@@ -123,7 +123,7 @@ def count_due(db: DbSession, now: datetime, settings: Settings) -> int:
 
 def claim_query(condition: Any, limit: int, *, skip_locked: bool = False) -> Any:
     """The oldest rows matching ``condition`` (``due_filter(now)``): served by the
-    ``(status, due_at)`` index, so it stays quick on an outbox of millions (bench/reminders
+    ``(status, due_at, id)`` index, so it stays quick on an outbox of millions (bench/reminders
     prints its plan)."""
     c = OUTBOX.c
     query = sa.select(OUTBOX).where(condition).order_by(c.due_at, c.id).limit(limit)

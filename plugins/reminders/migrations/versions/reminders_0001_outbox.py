@@ -52,7 +52,8 @@ def upgrade() -> None:
             name="uq_reminders_outbox_key",
         ),
     )
-    op.create_index("ix_reminders_outbox_due", "reminders_outbox", ["status", "due_at"])
+    # the claim query: due rows, oldest first (``ORDER BY due_at, id``), read off the index
+    op.create_index("ix_reminders_outbox_due", "reminders_outbox", ["status", "due_at", "id"])
     op.create_index("ix_reminders_outbox_target", "reminders_outbox", ["target_kind", "target_id"])
     op.create_index(
         "ix_reminders_outbox_recipient", "reminders_outbox", ["recipient_kind", "recipient_id"]
