@@ -1,4 +1,4 @@
-"""Senders as real processes (``python -m programs ... reminders send``) against a real SMTP
+"""Senders as real processes (``python -m programs.cli ... reminders send``) against a real SMTP
 server: two at once never send one reminder twice (SQLite and PostgreSQL), and a sender
 killed with SIGKILL halfway through 1,000 reminders, then run again, delivers every one of
 them with only the message in flight sent twice — with the same Message-ID, so the receiver

@@ -275,4 +275,4 @@ def states(app: Any, **where: Any) -> Counter[str]:
 
 
 def programs_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "programs", *args]
+    return [sys.executable, "-m", "programs.cli", *args]
