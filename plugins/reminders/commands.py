@@ -127,7 +127,12 @@ def _rule_rows(app: App, rules: list[Any], slugs: dict[int, str]) -> list[dict[s
 @json_option
 @click.pass_obj
 def show(obj: Any, slug: str | None, as_json: bool) -> None:
-    """List the rules in force (for program SLUG if given)."""
+    """List the rules in force (for program SLUG if given).
+
+    \b
+    Example:
+      programs reminders rules show marseille-2026 --json
+    """
     from programs.plugins.reminders.rules import load_rulebook
 
     from programs.api import get_program
@@ -195,6 +200,11 @@ def add(
 
     Only future occurrences get reminders: adding a rule never mails anyone for what was
     already due.
+
+    \b
+    Example:
+      programs reminders rules add eve --program marseille-2026 \\
+          --target session --offset -1d --at 18:00
     """
     from programs.plugins.reminders.rulebook_edit import add_rule
 
@@ -219,7 +229,12 @@ def add(
 @click.option("--program", "slug", metavar="SLUG", help="Only for this program.")
 @click.pass_obj
 def remove(obj: Any, name: str, slug: str | None) -> None:
-    """Stop rule NAME (for all programs, or for one); its pending reminders are cancelled."""
+    """Stop rule NAME (for all programs, or for one); its pending reminders are cancelled.
+
+    \b
+    Example:
+      programs reminders rules remove session-2h --program marseille-2026
+    """
     from programs.plugins.reminders.rulebook_edit import remove_rule
 
     message, result = remove_rule(_app(obj), name, slug=slug)
@@ -232,7 +247,12 @@ def remove(obj: Any, name: str, slug: str | None) -> None:
 @click.option("--program", "slug", metavar="SLUG", help="Only for this program.")
 @click.pass_obj
 def reset(obj: Any, name: str, slug: str | None) -> None:
-    """Drop what was added or removed for NAME at this level: the rule below applies again."""
+    """Drop what was added or removed for NAME at this level: the rule below applies again.
+
+    \b
+    Example:
+      programs reminders rules reset session-2h --program marseille-2026
+    """
     from programs.plugins.reminders.rulebook_edit import reset_rule
 
     message, result = reset_rule(_app(obj), name, slug=slug)
@@ -247,7 +267,12 @@ def reset(obj: Any, name: str, slug: str | None) -> None:
 @now_option
 @click.pass_obj
 def plan(obj: Any, now: str | None) -> None:
-    """Bring the outbox in step with the database (also done by send). Safe to repeat."""
+    """Bring the outbox in step with the database (also done by send). Safe to repeat.
+
+    \b
+    Example:
+      programs reminders plan
+    """
     from programs.plugins.reminders.sync import plan_all
 
     app = _app(obj)
@@ -264,7 +289,13 @@ def plan(obj: Any, now: str | None) -> None:
 def list_(
     obj: Any, due: bool, everything: bool, slug: str | None, as_json: bool, now: str | None
 ) -> None:
-    """What will go out: when, to whom, by which channel, about what."""
+    """What will go out: when, to whom, by which channel, about what.
+
+    \b
+    Example:
+      programs reminders list --program marseille-2026
+      programs reminders list --due --json
+    """
     from programs.plugins.reminders.listing import outbox_rows
 
     app = _app(obj)
@@ -283,7 +314,12 @@ def list_(
 @json_option
 @click.pass_obj
 def history(obj: Any, person: str | None, limit: int, as_json: bool) -> None:
-    """What was sent, skipped, cancelled or failed (for PERSON if given), newest first."""
+    """What was sent, skipped, cancelled or failed (for PERSON if given), newest first.
+
+    \b
+    Example:
+      programs reminders history "S. Martin"
+    """
     from programs.plugins.reminders.listing import history_rows
 
     rows = history_rows(_app(obj), person=person, limit=limit)
@@ -326,6 +362,11 @@ def send(obj: Any, dry_run: bool, now: str | None) -> None:
     """Send what is due, then stop (for cron). Exits 0 when nothing is due.
 
     Failures are kept and retried by later runs; the exit code is 1 when one happened.
+
+    \b
+    Example:
+      programs reminders send --dry-run
+      */5 * * * * programs reminders send     (a crontab line)
     """
     from programs.plugins.reminders.listing import describe_rows
 
@@ -369,6 +410,10 @@ def run(obj: Any, every: str, iterations: int | None) -> None:
     """Send what is due, again and again, in the foreground (for a small server).
 
     Stop it with Ctrl-C. A failing run is reported and the loop goes on.
+
+    \b
+    Example:
+      programs reminders run --every 5m
     """
     from programs.plugins.reminders.sender import send_due
     from programs.plugins.reminders.timing import parse_duration
