@@ -245,7 +245,7 @@ def test_the_serve_command_serves_feeds(sqlite_url: str, tmp_path) -> None:
         [
             sys.executable,
             "-m",
-            "programs",
+            "programs.cli",
             "--db",
             sqlite_url,
             "ical",

@@ -2,7 +2,8 @@
 
 RFC 5545 TEXT may hold any character but the ASCII controls (tab excepted); a line break
 is written ``\\n``. So: CR LF and lone CR become LF (one line break each), other ASCII
-controls and lone surrogates are dropped. Everything else is kept exactly, and
+controls, lone surrogates and U+FEFF (an invisible byte-order mark that parsers such as
+vobject strip) are dropped. Everything else is kept exactly, and
 :class:`IcalText` then escapes ``\\``, ``;``, ``,`` and LF, so no input can end a line or
 start a property or a component.
 """
@@ -13,7 +14,7 @@ import re
 
 from icalendar import vText
 
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufeff]")
 
 
 def clean(value: str) -> str:
