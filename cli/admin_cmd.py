@@ -23,8 +23,7 @@ def init(app) -> None:  # type: ignore[no-untyped-def]
     from programs.schema import upgrade
 
     done = upgrade(app)
-    app._started = False  # the schema changed: check it again on next use
-    app.start()
+    app.start()  # the schema check, and the plugins' startup, on the upgraded database
     where = app.url
     if done:
         for line in done:

@@ -60,6 +60,7 @@ class App:
         self._pm = pm
         self._check_schema = check_schema
         self._started = False
+        self._core_started = False
         self._start_error: Exception | None = None
         self.failures: list[PluginFailure] = []
 
@@ -101,22 +102,24 @@ class App:
 
     def start(self) -> None:
         """Check the schema (the core's, then each plugin's), read the config file, and call
-        the plugins' ``startup`` hook; done once, on first use.
+        the plugins' ``startup`` hook; done once, before the first write or hook call.
+
+        Read-only units of work (``app.read()``) only check the core's schema: a listing
+        needs no plugin, and ``programs list`` stays fast (bench/startup).
 
         A plugin failing on ``startup`` stops the command before anything is written (a
         plugin that could not read its settings must not act on half of them); the error
         says how to leave the plugin out. It is raised again on every later use.
         """
+        self._start_core()
         if self._start_error is not None:
             raise self._start_error
         if self._started:
             return
         if self._check_schema:
-            from programs.schema import check_plugin_schemas, check_schema
+            from programs.schema import check_plugin_schemas
 
-            check_schema(self)
             check_plugin_schemas(self)
-        self.config  # noqa: B018 - a broken config file is an error for every command
         self._started = True  # before the hooks: a startup hook may use app.read()
         from programs.errors import PluginError
         from programs.plugin_manager import iter_calls, one_line
@@ -128,6 +131,17 @@ class App:
                     f"(PROGRAMS_DISABLE_PLUGINS={call.plugin} leaves it out)"
                 )
                 raise self._start_error from call.error
+
+    def _start_core(self) -> None:
+        """The core's schema and the config file: what every command needs."""
+        if self._core_started:
+            return
+        if self._check_schema:
+            from programs.schema import check_schema
+
+            check_schema(self)
+        self.config  # noqa: B018 - a broken config file is an error for every command
+        self._core_started = True
 
     def close(self) -> None:
         if "engine" in self.__dict__:
@@ -157,10 +171,10 @@ class App:
 
     @contextmanager
     def read(self) -> Iterator[DbSession]:
-        """A read-only unit of work (rolled back at the end)."""
+        """A read-only unit of work (rolled back at the end); loads no plugin."""
         from sqlmodel import Session as DbSession
 
-        self.start()
+        self._start_core()
         with DbSession(self.engine, expire_on_commit=False) as db:
             db.info["app"] = self
             yield db
@@ -181,6 +195,7 @@ class App:
         """
         from programs.plugin_manager import iter_calls, one_line
 
+        self.start()
         results = []
         for call in iter_calls(self.pm, hook_name, app=self, **kwargs):
             if call.error is not None:

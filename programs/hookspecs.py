@@ -105,8 +105,8 @@ def register_migrations(register: Callable[[Any], None]) -> None:
 
 @hookspec
 def startup(app: App) -> None:
-    """Called once per app, on its first database use, after the schema checks and the
-    config file was read.
+    """Called once per app, before its first write or hook call, after the schema checks and
+    the config file was read (read-only core commands call no hook and start no plugin).
 
     Read and validate your settings here (``app.config.section("myplugin")``); raise
     :class:`programs.errors.PluginError` with a clear message for a bad setting: the command

@@ -159,19 +159,21 @@ def test_disabling_the_plugin_never_breaks_the_core(programs: Run, db_url: str) 
 
 def test_a_plugin_enabled_after_init_asks_for_init(programs: Run, db_url: str) -> None:
     ok(programs("init", load=""))
-    result = programs("list")
+    ok(programs("list"))  # reading needs no plugin, so it is not stopped
+    result = programs("create", "lyon-2027", "--title", "Lyon")
     assert result.exit_code == 1
     assert "Error: the tables of plugin seatlog are not in database" in result.output
     assert "run `programs init`" in result.output
+    assert "lyon-2027" not in ok(programs("list", "--csv"))  # nothing written
     assert ok(programs("init")).splitlines()[0] == "upgraded seatlog: empty -> seatlog_0001"
-    ok(programs("list"))
+    ok(programs("create", "lyon-2027", "--title", "Lyon"))
 
 
 def test_the_plugin_reads_its_own_config_table(programs: Run, private_env: Path) -> None:
     seed(programs, S)
     config = private_env / "config.toml"
     config.write_text('[seatlog]\nrefuse_domains = "spam.example"\n')
-    result = programs("list")
+    result = programs("create", "lyon-2027", "--title", "Lyon")
     assert result.exit_code == 1
     assert result.output == (
         "Error: plugin seatlog failed on startup: [seatlog] refuse_domains must be a list of "
