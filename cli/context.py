@@ -17,7 +17,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass
 class State:
+    """``ctx.obj`` of every command. ``plugin_command``: the command is a plugin's, so the
+    app it gets is started (plugins loaded, their schemas checked, ``startup`` called) even
+    if the command only reads; core commands that only read load no plugin."""
+
     db_url: str | None = None
+    plugin_command: bool = False
     _app: App | None = field(default=None, repr=False)
 
     @property
@@ -25,7 +30,10 @@ class State:
         if self._app is None:
             from programs.app import App
 
-            self._app = App(self.db_url)
+            app = App(self.db_url)
+            if self.plugin_command:
+                app.start()
+            self._app = app
         return self._app
 
     def failures(self) -> list[PluginFailure]:

@@ -120,7 +120,7 @@ def build_cli() -> ProgramsGroup:
         """
         from programs.cli.context import State
 
-        ctx.obj = State(db_url=db_url)
+        ctx.obj = State(db_url=db_url, plugin_command=ctx.invoked_subcommand not in CORE_COMMANDS)
         ctx.call_on_close(ctx.obj.close)
 
     return cli  # type: ignore[return-value]

@@ -400,3 +400,20 @@ def test_plugin_modules_are_light_to_import(module: str, seatlog_site: Path) -> 
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", f"{module} imports {result.stdout.strip()} at load"
+
+
+def test_read_only_core_commands_load_no_plugin_but_plugin_commands_start_them(
+    run, private_env
+) -> None:  # type: ignore[no-untyped-def]
+    """`programs list` reads without plugins (fast start); a plugin's own command, even a
+    read-only one, gets a started app, so a bad setting stops it with a one-line error."""
+    (private_env / "config.toml").write_text('[reminders.email]\nport = "twenty-five"\n')
+    listed = run("list")
+    assert listed.exit_code == 0, listed.output
+    for args in (("reminders", "list"), ("create", "x", "--title", "X")):
+        result = run(*args)
+        assert result.exit_code == 1
+        assert "plugin reminders failed on startup" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    slugs = [line.split(",")[0] for line in run("list", "--csv").stdout.splitlines()[1:]]
+    assert slugs == []  # nothing was created
