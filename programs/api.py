@@ -48,6 +48,7 @@ from programs.models import (
     SessionStatus,
     Track,
     TrackStatus,
+    UTCDateTime,
     followup_end,
     utcnow,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "SessionStatus",
     "Track",
     "TrackStatus",
+    "UTCDateTime",
     "Vetoed",
     "cancel_followup",
     "complete_followup",

@@ -8,49 +8,28 @@
   so once that row is erased the log can no longer be tied to anyone, and it never held a
   phone number or an address.
 
-Times are stored naive UTC and read back aware, like the core's (the plugin keeps its own
-column type because it uses only ``programs.api``).
+Times are stored naive UTC and read back aware, with the core's column type
+(``programs.api.UTCDateTime``).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-import programs.api  # noqa: F401  (the core tables must be known before ours refer to them)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+# Importing programs.api also makes the core tables known before ours refer to them.
+from programs.api import UTCDateTime, utcnow
 
 
 def new_subject() -> str:
     return uuid.uuid4().hex
 
 
-class UTCTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC out; stored naive UTC on every backend."""
-
-    impl = sa.DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; times must be aware")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
 def _time(nullable: bool = False) -> sa.Column:
-    return sa.Column(UTCTime(), nullable=nullable)
+    return sa.Column(UTCDateTime(), nullable=nullable)
 
 
 class SharingWindow(SQLModel, table=True):

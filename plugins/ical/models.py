@@ -5,44 +5,24 @@ working feed URL. There is one row per scope: rotating replaces the hash, revoki
 ``revoked_at`` (the row stays, so ``link`` can say when it was revoked), and issuing again
 after a revocation reuses the row with a new hash.
 
-Times are stored naive UTC and read back aware, like the core's (the plugin keeps its own
-column type because it uses only ``programs.api``).
+Times are stored naive UTC and read back aware, with the core's column type
+(``programs.api.UTCDateTime``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from programs.api import UTCDateTime, utcnow
 
 SCOPE_KINDS = ("program", "participant", "coach")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-class UTCTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC out; stored naive UTC on every backend."""
-
-    impl = sa.DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; times must be aware")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
 def _time(nullable: bool = False) -> sa.Column:
-    return sa.Column(UTCTime(), nullable=nullable)
+    return sa.Column(UTCDateTime(), nullable=nullable)
 
 
 class FeedToken(SQLModel, table=True):

@@ -14,8 +14,10 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
-from programs.plugins.ical.models import SCOPE_KINDS, FeedToken, utcnow
+from programs.plugins.ical.models import SCOPE_KINDS, FeedToken
 from sqlmodel import select
+
+from programs.api import utcnow
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
