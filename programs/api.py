@@ -63,6 +63,7 @@ from programs.registry import (
     Migrations,
     OutgoingMessage,
 )
+from programs.schema import plugin_schema_ready, require_plugin_schema
 from programs.times import format_local, parse_duration, parse_time, to_local, zone
 
 __all__ = [
@@ -126,9 +127,11 @@ __all__ = [
     "parse_duration",
     "parse_time",
     "plan_followup",
+    "plugin_schema_ready",
     "program_fill",
     "program_of",
     "progress",
+    "require_plugin_schema",
     "roster",
     "to_local",
     "utcnow",

@@ -8,6 +8,8 @@ query each and does not import Alembic.
 
 from __future__ import annotations
 
+import ast
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +18,12 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from programs.db import WRITE
-from programs.errors import SchemaError
+from programs.errors import PluginError, SchemaError
 from programs.migrations import CORE_HEAD
 
 if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
     from programs.app import App
     from programs.registry import Migrations
 
@@ -183,6 +187,71 @@ def check_plugin_schemas(app: App) -> None:
                 f"the tables of plugin {owner} are not in database {_describe(app.url)}: "
                 f"run `programs init` (or leave it out: PROGRAMS_DISABLE_PLUGINS={owner})"
             )
+
+
+def plugin_schema_ready(db: DbSession, name: str) -> bool:
+    """True when the database holds the newest schema of the migrations registered as
+    ``name``: its version table records exactly the heads of its versions folder.
+
+    ``db`` is a session from ``app.read()`` or ``app.write()`` (the query runs in its
+    transaction). A plugin's hooks call it to stay quiet on a database where its migrations
+    were never applied (nothing of the plugin can be in it). It reads the version table and
+    the names in the versions folder; it does not import Alembic.
+    """
+    migrations = _registered_migrations(db, name)
+    found = _versions(db.connection(), migrations.version_table)
+    return found == set(_file_heads(Path(migrations.versions_dir)))
+
+
+def require_plugin_schema(db: DbSession, name: str) -> None:
+    """Raise :class:`PluginError` (``... run `programs init` ``) unless
+    :func:`plugin_schema_ready`: for a plugin's commands, before they touch its tables."""
+    if not plugin_schema_ready(db, name):
+        raise PluginError(
+            f"the tables of plugin {name} are missing or outdated: run `programs init`"
+        )
+
+
+def _registered_migrations(db: DbSession, name: str) -> Migrations:
+    app = db.info.get("app")
+    if app is None:
+        raise PluginError("a plugin's schema is checked on a session from app.read() or write()")
+    found = app.registry.all("migrations").get(name)
+    if found is None:
+        raise PluginError(f"no migrations are registered as {name!r}")
+    return found
+
+
+def _file_heads(versions_dir: Path) -> tuple[str, ...]:
+    """The head revisions of a versions folder, read from the ``revision`` and
+    ``down_revision`` of its files without importing Alembic (a test compares with it)."""
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(versions_dir.glob("*.py")))
+    return _heads_of_files(versions_dir, stamp)
+
+
+@functools.cache
+def _heads_of_files(versions_dir: Path, stamp: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for name, _mtime in stamp:
+        values: dict[str, object] = {}
+        for node in ast.parse((versions_dir / name).read_text()).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                values[target.id] = ast.literal_eval(value)
+        if isinstance(values.get("revision"), str):
+            revisions.add(values["revision"])  # type: ignore[arg-type]
+            down = values.get("down_revision")
+            if isinstance(down, str):
+                parents.add(down)
+            elif isinstance(down, (tuple, list)):
+                parents.update(str(d) for d in down)
+    return tuple(sorted(revisions - parents))
 
 
 def _has_revision_files(versions_dir: Path) -> bool:

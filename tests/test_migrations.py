@@ -522,3 +522,61 @@ def test_two_upgrades_at_once_do_the_work_once(db_url: str) -> None:
     app = bare_app(db_url)
     assert version(app.engine) == CORE_HEAD
     app.close()
+
+
+# --- whether a plugin's schema is there (programs.api.plugin_schema_ready) ----------------
+
+
+def test_heads_read_from_the_files_are_alembics() -> None:
+    import programs.plugins.contacts
+    import programs.plugins.ical
+    import programs.plugins.reminders
+
+    folders = [schema.MIGRATIONS_DIR / "versions"] + [
+        Path(module.__file__).parent / "migrations" / "versions"  # type: ignore[arg-type]
+        for module in (programs.plugins.ical, programs.plugins.reminders, programs.plugins.contacts)
+    ]
+    folders.append(
+        Path(__file__).parent / "plugin_fixture" / "programs_seatlog" / "migrations" / "versions"
+    )
+    for folder in folders:
+        assert schema._file_heads(folder) == schema._heads(folder), folder
+
+
+def test_a_plugin_schema_is_ready_once_its_newest_revision_is_applied(
+    db_url: str, tmp_path: Path
+) -> None:
+    from programs.api import PluginError, plugin_schema_ready, require_plugin_schema
+
+    versions = write_versions(
+        tmp_path / "ext_versions",
+        'op.create_table("ext_thing", sa.Column("id", sa.Integer(), primary_key=True))',
+    )
+    app = bare_app(db_url, MigrationsPlugin(versions))
+    schema.upgrade(app, plugins=False)
+    with app.read() as db:
+        assert not plugin_schema_ready(db, "ext")
+        with pytest.raises(PluginError, match=r"plugin ext are missing .*run `programs init`$"):
+            require_plugin_schema(db, "ext")
+        with pytest.raises(PluginError, match="no migrations are registered as 'nope'"):
+            plugin_schema_ready(db, "nope")
+
+    schema.upgrade(app)
+    with app.read() as db:
+        assert plugin_schema_ready(db, "ext")
+        require_plugin_schema(db, "ext")
+
+    (versions / "ext_0002_more.py").write_text(
+        (versions / "ext_0001_rebuild.py")
+        .read_text()
+        .replace('revision = "ext_0001"', 'revision = "ext_0002"')
+        .replace("down_revision = None", 'down_revision = "ext_0001"')
+        .replace('"ext_thing"', '"ext_other"')
+    )
+    with app.write() as db:
+        assert not plugin_schema_ready(db, "ext")  # outdated: ext_0002 is not applied
+
+    assert schema.upgrade(app) == ["ext: ext_0001 -> ext_0002"]
+    with app.write() as db:
+        assert plugin_schema_ready(db, "ext")
+    app.close()

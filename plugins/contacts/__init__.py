@@ -40,20 +40,20 @@ def register_migrations(register: Callable[[Any], None]) -> None:
 @hookimpl
 def participant_data(app: App, db: DbSession, participant: Participant) -> dict[str, Any] | None:
     from programs.plugins.contacts import consent
-    from programs.plugins.contacts.schema import installed
 
-    return consent.export(db, participant) if installed(db) else None
+    from programs.api import plugin_schema_ready
+
+    return consent.export(db, participant) if plugin_schema_ready(db, "contacts") else None
 
 
 @hookimpl
 def erase_participant_data(app: App, db: DbSession, participant: Participant) -> None:
     """The person's consents go; the log keeps an anonymous ``erased`` line for each."""
     from programs.plugins.contacts import consent
-    from programs.plugins.contacts.schema import installed
 
-    from programs.api import utcnow
+    from programs.api import plugin_schema_ready, utcnow
 
-    if installed(db):
+    if plugin_schema_ready(db, "contacts"):
         consent.erase(db, participant, now=utcnow())
 
 
@@ -63,12 +63,11 @@ def on_withdrawn(
 ) -> None:
     """Leaving a program ends the consent given for it (directories also check seats)."""
     from programs.plugins.contacts import consent
-    from programs.plugins.contacts.schema import installed
 
-    from programs.api import utcnow
+    from programs.api import plugin_schema_ready, utcnow
 
     with app.write() as db:
-        if installed(db):
+        if plugin_schema_ready(db, "contacts"):
             consent.withdraw_if_any(
                 db,
                 program_id=program.id,  # type: ignore[arg-type]

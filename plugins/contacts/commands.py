@@ -69,15 +69,14 @@ def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: boo
     from programs.plugins.contacts import sharing
     from programs.plugins.contacts.cards import coach_card, coach_of, display_phone
     from programs.plugins.contacts.delivery import deliver, message, recipients
-    from programs.plugins.contacts.schema import require
     from programs.plugins.contacts.vcard import render
 
-    from programs.api import get_program, utcnow
+    from programs.api import get_program, require_plugin_schema, utcnow
 
     app = obj.app
     now = utcnow()
     with app.write() as db:
-        require(db)
+        require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         coach = coach_of(db, program)
         card = coach_card(coach, region=_region(app), now=now)
@@ -136,12 +135,11 @@ def unshare(obj: Any, slug: str) -> None:
       programs contacts unshare marseille-2026
     """
     from programs.plugins.contacts import sharing
-    from programs.plugins.contacts.schema import require
 
-    from programs.api import get_program, utcnow
+    from programs.api import get_program, require_plugin_schema, utcnow
 
     with obj.app.write() as db:
-        require(db)
+        require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         ended = sharing.unshare(db, program=program, now=utcnow())
     click.echo(f"{slug}: contacts are no longer shared; {ended} consent(s) ended.")
@@ -165,13 +163,12 @@ def consent(obj: Any, person: str, slug: str, phone: bool, email: bool, yes: boo
       programs contacts consent "S. Martin" --program marseille-2026 --phone --email
     """
     from programs.plugins.contacts import consent as consents
-    from programs.plugins.contacts.schema import require
 
-    from programs.api import RuleViolation, find_person, get_program, utcnow
+    from programs.api import RuleViolation, find_person, get_program, require_plugin_schema, utcnow
 
     app = obj.app
     with app.read() as db:
-        require(db)
+        require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         participant = find_person(db, person)
         shown = consents.wording(
@@ -216,12 +213,11 @@ def withdraw(obj: Any, person: str, slug: str) -> None:
       programs contacts withdraw "S. Martin" --program marseille-2026
     """
     from programs.plugins.contacts import consent as consents
-    from programs.plugins.contacts.schema import require
 
-    from programs.api import find_person, get_program, utcnow
+    from programs.api import find_person, get_program, require_plugin_schema, utcnow
 
     with obj.app.write() as db:
-        require(db)
+        require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         participant = find_person(db, person)
         consents.withdraw(db, program=program, participant=participant, source="cli", now=utcnow())
@@ -304,12 +300,11 @@ def directory(obj: Any, slug: str, output: Path | None, as_csv: bool, version: s
       programs contacts directory marseille-2026 --csv
     """
     from programs.plugins.contacts import directory as group
-    from programs.plugins.contacts.schema import require
 
-    from programs.api import get_program, utcnow
+    from programs.api import get_program, require_plugin_schema, utcnow
 
     with obj.app.read() as db:
-        require(db)
+        require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         found = group.entries(db, program, now=utcnow(), region=_region(obj.app))
     if not found:
@@ -335,12 +330,11 @@ def list_consents(obj: Any, slug: str, as_json: bool) -> None:
       programs contacts consents marseille-2026 --json
     """
     from programs.plugins.contacts import consent as consents
-    from programs.plugins.contacts.schema import require
 
-    from programs.api import format_local, get_program, utcnow
+    from programs.api import format_local, get_program, require_plugin_schema, utcnow
 
     with obj.app.read() as db:
-        require(db)
+        require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         rows = consents.list_consents(db, program, now=utcnow())
     if as_json:

@@ -28,15 +28,14 @@ def _run(app: App, workdir: Path) -> str:
     from programs.plugins.contacts.cards import coach_card, coach_of, display_phone
     from programs.plugins.contacts.delivery import recipients
     from programs.plugins.contacts.directory import as_vcf, entries
-    from programs.plugins.contacts.schema import require
     from programs.plugins.contacts.vcard import render
 
-    from programs.api import list_programs, utcnow
+    from programs.api import list_programs, require_plugin_schema, utcnow
 
     region = str(app.config.core.get("phone_region", "FR")).upper()
     now = utcnow()
     with app.write() as db:
-        require(db)
+        require_plugin_schema(db, "contacts")
         found_programs = list_programs(db)
         program = next(
             (p for p in found_programs if p.slug.startswith("marseille")),

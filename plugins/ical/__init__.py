@@ -48,12 +48,11 @@ def startup(app: App) -> None:
 @hookimpl
 def participant_data(app: App, db: DbSession, participant: Participant) -> dict[str, Any] | None:
     """Whether the person has a feed link, and when it was issued (never the token)."""
-    from programs.plugins.ical.schema import installed
     from programs.plugins.ical.tokens import token_row
 
-    from programs.api import CalendarScope
+    from programs.api import CalendarScope, plugin_schema_ready
 
-    if not installed(db):
+    if not plugin_schema_ready(db, "ical"):
         return None
     row = token_row(db, CalendarScope("participant", participant.id))  # type: ignore[arg-type]
     if row is None:
@@ -70,10 +69,11 @@ def participant_data(app: App, db: DbSession, participant: Participant) -> dict[
 @hookimpl
 def erase_participant_data(app: App, db: DbSession, participant: Participant) -> None:
     from programs.plugins.ical.models import FeedToken
-    from programs.plugins.ical.schema import installed
     from sqlmodel import delete
 
-    if not installed(db):
+    from programs.api import plugin_schema_ready
+
+    if not plugin_schema_ready(db, "ical"):
         return
     db.exec(  # type: ignore[call-overload]
         delete(FeedToken).where(

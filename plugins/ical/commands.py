@@ -163,16 +163,15 @@ def link(
       programs ical link --participant "S. Martin" --base-url https://feeds.example.org
       programs ical link marseille-2026
     """
-    from programs.plugins.ical.schema import require
     from programs.plugins.ical.tokens import issue, token_row
 
-    from programs.api import RuleViolation
+    from programs.api import RuleViolation, require_plugin_schema
 
     app = obj.app
     base = _base_url(app, base_url)
     target = _target(app, slug, participant, coach)
     with app.write() as db:
-        require(db)
+        require_plugin_schema(db, "ical")
         token = issue(db, target.scope)
         if token is None:
             row = token_row(db, target.scope)
@@ -200,14 +199,15 @@ def rotate(
     Example:
       programs ical rotate --participant "S. Martin"
     """
-    from programs.plugins.ical.schema import require
     from programs.plugins.ical.tokens import rotate as rotate_token
+
+    from programs.api import require_plugin_schema
 
     app = obj.app
     base = _base_url(app, base_url)
     target = _target(app, slug, participant, coach)
     with app.write() as db:
-        require(db)
+        require_plugin_schema(db, "ical")
         token = rotate_token(db, target.scope)
     _print_link(base, token, target)
 
@@ -222,15 +222,14 @@ def revoke(obj: Any, slug: str | None, participant: str | None, coach: bool) -> 
     Example:
       programs ical revoke --participant "S. Martin"
     """
-    from programs.plugins.ical.schema import require
     from programs.plugins.ical.tokens import revoke as revoke_token
 
-    from programs.api import NotFound
+    from programs.api import NotFound, require_plugin_schema
 
     app = obj.app
     target = _target(app, slug, participant, coach)
     with app.write() as db:
-        require(db)
+        require_plugin_schema(db, "ical")
         if revoke_token(db, target.scope) is None:
             raise NotFound(f"the feed of {target.label} has no active link")
     click.echo(f"Revoked the link of the feed of {target.label}; it no longer works.")
@@ -253,13 +252,14 @@ def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
       programs ical serve --host 127.0.0.1 --port 8080 --base-url https://feeds.example.org
     """
     import uvicorn
-    from programs.plugins.ical.schema import require
     from programs.plugins.ical.server import create_asgi_app, listen_socket
     from programs.plugins.ical.settings import check_base_url, read_settings
 
+    from programs.api import require_plugin_schema
+
     app = obj.app
     with app.read() as db:  # an uninitialised database is an error now, not per request
-        require(db)
+        require_plugin_schema(db, "ical")
     if base_url is not None:
         base = check_base_url(base_url)
     else:
