@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from programs.db import WRITE
 from programs.errors import PluginError, SchemaError
+from programs.events import app_of
 from programs.migrations import CORE_HEAD
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ def require_plugin_schema(db: DbSession, name: str) -> None:
 
 
 def _registered_migrations(db: DbSession, name: str) -> Migrations:
-    app = db.info.get("app")
+    app = app_of(db)
     if app is None:
         raise PluginError("a plugin's schema is checked on a session from app.read() or write()")
     found = app.registry.all("migrations").get(name)
