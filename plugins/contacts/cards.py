@@ -12,7 +12,7 @@ from programs.plugins.contacts.vcard import Card
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
 
-    from programs.api import Coach, Participant, Program
+    from programs.api import App, Coach, Participant, Program
 
 _NAMESPACE = uuid.UUID("5b0b3c1e-7d1f-4f5e-9a43-6c6f6e746163")
 
@@ -21,6 +21,11 @@ def stable_uid(kind: str, row_id: int | None, created_at: datetime) -> str:
     """The same UID every time a card for the same row is made, so that a phone importing
     it again updates the contact instead of adding a second one."""
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}:{row_id}:{created_at.isoformat()}')}"
+
+
+def phone_region(app: App) -> str:
+    """How to read a number written without +country code: ``[core] phone_region``."""
+    return str(app.config.core.get("phone_region", "FR")).upper()
 
 
 def checked_phone(phone: str, whose: str, region: str = "FR") -> str:

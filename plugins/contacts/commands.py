@@ -26,10 +26,6 @@ def _write(path: Path, data: bytes) -> None:
         raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
 
 
-def _region(app: Any) -> str:
-    return str(app.config.core.get("phone_region", "FR")).upper()
-
-
 @click.group()
 def contacts() -> None:
     """Share the coach's card, and participants' details with their group (opt-in).
@@ -67,7 +63,7 @@ def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: boo
       programs contacts share marseille-2026 --from 2026-12-03 --until 2027-01-21
     """
     from programs.plugins.contacts import sharing
-    from programs.plugins.contacts.cards import coach_card, coach_of, display_phone
+    from programs.plugins.contacts.cards import coach_card, coach_of, display_phone, phone_region
     from programs.plugins.contacts.delivery import deliver, message, recipients
     from programs.plugins.contacts.vcard import render
 
@@ -79,7 +75,7 @@ def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: boo
         require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         coach = coach_of(db, program)
-        card = coach_card(coach, region=_region(app), now=now)
+        card = coach_card(coach, region=phone_region(app), now=now)
         window = sharing.share(db, program=program, first=first, last=last, now=now)
         days = sharing.window_days(window, program)
         data = render(card, "3.0").encode("utf-8")
@@ -252,14 +248,14 @@ def card(
     import io
 
     from programs.plugins.contacts import qr as qrcode
-    from programs.plugins.contacts.cards import coach_card, coach_of
+    from programs.plugins.contacts.cards import coach_card, coach_of, phone_region
     from programs.plugins.contacts.vcard import render
 
     from programs.api import utcnow
 
     kind = qrcode.check_target(qr) if qr is not None else None
     with obj.app.read() as db:
-        made = coach_card(coach_of(db, ref=coach_ref), region=_region(obj.app), now=utcnow())
+        made = coach_card(coach_of(db, ref=coach_ref), region=phone_region(obj.app), now=utcnow())
     text = render(made, f"{version}.0")
     image = None
     if qr is not None:
@@ -300,13 +296,14 @@ def directory(obj: Any, slug: str, output: Path | None, as_csv: bool, version: s
       programs contacts directory marseille-2026 --csv
     """
     from programs.plugins.contacts import directory as group
+    from programs.plugins.contacts.cards import phone_region
 
     from programs.api import get_program, require_plugin_schema, utcnow
 
     with obj.app.read() as db:
         require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
-        found = group.entries(db, program, now=utcnow(), region=_region(obj.app))
+        found = group.entries(db, program, now=utcnow(), region=phone_region(obj.app))
     if not found:
         click.echo(f"No participant of {slug} shares their details: nothing to export.", err=True)
         return

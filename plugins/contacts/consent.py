@@ -136,11 +136,25 @@ def _log(
 
 
 def consent_of(db: DbSession, program: Program, participant: Participant) -> Consent | None:
+    return _consent(db, program.id, participant.id)  # type: ignore[arg-type]
+
+
+def _consent(db: DbSession, program_id: int, participant_id: int) -> Consent | None:
     return db.exec(
         select(Consent).where(
-            Consent.program_id == program.id, Consent.participant_id == participant.id
+            Consent.program_id == program_id, Consent.participant_id == participant_id
         )
     ).first()
+
+
+def _withdraw(
+    db: DbSession, consent: Consent, source: str, now: datetime, reason: str | None
+) -> None:
+    """Withdrawn at ``now``, with its line in the log."""
+    consent.withdrawn_at = now
+    db.flush()
+    _log(db, consent, "withdrawn", now, source, reason)
+    db.flush()
 
 
 def give(
@@ -195,10 +209,7 @@ def withdraw(
     consent = consent_of(db, program, participant)
     if consent is None or consent.withdrawn_at is not None:
         raise NotFound(f"{participant.name} has no consent to withdraw in {program.slug}")
-    consent.withdrawn_at = now
-    db.flush()
-    _log(db, consent, "withdrawn", now, source, reason)
-    db.flush()
+    _withdraw(db, consent, source, now, reason)
     return consent
 
 
@@ -212,16 +223,10 @@ def withdraw_if_any(
     reason: str,
 ) -> bool:
     """Used when someone leaves the program: their consent ends with their seat."""
-    consent = db.exec(
-        select(Consent).where(
-            Consent.program_id == program_id, Consent.participant_id == participant_id
-        )
-    ).first()
+    consent = _consent(db, program_id, participant_id)
     if consent is None or consent.withdrawn_at is not None:
         return False
-    consent.withdrawn_at = now
-    _log(db, consent, "withdrawn", now, source, reason)
-    db.flush()
+    _withdraw(db, consent, source, now, reason)
     return True
 
 

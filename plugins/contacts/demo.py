@@ -25,14 +25,14 @@ def sections(app: App, workdir: Path) -> list[tuple[str, str]]:
 
 def _run(app: App, workdir: Path) -> str:
     from programs.plugins.contacts import consent, qr, sharing
-    from programs.plugins.contacts.cards import coach_card, coach_of, display_phone
+    from programs.plugins.contacts.cards import coach_card, coach_of, display_phone, phone_region
     from programs.plugins.contacts.delivery import recipients
     from programs.plugins.contacts.directory import as_vcf, entries
     from programs.plugins.contacts.vcard import render
 
     from programs.api import list_programs, require_plugin_schema, utcnow
 
-    region = str(app.config.core.get("phone_region", "FR")).upper()
+    region = phone_region(app)
     now = utcnow()
     with app.write() as db:
         require_plugin_schema(db, "contacts")
