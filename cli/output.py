@@ -83,13 +83,14 @@ RICH_MAX_ROWS = 300
 def _rich_table(cells: list[list[str]], title: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, show_lines=False, title_justify="left")
     for i, column in enumerate(cells[0]):
         # the first column names the row (an id, a slug): never fold it, so it can be copied
         table.add_column(column, overflow="fold", no_wrap=i == 0)
     for row in cells[1:]:
-        table.add_row(*row)
+        table.add_row(*(Text(c) for c in row))  # Text: a "[bold]" in a name is not markup
     Console(soft_wrap=False).print(table)
 
 

@@ -76,6 +76,25 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     return engine
 
 
+def _set_wal(cursor: Any) -> None:
+    """Switch the file to WAL. Two processes opening a new file at once can both try, and
+    SQLite answers "database is locked" at once (no busy handler for this pragma): retry
+    for the busy timeout, then let the error through."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _configure_sqlite(engine: sa.Engine) -> None:
     # pysqlite's own transaction handling cannot issue BEGIN IMMEDIATE; take it over
     # (the recipe from SQLAlchemy's SQLite dialect documentation).
@@ -85,7 +104,7 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _set_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 

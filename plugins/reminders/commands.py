@@ -41,12 +41,13 @@ def _print(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, title_justify="left")
     for column in rows[0]:
         table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    for row in rows:  # Text: a "[bold]" in a name is shown as typed, not read as markup
+        table.add_row(*(Text("" if v is None else str(v)) for v in row.values()))
     Console(soft_wrap=False).print(table)
 
 
