@@ -54,27 +54,23 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
       programs list
       programs list --status open --json
     """
-    from programs.domain.program import Fill, fills
-    from programs.domain.program import list_programs as programs
+    from programs.domain.program import program_summaries
 
     with app.read() as db:
-        all_fills = fills(db)  # one query for every program, however many there are
-        rows = []
-        for p in programs(db, status=status):
-            fill = all_fills.get(p.id, Fill(0, 0, p.capacity))  # type: ignore[arg-type]
-            rows.append(
-                {
-                    "slug": p.slug,
-                    "title": p.title,
-                    "status": p.status,
-                    "timezone": p.timezone,
-                    "location": p.location,
-                    "fill": str(fill),
-                    "enrolled": fill.enrolled,
-                    "waitlisted": fill.waitlisted,
-                    "capacity": p.capacity,
-                }
-            )
+        rows = [
+            {
+                "slug": p.slug,
+                "title": p.title,
+                "status": p.status,
+                "timezone": p.timezone,
+                "location": p.location,
+                "fill": str(p.fill),
+                "enrolled": p.fill.enrolled,
+                "waitlisted": p.fill.waitlisted,
+                "capacity": p.fill.capacity,
+            }
+            for p in program_summaries(db, status=status)  # one query, however many programs
+        ]
     columns = ["slug", "title", "status", "timezone", "location", "fill"]
     if fmt != "table":
         columns += ["enrolled", "waitlisted", "capacity"]

@@ -290,3 +290,29 @@ def test_the_first_coach_is_the_default(app: App) -> None:
         assert get_coach(db, None).id == lea.id
         with pytest.raises(NotFound, match="no coach 'Nobody'"):
             get_coach(db, "Nobody")
+
+
+def test_program_summaries_give_every_program_its_fill_in_one_query(app: App) -> None:
+    from programs.domain.enrollment import withdraw
+    from programs.domain.program import complete_program, program_summaries
+
+    with app.write() as db:
+        full = create_program(db, slug="full", title="Full", capacity=2)
+        done = create_program(db, slug="done", title="Done", capacity=None)
+        create_program(db, slug="empty", title="Empty", capacity=5, location="Lyon")
+        crowd = [add_participant(db, name=f"P{i}") for i in range(5)]
+        for person in crowd[:4]:
+            enroll(db, program=full, participant=person)  # 2 seated, 2 waiting
+        withdraw(db, program=full, participant=crowd[3])  # a waiter leaves: not counted
+        enroll(db, program=done, participant=crowd[4])
+        complete_program(db, done)  # completed people still count as seated
+    with app.read() as db:
+        summaries = {s.slug: s for s in program_summaries(db)}
+        only_open = [s.slug for s in program_summaries(db, status="open")]
+    assert list(summaries) == ["done", "empty", "full"]
+    assert (summaries["full"].fill.enrolled, summaries["full"].fill.waitlisted) == (2, 1)
+    assert str(summaries["full"].fill) == "2/2 (+1 waiting)"
+    assert (summaries["done"].fill.enrolled, summaries["done"].status) == (1, "completed")
+    assert str(summaries["done"].fill) == "1/unlimited"
+    assert (summaries["empty"].fill.enrolled, summaries["empty"].location) == (0, "Lyon")
+    assert only_open == ["empty", "full"]
