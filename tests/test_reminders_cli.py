@@ -112,6 +112,15 @@ def test_mistakes_are_one_line_errors_and_write_nothing(
     assert snapshot(sqlite_url) == before
 
 
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_history_refuses_a_limit_below_one_as_a_usage_error(run, world, limit: str) -> None:  # type: ignore[no-untyped-def]
+    # LIMIT -1 meant "no limit" on SQLite and a multi-line DataError on PostgreSQL
+    result = run("reminders", "history", "--limit", limit)
+    assert result.exit_code == 2
+    assert "Invalid value for '--limit'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_run_loops_a_bounded_number_of_times_and_sends_what_is_due(run, world) -> None:  # type: ignore[no-untyped-def]
     app, inbox, _ids = world
     now = utcnow().replace(tzinfo=None)

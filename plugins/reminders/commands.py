@@ -311,7 +311,13 @@ def list_(
 
 @reminders.command()
 @click.argument("person", required=False)
-@click.option("--limit", default=200, show_default=True, help="At most this many rows.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="At most this many rows.",
+)
 @json_option
 @click.pass_obj
 def history(obj: Any, person: str | None, limit: int, as_json: bool) -> None:
