@@ -228,6 +228,17 @@ def test_card_refusals_write_nothing(cli: Callable[..., Result], tmp_path: Path)
     assert list(out.iterdir()) == []
 
 
+def test_card_with_an_unwritable_qr_target_writes_no_vcard_either(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    story(cli)
+    out = tmp_path / "out"
+    out.mkdir()
+    qr = out / "nowhere" / "c.png"
+    refused(cli("contacts", "card", "-o", str(out / "c.vcf"), "--qr", str(qr)), "does not exist")
+    assert list(out.iterdir()) == []
+
+
 # --- sharing and delivery ------------------------------------------------------------------
 
 

@@ -15,11 +15,17 @@ import click
 OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
-def _write(path: Path, data: bytes) -> None:
+def _check_folder(path: Path) -> None:
     from programs.api import InvalidInput
 
     if not path.parent.is_dir():
         raise InvalidInput(f"cannot write {path}: the folder {path.parent} does not exist")
+
+
+def _write(path: Path, data: bytes) -> None:
+    from programs.api import InvalidInput
+
+    _check_folder(path)
     try:
         path.write_bytes(data)
     except OSError as exc:
@@ -254,6 +260,9 @@ def card(
     from programs.api import utcnow
 
     kind = qrcode.check_target(qr) if qr is not None else None
+    for target in (output, qr):  # both checked before either file is written
+        if target is not None:
+            _check_folder(target)
     with obj.app.read() as db:
         made = coach_card(coach_of(db, ref=coach_ref), region=phone_region(obj.app), now=utcnow())
     text = render(made, f"{version}.0")
