@@ -329,6 +329,8 @@ def test_share_refusals_write_nothing(cli: Callable[..., Result], sqlite_url: st
                 "before --from",
             ),
             (["contacts", "share", SLUG, "--until", "2020-01-01", "--from", "2019-12-01"], "over"),
+            (["contacts", "share", SLUG, "--until", "9999-12-31"], "out of range"),
+            (["contacts", "share", SLUG, "--from", "0001-01-01"], "out of range"),
             (["contacts", "share", "empty"], "no sessions: give --from and --until"),
             (["contacts", "unshare", SLUG], "not shared"),
         ],

@@ -100,8 +100,13 @@ def share(
         last_day = last_day or default[1]
     if last_day < first_day:
         raise InvalidInput(f"--until {last_day} is before --from {first_day}")
-    starts_at = day_start(first_day, program.timezone)
-    ends_at = day_start(last_day + timedelta(days=1), program.timezone)
+    try:
+        starts_at = day_start(first_day, program.timezone)
+        ends_at = day_start(last_day + timedelta(days=1), program.timezone)
+    except OverflowError:  # 0001-01-01 or 9999-12-31: no instant before or after it
+        raise InvalidInput(
+            f"cannot share from {first_day} to {last_day}: dates out of range"
+        ) from None
     if ends_at <= now:
         raise RuleViolation(f"a window ending on {last_day} is already over: nothing to share")
     window = window_of(db, program)
