@@ -130,6 +130,25 @@ def test_finding_people(app: App) -> None:
                 find_person(db, ref)
 
 
+def test_finding_people_by_an_accented_part_of_their_name(app: App) -> None:
+    # SQLite's lower() and LIKE fold ASCII letters only (PostgreSQL's depend on its
+    # locale): "émilie" must still find "Émilie Dupont", whatever the case typed.
+    with app.write() as db:
+        emilie = add_participant(db, name="Émilie Dupont")
+        add_participant(db, name="Éloïse Durand")
+        zoe = add_participant(db, name="ZOË Ångström")
+    with app.read() as db:
+        for ref in ("Émilie", "émilie", "ÉMILIE DUPONT", "milie"):
+            assert find_person(db, ref).id == emilie.id, ref
+        assert find_person(db, "zoë ång").id == zoe.id
+        assert find_person(db, "E\u0301milie").id == emilie.id  # typed decomposed (macOS)
+        with pytest.raises(Ambiguous) as caught:
+            find_person(db, "é")
+        assert len(caught.value.candidates) == 2
+        with pytest.raises(NotFound):
+            find_person(db, "Ève")
+
+
 def test_listing_participants_of_a_program(app: App) -> None:
     with app.write() as db:
         program = create_program(db, slug="marseille-2026", title="Accompagnement collectif")

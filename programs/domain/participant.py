@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,20 +79,12 @@ def find_person(db: DbSession, ref: str) -> Participant:
         if found is None:
             raise NotFound(f"no participant with email {text}")
         return found
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    matches = list(
-        db.exec(
-            select(Participant)
-            .where(sa.func.lower(Participant.name).like(f"%{escaped}%", escape="\\"))
-            .order_by(Participant.id)
-            .limit(21)
-        )
-    )
+    matches = _name_matches(db, text) if text.isascii() else _unicode_name_matches(db, text)
     if not matches:
         raise NotFound(f"no participant matches {text!r} (see `programs participant list`)")
     if len(matches) == 1:
         return matches[0]
-    exact = [p for p in matches if p.name.lower() == text.lower()]
+    exact = [p for p in matches if _fold(p.name) == _fold(text)]
     if len(exact) == 1:
         return exact[0]
     shown = [f"#{p.id} {p.name}" + (f" <{p.email}>" if p.email else "") for p in matches[:20]]
@@ -100,6 +93,40 @@ def find_person(db: DbSession, ref: str) -> Participant:
         f"{text!r} matches several participants: {'; '.join(shown)}{more} — use an id or email",
         candidates=shown,
     )
+
+
+def _name_matches(db: DbSession, text: str) -> list[Participant]:
+    """Up to 21 people whose name contains ``text`` (ASCII: the database folds its case)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(
+        db.exec(
+            select(Participant)
+            .where(sa.func.lower(Participant.name).like(f"%{escaped}%", escape="\\"))
+            .order_by(Participant.id)
+            .limit(21)
+        )
+    )
+
+
+def _fold(value: str) -> str:
+    return unicodedata.normalize("NFC", value).casefold()
+
+
+def _unicode_name_matches(db: DbSession, text: str) -> list[Participant]:
+    """The same for a name with accents: SQLite's lower() folds ASCII letters only (and
+    PostgreSQL's depends on its locale), so the names are compared here, streamed."""
+    needle = _fold(text)
+    ids: list[int] = []
+    rows = db.exec(select(Participant.id, Participant.name).order_by(Participant.id))
+    for pid, name in rows:
+        if needle in _fold(name):
+            ids.append(pid)
+            if len(ids) == 21:
+                break
+    if not ids:
+        return []
+    query = select(Participant).where(Participant.id.in_(ids)).order_by(Participant.id)  # type: ignore[union-attr]
+    return list(db.exec(query))
 
 
 def list_participants(db: DbSession, *, program: Program | None = None) -> list[Participant]:
