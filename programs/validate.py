@@ -161,6 +161,8 @@ def positive(value: int | None, field: str, *, allow_none: bool = True) -> int |
         raise InvalidInput(f"{field} is required")
     if value < 1:
         raise InvalidInput(f"{field} must be at least 1 (got {value})")
+    if value > MAX_ID:  # PostgreSQL's integer; SQLite would overflow past int64
+        raise InvalidInput(f"{field} must be at most {MAX_ID} (got {value})")
     return value
 
 

@@ -173,6 +173,8 @@ def test_listing_participants_of_a_program(app: App) -> None:
         ({"slug": "-x"}, InvalidInput, "invalid slug"),
         ({"timezone": "Mars/Olympus"}, InvalidInput, "unknown time zone"),
         ({"capacity": 0}, InvalidInput, "capacity must be at least 1"),
+        ({"capacity": 2**31}, InvalidInput, "capacity must be at most 2147483647"),
+        ({"capacity": 10**20}, InvalidInput, "capacity must be at most"),  # past SQLite's int64
         ({"title": " "}, InvalidInput, "name must not be empty"),
     ],
 )
@@ -194,6 +196,16 @@ def test_a_slug_names_one_program(app: App) -> None:
             get_program(db, "lyon")
         assert [p.slug for p in list_programs(db, status="open")] == ["marseille-2026"]
         assert list_programs(db, status="cancelled") == []
+
+
+def test_a_capacity_too_large_for_the_database_is_refused_in_one_line(app: App) -> None:
+    with app.write() as db:
+        create_program(db, slug="marseille-2026", title="Collectif", capacity=2)
+    for capacity in (2**31, 10**20):
+        with pytest.raises(InvalidInput, match="capacity must be at most"), app.write() as db:
+            edit_program(db, get_program(db, "marseille-2026"), capacity=capacity)
+    with app.read() as db:
+        assert get_program(db, "marseille-2026").capacity == 2
 
 
 def test_editing_a_program(app: App) -> None:
