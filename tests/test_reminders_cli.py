@@ -143,6 +143,44 @@ def test_run_loops_a_bounded_number_of_times_and_sends_what_is_due(run, world) -
     ]
 
 
+def test_run_goes_on_after_a_run_that_lost_the_database(run, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # e.g. PostgreSQL restarted between two runs: the first run fails, the loop goes on
+    from programs.plugins.reminders import sender
+
+    app, inbox, _ids = world
+    real = sender.send_due
+    calls = []
+
+    def flaky(app, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError(
+                "SELECT 1", {}, Exception("terminating connection\nDETAIL: admin")
+            )
+        return real(app, **kwargs)
+
+    monkeypatch.setattr(sender, "send_due", flaky)
+    now = utcnow().replace(tzinfo=None)
+    start = now + timedelta(hours=2, minutes=-1)  # its 2-hour reminders: due a minute ago
+    with app.engine.begin() as conn:  # booked a week ago, its time changed behind our back
+        conn.execute(
+            sa.text('UPDATE program_session SET start = :s, "end" = :e, updated_at = :w'),
+            {"s": start, "e": start + timedelta(hours=8), "w": now - timedelta(days=7)},
+        )
+        conn.execute(
+            sa.text("UPDATE enrollment SET enrolled_at = :w"), {"w": now - timedelta(days=7)}
+        )
+    result = run("reminders", "run", "--every", "1s", "--iterations", "2")
+    assert result.exit_code == 0, result.stderr
+    assert len(calls) == 2
+    errors = result.stderr.strip().splitlines()
+    assert errors == [
+        "Error: unexpected Exception: terminating connection (the next run tries again)"
+    ]
+    assert "reminders: 2 sent" in result.stdout
+    assert len(inbox.received) == 2
+
+
 def test_the_group_and_every_command_have_help(run) -> None:  # type: ignore[no-untyped-def]
     for command in (
         [],

@@ -399,6 +399,13 @@ def send(obj: Any, dry_run: bool, now: str | None) -> None:
         raise ProgramsError(f"{len(report.errors)} reminder(s) not sent (see above)")
 
 
+def _one_line(exc: Exception) -> str:
+    """An unexpected error as one line: the driver's message, without SQLAlchemy's SQL."""
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [""])[0]
+    return f"unexpected {type(cause).__name__}: {first}"
+
+
 @reminders.command()
 @click.option(
     "--every",
@@ -436,6 +443,8 @@ def run(obj: Any, every: str, iterations: int | None) -> None:
                 report = send_due(app, now=utcnow())
             except ProgramsError as exc:
                 click.echo(f"Error: {exc}", err=True)
+            except Exception as exc:  # a lost database connection must not end the loop
+                click.echo(f"Error: {_one_line(exc)} (the next run tries again)", err=True)
             else:
                 if report.handled:
                     click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S}Z reminders: {report}")
