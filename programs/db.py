@@ -59,6 +59,10 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     """An engine for ``url``; SQLite gets its pragmas and explicit transaction control."""
     path = sqlite_path(url)
     if path is not None:
+        if path.is_dir():
+            from programs.errors import InvalidInput
+
+            raise InvalidInput(f"{path} is a folder, not a database file: give a file path")
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = sa.create_engine(url, **kwargs)
@@ -74,6 +78,17 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def cannot_open(url: str | sa.URL, exc: BaseException) -> Exception:
+    """The one-line error for a database that cannot be opened: a server that does not
+    answer, a file that is not SQLite... (the driver's first line says why)."""
+    from programs.errors import InvalidInput
+
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    return InvalidInput(f"cannot open database {shown}: {reason}")
 
 
 def _set_wal(cursor: Any) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from programs.db import WRITE
+from programs.db import WRITE, cannot_open
 from programs.errors import PluginError, SchemaError
 from programs.events import app_of
 from programs.migrations import CORE_HEAD
@@ -91,7 +91,11 @@ def _migration_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
     (the procedure of https://www.sqlite.org/lang_altertable.html#otheralter).
     :func:`_check_foreign_keys` then verifies the result before the commit.
     """
-    with engine.connect() as connection:
+    try:
+        opened = engine.connect()
+    except sa.exc.DBAPIError as exc:
+        raise cannot_open(engine.url, exc) from None
+    with opened as connection:
         sqlite = connection.dialect.name == "sqlite"
         raw = connection.connection.dbapi_connection if sqlite else None
         if raw is not None:
@@ -142,10 +146,13 @@ def _revision(engine: sa.Engine, version_table: str) -> str | None:
     try:
         with engine.connect() as conn:
             row = conn.execute(sa.text(f"SELECT version_num FROM {version_table}")).first()
-    except sa.exc.OperationalError:
-        return None
     except sa.exc.ProgrammingError:  # PostgreSQL: relation does not exist
         return None
+    except sa.exc.DBAPIError as exc:
+        if "no such table" in str(exc.orig):  # SQLite
+            return None
+        # not "not initialised": the server does not answer, the file is not SQLite...
+        raise cannot_open(engine.url, exc) from None
     return row[0] if row else None
 
 

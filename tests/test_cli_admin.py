@@ -40,3 +40,19 @@ def test_bad_input_is_one_line_and_writes_nothing(run, sqlite_url, tmp_path) -> 
     )
     refused(run("init", db="foo://nowhere"), "cannot use database URL foo://")
     refused(run("list", db=str(tmp_path / "empty.db")), "not initialised: run `programs init`")
+
+
+def test_a_database_that_cannot_be_opened_says_why_in_one_line(run, tmp_path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    for command in ("list", "init"):
+        refused(run(command, db=str(folder)), "is a folder")
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all\n" * 100)
+    for args in (("list",), ("init",), ("create", "x", "--title", "X")):
+        refused(run(*args, db=str(text)), "file is not a database")
+    assert text.read_text() == "not a database at all\n" * 100
+    # nothing listens on port 1: that is not "not initialised"
+    unreachable = "postgresql://127.0.0.1:1/programs"
+    for command in ("list", "init"):
+        refused(run(command, db=unreachable), "cannot open database")
