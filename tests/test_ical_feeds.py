@@ -252,6 +252,30 @@ def test_a_utc_program_needs_no_vtimezone(lite_app) -> None:
     assert any(line == "DTSTART:20270105T090000Z" for line in read.lines)
 
 
+@pytest.mark.parametrize("zone", ["Africa/Dakar", "Atlantic/Reykjavik", "GMT"])
+def test_a_zone_written_as_utc_gets_no_orphan_vtimezone(lite_app, zone: str) -> None:
+    """icalendar writes these zones' times with Z: a VTIMEZONE for them would be one that no
+    TZID refers to, and the cached feed would differ from icalendar's own."""
+    from programs.plugins.ical.items import collect
+    from programs.plugins.ical.render import VeventCache, plain_calendar, render
+
+    from programs.domain.program import create_program
+    from programs.domain.session import add_session
+
+    with lite_app.write() as db:
+        program = create_program(db, slug="dakar", title="Dakar", timezone=zone)
+        add_session(db, program=program, start=utc(2027, 1, 5, 9), end=utc(2027, 1, 5, 10))
+    body = feed(lite_app, "program", program.id)
+    read = read_back(body)
+    (event,) = read.events.values()
+    assert event.start == utc(2027, 1, 5, 9)
+    assert "DTSTART:20270105T090000Z" in read.lines
+    assert b"BEGIN:VTIMEZONE" not in body
+    with lite_app.read() as db:
+        spec = collect(lite_app, db, CalendarScope("program", program.id))
+    assert render(spec, VeventCache()).body == plain_calendar(spec).to_ical()
+
+
 def test_long_utf8_text_is_folded_without_splitting_characters(lite_app) -> None:
     from programs.domain.program import create_program
     from programs.domain.session import add_session

@@ -174,12 +174,21 @@ def year_spans(items: tuple[FeedItem, ...]) -> dict[str, tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=256)
+def written_in_utc(tzid: str) -> bool:
+    """Whether icalendar writes times of ``tzid`` with Z and no TZID: UTC and the zones it
+    holds equal to UTC (GMT, Africa/Dakar, Atlantic/Reykjavik...)."""
+    from icalendar.timezone.tzid import tzid_from_tzinfo
+
+    return tzid_from_tzinfo(ZoneInfo(tzid)) == "UTC"
+
+
 def vtimezones(items: tuple[FeedItem, ...]) -> list[bytes]:
     """A VTIMEZONE for every TZID the items use, covering the years they span."""
     return [
         _vtimezone(tzid, *span)
         for tzid, span in sorted(year_spans(items).items())
-        if tzid not in ("UTC", "Etc/UTC")  # UTC times are written with Z, without a TZID
+        if not written_in_utc(tzid)  # no TZID refers to it: no VTIMEZONE
     ]
 
 
