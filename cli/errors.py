@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -26,6 +27,19 @@ def as_click_error(exc: BaseException) -> click.ClickException:
         return ProgramsClickError(message)
     if os.environ.get("PROGRAMS_DEBUG"):
         raise exc
+    sa_exc = sys.modules.get("sqlalchemy.exc")  # loaded if the error is SQLAlchemy's
+    driver = isinstance(exc, sa_exc.DBAPIError) if sa_exc is not None else False
+    if driver and isinstance(exc, sa_exc.OperationalError):  # type: ignore[union-attr]
+        # the database would not work (read-only file, full disk, lost server...)
+        return ProgramsClickError(f"database error: {_first_line(exc.orig)}")  # type: ignore[attr-defined]
+    # One line: SQLAlchemy's message goes on with the statement, its parameters (people's
+    # data) and a "Background" link; the driver's own first line is the reason.
+    reason = _first_line(exc.orig if driver else exc)  # type: ignore[attr-defined]
     return ProgramsClickError(
-        f"unexpected {type(exc).__name__}: {exc} (set PROGRAMS_DEBUG=1 to see the traceback)"
+        f"unexpected {type(exc).__name__}: {reason} (set PROGRAMS_DEBUG=1 to see the traceback)"
     )
+
+
+def _first_line(error: object) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
