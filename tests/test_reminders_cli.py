@@ -133,6 +133,9 @@ def test_run_loops_a_bounded_number_of_times_and_sends_what_is_due(run, world) -
         conn.execute(
             sa.text("UPDATE enrollment SET enrolled_at = :w"), {"w": now - timedelta(days=7)}
         )
+        conn.execute(  # and the rules were in force then too
+            sa.text("UPDATE reminders_rule_seen SET since = :w"), {"w": now - timedelta(days=7)}
+        )
     result = ok(run("reminders", "run", "--every", "1s", "--iterations", "2"))
     # the run plans first: the 2-hour reminders go out, the 2-day ones are too late
     assert result.stdout.count("reminders: 2 sent, 2 skipped") == 1, result.stdout
@@ -169,6 +172,9 @@ def test_run_goes_on_after_a_run_that_lost_the_database(run, world, monkeypatch)
         )
         conn.execute(
             sa.text("UPDATE enrollment SET enrolled_at = :w"), {"w": now - timedelta(days=7)}
+        )
+        conn.execute(  # and the rules were in force then too
+            sa.text("UPDATE reminders_rule_seen SET since = :w"), {"w": now - timedelta(days=7)}
         )
     result = run("reminders", "run", "--every", "1s", "--iterations", "2")
     assert result.exit_code == 0, result.stderr

@@ -338,3 +338,24 @@ def test_a_program_moved_to_another_time_zone_moves_its_day_reminders(lite) -> N
     assert due["session-2d"] == datetime(2027, 3, 26, 7, 0, tzinfo=UTC)
     assert due["session-2h"] == datetime(2027, 3, 28, 5, 0, tzinfo=UTC)
     assert states(lite, target_kind="session") == {"pending": 4}
+
+
+def test_a_rule_changed_to_an_earlier_time_already_past_skips_instead_of_sending_late(lite) -> None:  # type: ignore[no-untyped-def]
+    from programs.plugins.reminders.rulebook_edit import add_rule
+
+    start = utcnow() + timedelta(hours=2, minutes=30)  # its 2-hour reminder: in 30 minutes
+    story(lite, sessions=(start,))
+    week_ago = utcnow().replace(tzinfo=None) - timedelta(days=7)
+    with lite.engine.begin() as conn:  # booked a week ago
+        conn.execute(sa.text("UPDATE program_session SET updated_at = :t"), {"t": week_ago})
+        conn.execute(sa.text("UPDATE enrollment SET enrolled_at = :t"), {"t": week_ago})
+    assert states(lite, rule="session-2h") == {"pending": 2}
+    # the coach now wants it 3 hours before: that time passed 30 minutes ago
+    _message, result = add_rule(
+        lite, {"name": "session-2h", "target": "session", "offset": "-3h"}, slug=None
+    )
+    rows = outbox(lite, rule="session-2h")
+    assert {(r.status, r.reason) for r in rows} == {
+        ("skipped", "rule session-2h added after this was due")
+    }
+    assert result.skipped == 2 and result.updated == 0

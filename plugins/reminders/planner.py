@@ -7,7 +7,8 @@ touched), compares them with the rows that do, and writes the difference in bulk
   passed before its target was booked (or before its rule existed);
 - a pending row nobody wants any more (target moved, cancelled, withdrawn, rule removed) is
   cancelled with the reason; sent and failed rows are history and never touched;
-- a pending row whose due time changed (the rule's offset changed) gets the new time;
+- a pending row whose due time changed (the rule's offset changed) gets the new time, or is
+  skipped with the reason when that time had already passed before the change;
 - a cancelled row wanted again (enrolled again) is pending again if its time is ahead.
 
 The same function serves the events (each in its own transaction) and ``reminders plan``,
@@ -50,7 +51,7 @@ MOVED = {
 @dataclass
 class PlanResult:
     planned: int = 0  # new pending rows
-    skipped: int = 0  # new rows skipped at once (booked late, rule added later)
+    skipped: int = 0  # rows skipped at once (booked late, rule added or changed later)
     cancelled: int = 0
     updated: int = 0  # due time changed, or wanted again
 
@@ -204,6 +205,7 @@ def _reconcile(db: DbSession, targets: list[Target], scope: Scope, now: datetime
     by_key = {t.key: t for t in targets}
     cancel: dict[str, list[int]] = {}
     changed: list[dict[str, Any]] = []
+    late: list[dict[str, Any]] = []
     for row in _existing(db, targets, scope):
         key = (
             row.rule,
@@ -220,8 +222,11 @@ def _reconcile(db: DbSession, targets: list[Target], scope: Scope, now: datetime
                 reason = row_problem(row, by_key.get((row.target_kind, row.target_id)))
                 cancel.setdefault(reason or "no longer planned", []).append(row.id)
             continue
-        due, state, _reason, _program = want
-        if row.status == PENDING and row.due_at != due:
+        due, state, reason, _program = want
+        if row.status == PENDING and row.due_at != due and state != PENDING:
+            # its new time had passed before the change (the rule now says earlier)
+            late.append({"row_id": row.id, "due": due, "reason": reason})
+        elif row.status == PENDING and row.due_at != due:
             changed.append({"row_id": row.id, "due": due, "old": PENDING})
         elif row.status == CANCELLED and state == PENDING and due > now:
             changed.append({"row_id": row.id, "due": due, "old": CANCELLED})
@@ -257,6 +262,19 @@ def _reconcile(db: DbSession, targets: list[Target], scope: Scope, now: datetime
                 .values(status=CANCELLED, reason=reason, updated_at=now)
             )
             result.cancelled += done.rowcount
+    if late:
+        db.execute(
+            sa.update(OUTBOX)
+            .where(c.id == sa.bindparam("row_id"), c.status == PENDING)
+            .values(
+                due_at=sa.bindparam("due"),
+                status=SKIPPED,
+                reason=sa.bindparam("reason"),
+                updated_at=now,
+            ),
+            late,
+        )
+        result.skipped += len(late)
     if changed:
         stmt = (
             sa.update(OUTBOX)
