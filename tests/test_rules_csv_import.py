@@ -134,6 +134,22 @@ def test_only_the_first_fifty_problems_are_shown_in_line_order(
     assert [int(p.split(":")[0].split()[1]) for p in caught.value.problems] == list(range(2, 52))
 
 
+def test_a_file_saved_by_a_french_excel_is_read_with_semicolons(app: App) -> None:
+    # Excel in French (and most of Europe) saves "CSV" with ";" between fields, "," being
+    # the decimal mark; tabs come from a copy out of a spreadsheet.
+    for sep, name in ((";", "S. Martin"), ("\t", "A. Durand")):
+        text = (
+            f"\ufeffname{sep}email{sep}organisation\r\n"
+            f"{name}{sep}{name[0].lower()}@example.com{sep}Acme, Marseille\r\n"
+        )
+        assert run_import(app, text).created == 1
+        with app.read() as db:
+            assert find_person(db, name).organisation == "Acme, Marseille"
+    with pytest.raises(ImportRejected) as caught:  # line numbers as for commas
+        run_import(app, "name;email\nB;b@example.com\nC;not-an-email\n")
+    assert caught.value.problems[0].startswith("line 3: invalid email")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

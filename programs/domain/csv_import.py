@@ -8,6 +8,7 @@ however long the file is (a 100,000-row file is the benchmark, ``bench/import``)
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
@@ -51,9 +52,12 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
 
     The line number is where the row starts in the file (a quoted field may span lines).
     A row with more fields than the header comes as ``{EXTRA: "N"}`` (N fields); the
-    importer reports it. Blank lines are skipped.
+    importer reports it. Blank lines are skipped. Fields are separated by commas, or by
+    semicolons (Excel in French saves those) or tabs when the header line has no comma.
     """
-    reader = csv.reader(stream)
+    header_line = stream.readline()
+    lines = itertools.chain([header_line] if header_line else [], stream)
+    reader = csv.reader(lines, delimiter=_delimiter(header_line))
     try:
         first = next(reader, None)
     except csv.Error as exc:
@@ -90,6 +94,14 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 EXTRA = validate.EXTRA
+
+
+def _delimiter(header_line: str) -> str:
+    if "," not in header_line:
+        for candidate in (";", "\t"):
+            if candidate in header_line:
+                return candidate
+    return ","
 
 
 def _column(name: str, first: bool) -> str:
