@@ -348,6 +348,22 @@ def test_consent_expires_with_the_window_it_was_given_for(world: World) -> None:
     assert statuses == {"S. Martin": "expired", "Karim Benali": "active"}
 
 
+def test_a_shorter_window_ends_the_consents_with_it(world: World) -> None:
+    world.share(world.today(), world.today(30))
+    world.agree("S. Martin", phone=True)
+    world.share(world.today(), world.today(3))  # the coach ends sharing earlier
+    later = world.now + timedelta(days=6)
+    with world.app.read() as db:
+        statuses = {
+            r.name: r.status for r in consent.list_consents(db, world.program(db), now=later)
+        }
+        actions = [row.action for row in db.exec(select(ConsentLog).order_by(ConsentLog.id))]
+    assert statuses == {"S. Martin": "expired"}
+    assert actions[-1] == "shortened"
+    world.share(world.today(), world.today(30))  # sharing longer again does not revive it
+    assert names(world.directory(world.now + timedelta(days=10))) == []
+
+
 def test_no_directory_outside_the_window(world: World) -> None:
     with pytest.raises(RuleViolation, match="not shared"):
         world.directory()

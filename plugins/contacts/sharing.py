@@ -115,8 +115,34 @@ def share(
         db.add(window)
     else:
         window.starts_at, window.ends_at, window.updated_at = starts_at, ends_at, now
+        _end_consents_with(db, program, ends_at, now)
     db.flush()
     return window
+
+
+def _end_consents_with(db: DbSession, program: Program, ends_at: datetime, now: datetime) -> None:
+    """A shorter window shortens the consents given for the longer one (logged): consents
+    end with the window. A longer window does not lengthen them."""
+    for consent in db.exec(
+        select(Consent).where(
+            Consent.program_id == program.id,
+            Consent.withdrawn_at == None,  # noqa: E711 - SQL IS NULL
+            Consent.expires_at > ends_at,  # type: ignore[operator]
+        )
+    ):
+        consent.expires_at = ends_at
+        db.add(
+            ConsentLog(
+                subject=consent.subject,
+                program_id=program.id,
+                action="shortened",
+                share_phone=consent.share_phone,
+                share_email=consent.share_email,
+                at=now,
+                source="cli",
+                wording=f"the coach shortened the sharing window to end at {ends_at.isoformat()}",
+            )
+        )
 
 
 def unshare(db: DbSession, *, program: Program, now: datetime, source: str = "cli") -> int:
