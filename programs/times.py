@@ -79,6 +79,7 @@ def parse_time(text: str, tz_name: str, *, on_date: date | None = None) -> datet
         raise InvalidInput(f"cannot read time {text!r}: expected {expected}") from None
     if "T" not in candidate:
         raise InvalidInput(f"cannot read time {text!r}: give a time of day too (YYYY-MM-DD HH:MM)")
+    _check_year(parsed, text)
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     return localize(parsed, tz_name).astimezone(UTC)
@@ -86,9 +87,24 @@ def parse_time(text: str, tz_name: str, *, on_date: date | None = None) -> datet
 
 def parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"cannot read date {text!r}: expected YYYY-MM-DD") from None
+    _check_year(day, text, "date")
+    return day
+
+
+YEARS = range(1900, 3000)
+"""Years people may type: far from year 1 and 9999, where converting to UTC or adding a
+duration overflows (and where no coaching session is)."""
+
+
+def _check_year(value: date, text: str, what: str = "time") -> None:
+    if value.year not in YEARS:
+        raise InvalidInput(
+            f"cannot read {what} {text!r}: the year must be between {YEARS.start} and "
+            f"{YEARS.stop - 1}"
+        )
 
 
 _DURATION = re.compile(r"^(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*(?:m|min)?)?$")

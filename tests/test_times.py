@@ -119,6 +119,25 @@ def test_unreadable_times_are_clear_errors(text: str, message: str) -> None:
         parse_time(text, PARIS)
 
 
+@pytest.mark.parametrize(
+    ("text", "zone_name"),
+    [
+        ("0001-01-01 00:05", PARIS),  # before year 1 in UTC: OverflowError
+        ("9999-12-31 22:00", "America/New_York"),  # after year 9999 in UTC
+        ("9999-12-31 23:50", PARIS),  # readable, but its end (+45 min) is not
+        ("0001-01-01 10:00Z", PARIS),
+        ("1899-12-31 23:59", PARIS),
+        ("3000-01-01 00:00", PARIS),
+    ],
+)
+def test_years_out_of_range_are_clear_errors(text: str, zone_name: str) -> None:
+    with pytest.raises(InvalidInput, match="the year must be between 1900 and 2999"):
+        parse_time(text, zone_name)
+    with pytest.raises(InvalidInput, match="the year must be between 1900 and 2999"):
+        parse_date(text[:10])
+    assert parse_time("2999-12-31 23:00", PARIS) == utc(2999, 12, 31, 22, 0)
+
+
 def test_hours_out_of_range_on_a_date() -> None:
     with pytest.raises(InvalidInput, match="expected HH:MM"):
         parse_time("25:00", PARIS, on_date=date(2026, 12, 3))
