@@ -52,11 +52,21 @@ class OutgoingMessage:
 
 
 class ChannelError(Exception):
-    """A channel could not deliver; ``permanent`` failures are not retried."""
+    """A channel could not deliver.
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    - ``permanent``: this message can never go (an address refused): not retried.
+    - ``configuration``: the channel can send nothing until its settings are fixed (no
+      sender, login refused): the sender hands the message back untouched, stops, and says
+      so; no reminder is used up by a setting that is wrong.
+    - neither: a passing failure (server down): retried later, a bounded number of times.
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, configuration: bool = False
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.configuration = configuration
 
 
 @runtime_checkable

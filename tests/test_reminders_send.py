@@ -326,15 +326,45 @@ def test_someone_without_an_email_is_skipped_with_the_reason(mail_app, server) -
     )
 
 
-def test_starttls_missing_on_the_server_is_a_clear_permanent_error(sqlite_url: str, server) -> None:  # type: ignore[no-untyped-def]
-    _inbox, port = server
+def test_starttls_missing_on_the_server_stops_the_run_and_loses_nothing(
+    sqlite_url: str, server
+) -> None:  # type: ignore[no-untyped-def]
+    """A setting that is wrong for every message (here: STARTTLS asked of a server without
+    it) stops the run with a clear error; the reminder waits, its attempts untouched."""
+    from programs.api import PluginError
+
+    inbox, port = server
     config = email_config(port)
     config["reminders"]["email"]["security"] = "starttls"
     app = reminders_app(sqlite_url, config)
     story(app, people=(("S. Martin", MARTIN, "fr", None),))
-    report = send(app, TWO_DAYS_BEFORE)
-    assert report.failed == 1
-    assert "does not offer STARTTLS" in report.errors[0]
+    with pytest.raises(PluginError, match=r"does not offer STARTTLS.*1 reminder.*next run"):
+        send(app, TWO_DAYS_BEFORE)
+    (row,) = outbox(app, rule="session-2d")
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert "does not offer STARTTLS" in row.last_error
+    app.close()
+    fixed = email_config(port)  # the coach fixes the setting: the reminder goes out
+    app = reminders_app(sqlite_url, fixed)
+    assert send(app, TWO_DAYS_BEFORE + timedelta(minutes=5)).sent == 1
+    assert len(inbox.received) == 1
+    app.close()
+
+
+def test_no_sender_stops_the_run_and_loses_nothing(sqlite_url: str, server) -> None:  # type: ignore[no-untyped-def]
+    from programs.api import PluginError
+
+    inbox, port = server
+    config = email_config(port)
+    config["reminders"]["email"].pop("sender", None)
+    app = reminders_app(sqlite_url, config)
+    story(app, people=(("S. Martin", MARTIN, "fr", None),))
+    with app.write() as db:  # the coach has no email either: nobody to send from
+        db.execute(sa.text("UPDATE coach SET email = NULL"))
+    with pytest.raises(PluginError, match="no sender"):
+        send(app, TWO_DAYS_BEFORE)
+    assert [(r.status, r.attempts) for r in outbox(app, rule="session-2d")] == [("pending", 0)]
+    assert inbox.received == []
     app.close()
 
 
@@ -389,6 +419,8 @@ def test_smtp_login_with_the_password_from_the_environment(sqlite_url: str, monk
     from aiosmtpd.smtp import AuthResult
     from test_reminders_support import free_port
 
+    from programs.api import PluginError
+
     logins: list[tuple[bytes, bytes]] = []
 
     def authenticator(server, session, envelope, mechanism, data):  # type: ignore[no-untyped-def]
@@ -406,19 +438,20 @@ def test_smtp_login_with_the_password_from_the_environment(sqlite_url: str, monk
         app = reminders_app(sqlite_url, config)
         story(app, people=(("S. Martin", MARTIN, "fr", None),))
         monkeypatch.delenv("SMTP_PASSWORD", raising=False)
-        report = send(app, TWO_DAYS_BEFORE)
-        assert report.retrying == 1
-        assert (
-            "environment variable SMTP_PASSWORD (the SMTP password) is not set"
-            in (report.errors[0])
-        )
+        with pytest.raises(
+            PluginError,
+            match="environment variable SMTP_PASSWORD \\(the SMTP password\\) is not set",
+        ):
+            send(app, TWO_DAYS_BEFORE)
         monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
         assert send(app, TWO_DAYS_BEFORE + timedelta(minutes=6)).sent == 1
         assert logins == [(b"claire", b"s3cret")]
         assert len(inbox.received) == 1
         monkeypatch.setenv("SMTP_PASSWORD", "wrong")
-        report = send(app, TWO_HOURS_BEFORE)
-        assert report.failed == 1 and "SMTP login refused" in report.errors[0]
+        with pytest.raises(PluginError, match="SMTP login refused"):
+            send(app, TWO_HOURS_BEFORE)
+        (waiting,) = outbox(app, rule="session-2h")
+        assert (waiting.status, waiting.attempts) == ("pending", 0)  # not used up
         app.close()
     finally:
         controller.stop()

@@ -106,7 +106,7 @@ class EmailChannel:
             raise ChannelError(
                 "no sender: set [reminders.email] sender in the config file "
                 "(or give the coach an email)",
-                permanent=True,
+                configuration=True,
             )
         if not message.to_email:
             raise ChannelError(f"{message.to_name} has no email address", permanent=True)
@@ -170,9 +170,10 @@ class EmailChannel:
             return self._smtp
         self._drop()
         where = f"{settings.host}:{settings.port}"
+        smtp: smtplib.SMTP | None = None
         try:
             if settings.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp = smtplib.SMTP_SSL(
                     settings.host,
                     settings.port,
                     timeout=settings.timeout,
@@ -187,17 +188,22 @@ class EmailChannel:
                     raise ChannelError(
                         f"SMTP server {where} does not offer STARTTLS "
                         '(set security = "none" or "ssl")',
-                        permanent=True,
+                        configuration=True,
                     )
                 smtp.starttls(context=ssl.create_default_context())
             if settings.username:
                 smtp.login(settings.username, _password(settings))
         except ChannelError:
+            if smtp is not None:  # a connection opened, then refused by us: close it
+                with contextlib.suppress(Exception):
+                    smtp.close()
             raise
         except smtplib.SMTPAuthenticationError as exc:
+            with contextlib.suppress(Exception):
+                smtp.close()  # type: ignore[union-attr]
             raise ChannelError(
                 f"SMTP login refused by {where}: {exc.smtp_code} {_text(exc.smtp_error)}",
-                permanent=True,
+                configuration=True,
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise ChannelError(f"cannot reach SMTP server {where}: {exc}") from exc
@@ -212,7 +218,8 @@ def _password(settings: EmailSettings) -> str:
         value = os.environ.get(settings.password_env)
         if value is None:
             raise ChannelError(
-                f"environment variable {settings.password_env} (the SMTP password) is not set"
+                f"environment variable {settings.password_env} (the SMTP password) is not set",
+                configuration=True,
             )
         return value
     return settings.password or ""

@@ -41,7 +41,7 @@ from programs.plugins.reminders.settings import Settings, load_settings
 from programs.plugins.reminders.targets import Scope, TargetLoader
 from programs.plugins.reminders.timing import short
 
-from programs.api import ChannelError, utcnow
+from programs.api import ChannelError, PluginError, utcnow
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -295,24 +295,59 @@ def send_due(
                 claimed = claim(db, now=now, settings=settings, token=token, report=report)
             if not claimed:
                 break
-            for item in _compose(app, claimed, now=now, settings=settings):
-                _deliver(
-                    app,
-                    item,
-                    now=now,
-                    settings=settings,
-                    token=token,
-                    report=report,
-                    channels=channels,
-                )
-                if progress is not None:
-                    progress(report.handled, total)
+            try:
+                for item in _compose(app, claimed, now=now, settings=settings):
+                    _deliver(
+                        app,
+                        item,
+                        now=now,
+                        settings=settings,
+                        token=token,
+                        report=report,
+                        channels=channels,
+                    )
+                    if progress is not None:
+                        progress(report.handled, total)
+            except Misconfigured as stop:
+                with app.write() as db:
+                    waiting = release(db, token=token, now=now, error=stop.message)
+                raise PluginError(
+                    f"channel {stop.channel} cannot send: {stop.message}; "
+                    f"{waiting} reminder(s) left waiting for the next run"
+                ) from None
     finally:
         for channel in channels.values():
             close = getattr(channel, "close", None)
             if callable(close):
                 close()
     return report
+
+
+class Misconfigured(Exception):
+    """A channel said it can send nothing until its settings are fixed."""
+
+    def __init__(self, channel: str, message: str) -> None:
+        super().__init__(message)
+        self.channel, self.message = channel, message
+
+
+def release(db: DbSession, *, token: str, now: datetime, error: str) -> int:
+    """Hand back what this sender claimed and did not finish, as if never tried: a wrong
+    setting must not use up a reminder's attempts. Returns how many rows went back."""
+    c = OUTBOX.c
+    result = db.execute(
+        sa.update(OUTBOX)
+        .where(c.claim_token == token, c.status == SENDING)
+        .values(
+            status=PENDING,
+            attempts=c.attempts - 1,
+            claim_token=None,
+            claimed_at=None,
+            last_error=error,
+            updated_at=now,
+        )
+    )
+    return result.rowcount or 0
 
 
 def _deliver(
@@ -351,6 +386,8 @@ def _deliver(
     try:
         message_id = channels[row.channel].send(app, item.message)
     except Exception as exc:  # a channel's failure is recorded on the row, never lost
+        if isinstance(exc, ChannelError) and exc.configuration:
+            raise Misconfigured(row.channel, str(exc)) from exc
         permanent = isinstance(exc, ChannelError) and exc.permanent
         error = str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}"
         final = permanent or attempts >= settings.max_attempts
