@@ -72,6 +72,12 @@ def followup() -> None:
 @click.option("--track", "track_id", metavar="ID", help="One of the sessions of this track.")
 @click.option("--topic", help='What it is about, e.g. "prepare the meeting with management".')
 @click.option("--location", help="Where (for a session), or how (phone, video link).")
+@click.option(
+    "--coach",
+    "coach_ref",
+    metavar="COACH",
+    help="Whose it is, in a practice: a coach's id, email or name [the default coach].",
+)
 @pass_app
 def add(
     app: App,
@@ -83,6 +89,7 @@ def add(
     track_id: str | None,
     topic: str | None,
     location: str | None,
+    coach_ref: str | None,
 ) -> None:
     """Plan a follow-up with PERSON.
 
@@ -91,6 +98,7 @@ def add(
       programs followup add "S. Martin" --kind session --at "2026-12-15 10:00" --duration 1h30 \\
           --topic "prepare the meeting with management" --location "Marseille"
     """
+    from programs.domain.coach import get_coach
     from programs.domain.followup import plan_followup
     from programs.domain.participant import find_person
     from programs.domain.program import get_program
@@ -111,6 +119,7 @@ def add(
             location=location,
             program=get_program(db, slug) if slug else None,
             track=get_track(db, track_id) if track_id else None,
+            coach=get_coach(db, coach_ref) if coach_ref else None,
         )
         click.echo(f"planned {_line(app, db, planned)}")
 

@@ -26,8 +26,14 @@ if TYPE_CHECKING:
 @click.option("--location", help="Where it takes place.")
 @click.option("--capacity", type=int, help="Seats; more people go on a waitlist [no limit].")
 @click.option("--description", help="A longer description.")
+@click.option(
+    "--coach",
+    "coach_ref",
+    metavar="COACH",
+    help="Whose it is, in a practice: a coach's id, email or name [the default coach].",
+)
 @pass_app
-def create(app: App, slug: str, **fields: Any) -> None:
+def create(app: App, slug: str, coach_ref: str | None, **fields: Any) -> None:
     """Create a group program named SLUG (lowercase letters, digits and dashes).
 
     \b
@@ -35,10 +41,12 @@ def create(app: App, slug: str, **fields: Any) -> None:
       programs create marseille-2026 --title "Accompagnement collectif" \\
           --tz Europe/Paris --location Marseille --capacity 12
     """
+    from programs.domain.coach import get_coach
     from programs.domain.program import create_program
 
     with app.write() as db:
-        program = create_program(db, slug=slug, **fields)
+        coach = get_coach(db, coach_ref) if coach_ref else None
+        program = create_program(db, slug=slug, coach=coach, **fields)
         click.echo(f"created program {program.slug} ({program.timezone})")
 
 
@@ -83,7 +91,7 @@ def program_report(db: DbSession, program: Program) -> dict[str, Any]:
     from programs.domain.enrollment import roster
     from programs.domain.program import program_fill
     from programs.domain.session import list_sessions
-    from programs.models import EnrollmentStatus, SessionStatus
+    from programs.models import Coach, EnrollmentStatus, SessionStatus
 
     tz = program.timezone
     fill = program_fill(db, program)
@@ -116,9 +124,11 @@ def program_report(db: DbSession, program: Program) -> dict[str, Any]:
                 "attendance": attendance,
             }
         )
+    coach = db.get(Coach, program.coach_id) if program.coach_id else None
     return {
         "slug": program.slug,
         "title": program.title,
+        "coach": coach.name if coach else None,
         "status": program.status,
         "timezone": tz,
         "location": program.location,
@@ -151,6 +161,7 @@ def echo_report(report: dict[str, Any]) -> None:
     click.echo(click.style(f"{report['title']} ({report['slug']})", bold=True))
     echo_fields(
         [
+            ("coach", report["coach"]),
             ("status", report["status"]),
             ("timezone", tz),
             ("place", report["location"]),

@@ -54,20 +54,30 @@ def track() -> None:
 @click.argument("person")
 @click.option("--goal", required=True, help="What the participant wants from it.")
 @click.option("--sessions", type=int, help="Planned sessions [default: [core] track_sessions, 6].")
+@click.option(
+    "--coach",
+    "coach_ref",
+    metavar="COACH",
+    help="Whose it is, in a practice: a coach's id, email or name [the default coach].",
+)
 @pass_app
-def open_track(app: App, person: str, goal: str, sessions: int | None) -> None:
+def open_track(
+    app: App, person: str, goal: str, sessions: int | None, coach_ref: str | None
+) -> None:
     """Open a track with PERSON.
 
     \b
     Example:
       programs track open "Karim" --goal "find his place as a new team lead" --sessions 8
     """
+    from programs.domain.coach import get_coach
     from programs.domain.participant import find_person
     from programs.domain.track import open_track as open_one
 
     with app.write() as db:
         found = find_person(db, person)
-        opened = open_one(db, participant=found, goal=goal, sessions=sessions)
+        coach = get_coach(db, coach_ref) if coach_ref else None
+        opened = open_one(db, participant=found, goal=goal, sessions=sessions, coach=coach)
         planned = opened.planned_sessions
         click.echo(f"opened track #{opened.id} with {found.name}: {planned} sessions planned")
 

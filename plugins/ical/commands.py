@@ -20,7 +20,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def feed_selector(f: F) -> F:
     """``[SLUG] | --participant PERSON | --coach``: which feed the command is about."""
-    f = click.option("--coach", is_flag=True, help="The coach's feed (everything).")(f)
+    f = click.option(
+        "--coach",
+        is_flag=False,
+        flag_value="",
+        default=None,
+        metavar="[COACH]",
+        help="The coach's feed (everything they run); in a practice, name the coach by id, "
+        "email or name [the default coach].",
+    )(f)
     f = click.option(
         "--participant",
         metavar="PERSON",
@@ -29,10 +37,10 @@ def feed_selector(f: F) -> F:
     return click.argument("slug", required=False)(f)  # type: ignore[return-value]
 
 
-def _target(app: App, slug: str | None, participant: str | None, coach: bool) -> Target:
+def _target(app: App, slug: str | None, participant: str | None, coach: str | None) -> Target:
     from programs.plugins.ical.scopes import resolve_target
 
-    if sum([bool(slug), participant is not None, coach]) != 1:
+    if sum([bool(slug), participant is not None, coach is not None]) != 1:
         raise click.UsageError("name one feed: a program SLUG, --participant PERSON, or --coach")
     with app.read() as db:
         return resolve_target(db, slug=slug, participant=participant, coach=coach)
@@ -102,7 +110,9 @@ def ical() -> None:
     help="Where to write the .ics file ('-' for standard output).",
 )
 @click.pass_obj
-def export(obj: Any, slug: str | None, participant: str | None, coach: bool, output: str) -> None:
+def export(
+    obj: Any, slug: str | None, participant: str | None, coach: str | None, output: str
+) -> None:
     """Write a feed as an .ics file: a program's, a participant's, or the coach's.
 
     \b
@@ -110,6 +120,7 @@ def export(obj: Any, slug: str | None, participant: str | None, coach: bool, out
       programs ical export marseille-2026 -o marseille.ics
       programs ical export --participant "S. Martin" -o -
       programs ical export --coach -o claire.ics
+      programs ical export --coach marc@example.org -o marc.ics   # another coach
     """
     import os
     import tempfile
@@ -151,7 +162,7 @@ def export(obj: Any, slug: str | None, participant: str | None, coach: bool, out
 @base_url_option
 @click.pass_obj
 def link(
-    obj: Any, slug: str | None, participant: str | None, coach: bool, base_url: str | None
+    obj: Any, slug: str | None, participant: str | None, coach: str | None, base_url: str | None
 ) -> None:
     """Print a feed's subscription URL, issuing its private token if it has none.
 
@@ -191,7 +202,7 @@ def link(
 @base_url_option
 @click.pass_obj
 def rotate(
-    obj: Any, slug: str | None, participant: str | None, coach: bool, base_url: str | None
+    obj: Any, slug: str | None, participant: str | None, coach: str | None, base_url: str | None
 ) -> None:
     """Replace a feed's link with a new one; the old link stops working at once.
 
@@ -215,7 +226,7 @@ def rotate(
 @ical.command()
 @feed_selector
 @click.pass_obj
-def revoke(obj: Any, slug: str | None, participant: str | None, coach: bool) -> None:
+def revoke(obj: Any, slug: str | None, participant: str | None, coach: str | None) -> None:
     """Stop a feed's link from working, at once. `ical link` can issue a new one later.
 
     \b

@@ -19,19 +19,23 @@ class Target:
 
 
 def resolve_target(
-    db: DbSession, *, slug: str | None, participant: str | None, coach: bool
+    db: DbSession, *, slug: str | None, participant: str | None, coach: str | None
 ) -> Target:
-    """Exactly one of the three selectors, looked up; a clear error otherwise."""
+    """Exactly one of the three selectors, looked up; a clear error otherwise.
+
+    ``coach``: None when not asked, "" for the default coach, else an id, email or name.
+    """
     from programs.api import (
         CalendarScope,
         InvalidInput,
         NotFound,
         default_coach,
         find_person,
+        get_coach,
         get_program,
     )
 
-    chosen = [bool(slug), participant is not None, coach]
+    chosen = [bool(slug), participant is not None, coach is not None]
     if sum(chosen) != 1:
         raise InvalidInput("name one feed: a program SLUG, --participant PERSON, or --coach")
     if slug:
@@ -46,7 +50,8 @@ def resolve_target(
         return Target(
             CalendarScope("participant", person.id), person.name, f"--participant {person.id}"
         )
-    found = default_coach(db)
+    found = get_coach(db, coach) if coach else default_coach(db)
     if found is None or found.id is None:
         raise NotFound("no coach yet: run `programs coach set --name NAME --email EMAIL` first")
-    return Target(CalendarScope("coach", found.id), f"coach {found.name}", "--coach")
+    selector = "--coach" if found.is_default else f"--coach {found.id}"
+    return Target(CalendarScope("coach", found.id), f"coach {found.name}", selector)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
@@ -82,7 +83,7 @@ def get_coach(db: DbSession, ref: str | int | None) -> Coach | None:
         coach = db.get(Coach, number) if number else None
     else:
         coach = db.exec(
-            select(Coach).where((Coach.email == text.lower()) | (Coach.name == text))
+            select(Coach).where((sa.func.lower(Coach.email) == text.lower()) | (Coach.name == text))
         ).first()
     if coach is None:
         raise NotFound(f"no coach {text!r} (see `programs coach list`)")

@@ -17,6 +17,7 @@ from programs.domain.coach import default_coach
 from programs.domain.settings import core_settings
 from programs.errors import InvalidInput, NotFound, RuleViolation
 from programs.models import (
+    Coach,
     FollowUp,
     FollowUpStatus,
     Participant,
@@ -29,7 +30,12 @@ MAX_SESSIONS = 50
 
 
 def open_track(
-    db: DbSession, *, participant: Participant, goal: str, sessions: int | None = None
+    db: DbSession,
+    *,
+    participant: Participant,
+    goal: str,
+    sessions: int | None = None,
+    coach: Coach | None = None,
 ) -> Track:
     settings = core_settings(db)
     planned = settings["track_sessions"] if sessions is None else sessions
@@ -41,7 +47,7 @@ def open_track(
         )
     if planned > MAX_SESSIONS:
         raise InvalidInput(f"a track plans at most {MAX_SESSIONS} sessions (got {planned})")
-    coach = default_coach(db)
+    coach = coach or default_coach(db)
     track = Track(
         participant_id=participant.id,  # type: ignore[arg-type]
         coach_id=coach.id if coach else None,
