@@ -1,9 +1,8 @@
-"""A practice of several coaches: programs, follow-ups and tracks belong to a coach, and each
-coach gets a calendar feed of their own."""
+"""A practice of several coaches: programs, follow-ups and tracks belong to a coach (each
+coach's calendar feed is tested in tests/test_ical_practice.py)."""
 
 from __future__ import annotations
 
-import vobject
 from cli_support import rows, snapshot
 
 
@@ -48,15 +47,6 @@ def test_programs_followups_and_tracks_belong_to_the_coach_named(run, sqlite_url
     assert "coach:    Claire Dubois" in ok(run("show", "marseille-2026"))
 
 
-def test_each_coach_has_a_feed_of_their_own(run) -> None:  # type: ignore[no-untyped-def]
-    practice(run)
-    mine = vobject.readOne(ok(run("ical", "export", "--coach", "-o", "-")))
-    marc = vobject.readOne(ok(run("ical", "export", "--coach", "Marc Petit", "-o", "-")))
-    assert [e.summary.value for e in mine.vevent_list] == ["Marseille"]
-    assert [e.summary.value for e in marc.vevent_list] == ["Lyon"]
-    assert "Marc.Petit@example.org" in marc.vevent_list[0].organizer.value
-
-
 def test_an_unknown_coach_is_a_one_line_error_and_nothing_is_written(run, sqlite_url) -> None:  # type: ignore[no-untyped-def]
     practice(run)
     before = snapshot(sqlite_url)
@@ -74,7 +64,6 @@ def test_an_unknown_coach_is_a_one_line_error_and_nothing_is_written(run, sqlite
             "99",
         ),
         ("track", "open", "S. Martin", "--goal", "x", "--coach", "nobody@example.org"),
-        ("ical", "export", "--coach", "nobody", "-o", "-"),
     ):
         result = run(*args)
         assert result.exit_code == 1, args

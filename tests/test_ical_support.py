@@ -71,6 +71,18 @@ def check_wire_format(body: bytes) -> list[str]:
     return unfolded
 
 
+def forget_vobject_timezones() -> None:
+    """vobject keeps, for the whole process, the first time zone it read under each TZID
+    and reuses it for every later calendar; a calendar app reads each feed on its own.
+    (vobject also misreads a VTIMEZONE whose RDATE lists hold three dates or more, e.g.
+    Europe/Paris from 2025 to 2028, which dateutil reads right: found here, not ours.)"""
+    import vobject.icalendar as vcal
+
+    registry = vars(vcal)["__tzidMap"]
+    registry.clear()
+    vcal.registerTzid("UTC", vcal.utc)
+
+
 def read_back(
     body: bytes, *, window: tuple[date, date] = (date(2020, 1, 1), date(2035, 1, 1))
 ) -> ReadFeed:
@@ -79,6 +91,7 @@ def read_back(
     import recurring_ical_events
     import vobject
 
+    forget_vobject_timezones()
     lines = check_wire_format(body)
     text = body.decode("utf-8")
     cal = vobject.readOne(text)
