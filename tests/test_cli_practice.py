@@ -3,12 +3,7 @@ coach's calendar feed is tested in tests/test_ical_practice.py)."""
 
 from __future__ import annotations
 
-from cli_support import rows, snapshot
-
-
-def ok(result):  # type: ignore[no-untyped-def]
-    assert result.exit_code == 0, result.output
-    return result.stdout
+from cli_support import ok, rows, snapshot
 
 
 def practice(run) -> None:  # type: ignore[no-untyped-def]
@@ -43,8 +38,8 @@ def test_programs_followups_and_tracks_belong_to_the_coach_named(run, sqlite_url
     ]
     assert rows(sqlite_url, "SELECT coach_id FROM followup") == [(2,)]
     assert rows(sqlite_url, "SELECT coach_id FROM track") == [(2,)]
-    assert "coach:    Marc Petit" in ok(run("show", "lyon-2027"))
-    assert "coach:    Claire Dubois" in ok(run("show", "marseille-2026"))
+    assert "coach:    Marc Petit" in ok(run("show", "lyon-2027")).stdout
+    assert "coach:    Claire Dubois" in ok(run("show", "marseille-2026")).stdout
 
 
 def test_an_unknown_coach_is_a_one_line_error_and_nothing_is_written(run, sqlite_url) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import vobject
-from cli_support import snapshot
-from test_cli_practice import ok, practice
+from cli_support import ok, snapshot
+from test_cli_practice import practice
 
 
 def test_each_coach_has_a_feed_of_their_own(run) -> None:  # type: ignore[no-untyped-def]
@@ -12,8 +12,8 @@ def test_each_coach_has_a_feed_of_their_own(run) -> None:  # type: ignore[no-unt
 
     practice(run)
     forget_vobject_timezones()
-    mine = vobject.readOne(ok(run("ical", "export", "--coach", "-o", "-")))
-    marc = vobject.readOne(ok(run("ical", "export", "--coach", "Marc Petit", "-o", "-")))
+    mine = vobject.readOne(ok(run("ical", "export", "--coach", "-o", "-")).stdout)
+    marc = vobject.readOne(ok(run("ical", "export", "--coach", "Marc Petit", "-o", "-")).stdout)
     assert [e.summary.value for e in mine.vevent_list] == ["Marseille"]
     assert [e.summary.value for e in marc.vevent_list] == ["Lyon"]
     assert "Marc.Petit@example.org" in marc.vevent_list[0].organizer.value
