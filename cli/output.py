@@ -105,7 +105,3 @@ def _plain_table(cells: list[list[str]], title: str | None) -> None:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     click.echo("\n".join(lines))
-
-
-def echo_ok(message: str) -> None:
-    click.echo(message)

@@ -85,6 +85,3 @@ class ConsentLog(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_column=_time())
     source: str = Field(max_length=40)
     wording: str | None = None
-
-
-TABLES = (SharingWindow, Consent, ConsentLog)

@@ -10,7 +10,6 @@ are written with Babel for the recipient's language and time zone ("jeudi 3 déc
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -96,10 +95,6 @@ def message_key(instance: str, row: Any) -> str:
         f"{instance}/{row.rule}/{row.target_kind}-{row.target_id}/r{row.revision}/"
         f"{row.recipient_kind}-{row.recipient_id}/{row.channel}"
     )
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

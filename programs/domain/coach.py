@@ -11,8 +11,6 @@ from programs.domain.settings import core_settings
 from programs.errors import InvalidInput, NotFound
 from programs.models import Coach
 
-FIELDS = ("name", "email", "phone", "organisation", "website")
-
 
 def _clean(db: DbSession, fields: dict[str, str | None]) -> dict[str, str | None]:
     region = core_settings(db)["phone_region"]

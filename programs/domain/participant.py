@@ -14,9 +14,6 @@ from programs.domain.settings import core_settings
 from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
 from programs.models import Enrollment, Participant, Program, utcnow
 
-FIELDS = ("name", "email", "phone", "organisation", "role", "language", "timezone", "notes")
-
-
 clean_fields = validate.participant_fields  # kept under its old name for callers
 
 

@@ -85,9 +85,6 @@ def list_programs(db: DbSession, *, status: str | None = None) -> list[Program]:
     return list(db.exec(query))
 
 
-EDITABLE = ("title", "description", "timezone", "location", "capacity")
-
-
 def edit_program(db: DbSession, program: Program, **changes: Any) -> dict[str, Any]:
     """Change fields; returns ``{field: old value}`` for what actually changed.
 
