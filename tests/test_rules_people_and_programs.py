@@ -149,6 +149,21 @@ def test_finding_people_by_an_accented_part_of_their_name(app: App) -> None:
             find_person(db, "Ève")
 
 
+def test_accents_left_out_when_typing_still_find_the_person(app: App) -> None:
+    with app.write() as db:
+        lea = add_participant(db, name="Léa Roux")
+        emilie = add_participant(db, name="Émilie Dupont")
+        martin = add_participant(db, name="Lea Martin")
+    with app.read() as db:
+        assert find_person(db, "emilie").id == emilie.id
+        assert find_person(db, "Roux").id == lea.id  # plain ASCII part: the database finds it
+        assert find_person(db, "lea roux").id == lea.id  # the name, accents aside
+        # accents are only set aside when nothing matches as typed
+        assert find_person(db, "Lea").id == martin.id
+        with pytest.raises(NotFound):
+            find_person(db, "Zoe")
+
+
 def test_listing_participants_of_a_program(app: App) -> None:
     with app.write() as db:
         program = create_program(db, slug="marseille-2026", title="Accompagnement collectif")

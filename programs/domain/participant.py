@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,12 +77,16 @@ def find_person(db: DbSession, ref: str) -> Participant:
         if found is None:
             raise NotFound(f"no participant with email {text}")
         return found
-    matches = _name_matches(db, text) if text.isascii() else _unicode_name_matches(db, text)
+    fold = _fold
+    matches = _name_matches(db, text) if text.isascii() else _scan_names(db, text, fold)
+    if not matches:  # accents left out when typing: "Lea" for "Léa", "Emilie" for "Émilie"
+        fold = _bare
+        matches = _scan_names(db, text, fold)
     if not matches:
         raise NotFound(f"no participant matches {text!r} (see `programs participant list`)")
     if len(matches) == 1:
         return matches[0]
-    exact = [p for p in matches if _fold(p.name) == _fold(text)]
+    exact = [p for p in matches if fold(p.name) == fold(text)]
     if len(exact) == 1:
         return exact[0]
     shown = [f"#{p.id} {p.name}" + (f" <{p.email}>" if p.email else "") for p in matches[:20]]
@@ -109,14 +114,20 @@ def _fold(value: str) -> str:
     return unicodedata.normalize("NFC", value).casefold()
 
 
-def _unicode_name_matches(db: DbSession, text: str) -> list[Participant]:
+def _bare(value: str) -> str:
+    """Case and accents folded away: "Émilie" -> "emilie"."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _scan_names(db: DbSession, text: str, fold: Callable[[str], str]) -> list[Participant]:
     """The same for a name with accents: SQLite's lower() folds ASCII letters only (and
     PostgreSQL's depends on its locale), so the names are compared here, streamed."""
-    needle = _fold(text)
+    needle = fold(text)
     ids: list[int] = []
     rows = db.exec(select(Participant.id, Participant.name).order_by(Participant.id))
     for pid, name in rows:
-        if needle in _fold(name):
+        if needle in fold(name):
             ids.append(pid)
             if len(ids) == 21:
                 break
