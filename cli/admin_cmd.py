@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from programs.cli.context import pass_app
+from programs.cli.toolkit import pass_app
 
 
 @click.command()
@@ -20,9 +20,7 @@ def init(app) -> None:  # type: ignore[no-untyped-def]
       programs init
       programs --db postgresql://localhost/practice init
     """
-    from programs.schema import upgrade
-
-    done = upgrade(app)
+    done = app.upgrade()
     app.start()  # the schema check, and the plugins' startup, on the upgraded database
     where = app.url
     if done:

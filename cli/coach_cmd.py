@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
-from programs.cli.context import pass_app
-from programs.cli.output import output_options, render
+from programs.cli.toolkit import output_options, pass_app, render
 
 if TYPE_CHECKING:
     from programs.app import App

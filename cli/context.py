@@ -1,18 +1,13 @@
-"""What every command shares: the database option and the app built from it, lazily."""
+"""What every command shares: the database option and the app built from it, lazily
+(commands get the app with :func:`programs.cli.toolkit.pass_app`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import update_wrapper
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import click
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from programs.app import App, PluginFailure
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -39,19 +34,9 @@ class State:
     def failures(self) -> list[PluginFailure]:
         return list(self._app.failures) if self._app is not None else []
 
+    def notices(self) -> list[str]:
+        return list(self._app.notices) if self._app is not None else []
+
     def close(self) -> None:
         if self._app is not None:
             self._app.close()
-
-
-def pass_app(f: F) -> F:
-    """Give the command the :class:`programs.app.App` as its first argument."""
-
-    @click.pass_context
-    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
-        state = ctx.find_object(State)
-        if state is None:  # a plugin group invoked on its own in a test
-            state = ctx.ensure_object(State)
-        return ctx.invoke(f, state.app, *args, **kwargs)
-
-    return update_wrapper(wrapper, f)  # type: ignore[return-value]

@@ -234,14 +234,13 @@ def demo(ctx: click.Context, db_option: str | None, folder: Path | None) -> None
     from programs.app import App
     from programs.config import Config
     from programs.models import utcnow
-    from programs.schema import upgrade
 
     state = ctx.find_object(State)
     root_db = state.db_url if state is not None else None
     url, workdir = _target(db_option or root_db, folder)
     app = App(url, config=Config({}))
     try:
-        upgrade(app)
+        app.upgrade()
         with app.write() as db:
             build_story(db, now=utcnow())
         _tell(app, workdir)
@@ -260,14 +259,13 @@ def demo(ctx: click.Context, db_option: str | None, folder: Path | None) -> None
 
 def _tell(app: App, workdir: Path) -> None:
     """Print the story with the same views as the commands, then the plugins' sections."""
-    from programs.cli.display import echo_title, zoned
-    from programs.cli.output import render
     from programs.cli.program_cmd import echo_report, program_report
+    from programs.cli.toolkit import echo_title, render, zoned
     from programs.cli.track_cmd import TIMES, track_row
     from sqlmodel import select
 
+    from programs.domain.base import get_program
     from programs.domain.followup import list_followups
-    from programs.domain.program import get_program
     from programs.domain.track import list_tracks
     from programs.models import Participant
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
-from programs.cli.context import pass_app
+from programs.cli.toolkit import pass_app
 
 if TYPE_CHECKING:
     from programs.app import App
@@ -30,10 +30,10 @@ def enroll(app: App, slug: str, people: tuple[str, ...]) -> None:
       programs enroll marseille-2026 "S. Martin"
       programs enroll marseille-2026 12 lea@example.com "Karim"
     """
+    from programs.domain.base import get_program
     from programs.domain.enrollment import enroll as enroll_one
     from programs.domain.enrollment import waitlist
     from programs.domain.participant import find_person
-    from programs.domain.program import get_program
     from programs.models import EnrollmentStatus
 
     with app.write() as db:
@@ -67,9 +67,9 @@ def withdraw(app: App, slug: str, person: str) -> None:
     Example:
       programs withdraw marseille-2026 "S. Martin"
     """
+    from programs.domain.base import get_program
     from programs.domain.enrollment import withdraw as withdraw_one
     from programs.domain.participant import find_person
-    from programs.domain.program import get_program
     from programs.models import Participant
 
     with app.write() as db:

@@ -8,9 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
-from programs.cli.context import pass_app
-from programs.cli.display import when, zoned
-from programs.cli.output import output_options, render
+from programs.cli.toolkit import output_options, pass_app, render, when, zoned
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -23,7 +21,7 @@ def _tz(app: App, db: DbSession, followup: FollowUp) -> str:
     from programs.models import Participant
 
     person = db.get(Participant, followup.participant_id)
-    return (person.timezone if person else None) or app.config.core["default_timezone"]
+    return (person.timezone if person else None) or app.settings.default_timezone
 
 
 def _line(app: App, db: DbSession, followup: FollowUp) -> str:
@@ -98,17 +96,18 @@ def add(
       programs followup add "S. Martin" --kind session --at "2026-12-15 10:00" --duration 1h30 \\
           --topic "prepare the meeting with management" --location "Marseille"
     """
+    from programs.domain.base import get_program
     from programs.domain.coach import get_coach
     from programs.domain.followup import plan_followup
     from programs.domain.participant import find_person
-    from programs.domain.program import get_program
     from programs.domain.track import get_track
-    from programs.times import parse_duration, parse_time
+    from programs.durations import parse_minutes
+    from programs.times import parse_time
 
-    minutes = parse_duration(duration)
+    minutes = parse_minutes(duration)
     with app.write() as db:
         found = find_person(db, person)
-        tz = found.timezone or app.config.core["default_timezone"]
+        tz = found.timezone or app.settings.default_timezone
         planned = plan_followup(
             db,
             participant=found,
@@ -140,11 +139,12 @@ def move(
       programs followup move 3 --at "2026-12-16 10:00" --duration 1h
     """
     from programs.domain.followup import get_followup, move_followup
-    from programs.times import parse_duration, parse_time
+    from programs.durations import parse_minutes
+    from programs.times import parse_time
 
     if at is None and duration is None and location is None:
         raise click.UsageError("give at least one of --at, --duration, --location")
-    minutes = parse_duration(duration) if duration else None
+    minutes = parse_minutes(duration) if duration is not None else None
     with app.write() as db:
         found = get_followup(db, followup_id)
         start = parse_time(at, _tz(app, db, found)) if at else None
@@ -226,7 +226,7 @@ def list_followups(app: App, person: str | None, upcoming: bool, fmt: str) -> No
     from programs.domain.participant import find_person
     from programs.models import Participant, Program
 
-    default_tz = app.config.core["default_timezone"]
+    default_tz = app.settings.default_timezone
     with app.read() as db:
         found = find_person(db, person) if person else None
         people: dict[int, Participant] = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import click
-from programs.cli.context import pass_app
+from programs.cli.toolkit import pass_app
 
 if TYPE_CHECKING:
     from programs.app import App
@@ -88,8 +88,8 @@ def import_participants(app: App, path: str, slug: str | None) -> None:
       programs participant import people.csv --program marseille-2026
       cat people.csv | programs participant import -
     """
+    from programs.domain.base import get_program
     from programs.domain.csv_import import import_participants as run_import
-    from programs.domain.program import get_program
 
     stream = _open(path)
     try:

@@ -70,6 +70,8 @@ class ProgramsGroup(click.Group):
             raise as_click_error(exc) from None
         state = ctx.obj
         failures = state.failures() if state is not None else []
+        for notice in state.notices() if state is not None else []:
+            click.echo(f"Warning: {notice}", err=True)
         for failure in failures:
             click.echo(f"Error: {failure}", err=True)
         if failures:

@@ -11,9 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from programs.cli import import_cmd, privacy_cmd
-from programs.cli.context import pass_app
-from programs.cli.display import echo_fields, echo_json, echo_title, wall_clock, when
-from programs.cli.output import output_options, render
+from programs.cli.toolkit import (
+    echo_fields,
+    echo_json,
+    echo_title,
+    output_options,
+    pass_app,
+    render,
+    wall_clock,
+    when,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -41,7 +48,7 @@ def person_fields(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def tz_of(app: App, person: Participant) -> str:
     """A participant's time zone, else the core default: follow-ups are read and shown in it."""
-    return person.timezone or app.config.core["default_timezone"]
+    return person.timezone or app.settings.default_timezone
 
 
 @click.group()
@@ -94,8 +101,8 @@ def list_people(app: App, slug: str | None, fmt: str) -> None:
       programs participant list
       programs participant list --program marseille-2026 --csv
     """
+    from programs.domain.base import get_program
     from programs.domain.participant import list_participants
-    from programs.domain.program import get_program
 
     with app.read() as db:
         program = get_program(db, slug) if slug else None

@@ -23,15 +23,17 @@ def add_plugin_commands(
 
     ``pm`` defaults to the process-wide plugin manager.
     """
-    from programs.errors import PluginError
-    from programs.plugin_manager import get_plugin_manager, iter_calls, one_line
+    from programs.errors import PluginError, one_line
+    from programs.hooks import iter_calls
+    from programs.hookspecs import Mode
+    from programs.plugin_manager import get_plugin_manager
 
     pm = pm or get_plugin_manager()
 
     reserved = set(core)
     owners: dict[str, str] = {}
     before = dict(group.commands)
-    for call in iter_calls(pm, "register_commands", cli=group):
+    for call in iter_calls(pm, "register_commands", Mode.COMMANDS, cli=group):
         if call.error is not None:
             raise PluginError(
                 f"plugin {call.plugin} failed on register_commands: {one_line(call.error)}"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 
 import click
+from programs.cli.toolkit import output_options, render
 
 
 @click.command()
@@ -16,11 +16,11 @@ import click
     help="Also list installed plugins that were left out (PROGRAMS_DISABLE_PLUGINS or "
     "PROGRAMS_LOAD_PLUGINS), with the reason.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of objects).")
-def plugins(show_all: bool, as_json: bool) -> None:
+@output_options
+def plugins(show_all: bool, fmt: str) -> None:
     """List the loaded plugins: name, version, source and hooks.
 
-    The source is "built-in" (shipped with programs: ical, reminders, contacts) or
+    The source is "built-in" (shipped with programs: email, ical, reminders, contacts) or
     "entry point" (installed from another package). With --all, plugins that are installed
     but left out are listed too, with the reason as their status.
 
@@ -32,12 +32,9 @@ def plugins(show_all: bool, as_json: bool) -> None:
     from programs.plugin_manager import get_plugin_manager, plugin_infos
 
     infos = plugin_infos(get_plugin_manager(), left_out=show_all)
-    if as_json:
-        rows = [{**asdict(i), "hooks": list(i.hooks)} for i in infos]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    if fmt == "json":
+        render([{**asdict(i), "hooks": list(i.hooks)} for i in infos], fmt)
         return
-    from programs.cli.output import render
-
     columns = ["name", "version", "source", *(["status"] if show_all else []), "hooks"]
     rows = [
         {
@@ -45,8 +42,8 @@ def plugins(show_all: bool, as_json: bool) -> None:
             "version": i.version or "",
             "source": i.source,
             "status": "loaded" if i.loaded else i.reason,
-            "hooks": ", ".join(i.hooks),
+            "hooks": ", ".join(i.hooks) if fmt == "table" else " ".join(i.hooks),
         }
         for i in infos
     ]
-    render(rows, "table", columns=columns, empty="No plugins loaded.")
+    render(rows, fmt, columns=columns, empty="No plugins loaded.")

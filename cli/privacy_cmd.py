@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from programs.cli.context import pass_app
+from programs.cli.toolkit import pass_app
 
 if TYPE_CHECKING:
     from programs.app import App

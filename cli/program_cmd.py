@@ -6,9 +6,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import click
-from programs.cli.context import pass_app
-from programs.cli.display import column, echo_fields, echo_json, echo_title, span, when
-from programs.cli.output import output_options, render
+from programs.cli.toolkit import (
+    column,
+    echo_fields,
+    echo_json,
+    echo_title,
+    output_options,
+    pass_app,
+    render,
+    span,
+    when,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -217,7 +225,7 @@ def show(app: App, slug: str, as_json: bool) -> None:
       programs show marseille-2026
       programs show marseille-2026 --json
     """
-    from programs.domain.program import get_program
+    from programs.domain.base import get_program
 
     with app.read() as db:
         report = program_report(db, get_program(db, slug))
@@ -246,7 +254,8 @@ def edit(app: App, slug: str, **changes: Any) -> None:
     Example:
       programs edit marseille-2026 --capacity 14 --location "Marseille, La Joliette"
     """
-    from programs.domain.program import edit_program, get_program, program_fill
+    from programs.domain.base import get_program
+    from programs.domain.program import edit_program, program_fill
 
     if all(v is None for v in changes.values()):
         raise click.UsageError(
@@ -274,7 +283,8 @@ def cancel(app: App, slug: str) -> None:
     Example:
       programs cancel marseille-2026
     """
-    from programs.domain.program import cancel_program, get_program
+    from programs.domain.base import get_program
+    from programs.domain.program import cancel_program
 
     with app.write() as db:
         cancel_program(db, get_program(db, slug))
@@ -291,7 +301,8 @@ def complete(app: App, slug: str) -> None:
     Example:
       programs complete marseille-2026
     """
-    from programs.domain.program import complete_program, get_program
+    from programs.domain.base import get_program
+    from programs.domain.program import complete_program
 
     with app.write() as db:
         complete_program(db, get_program(db, slug))

@@ -6,9 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
-from programs.cli.context import pass_app
-from programs.cli.display import column, span, when
-from programs.cli.output import output_options, render
+from programs.cli.toolkit import column, output_options, pass_app, render, span, when
 
 if TYPE_CHECKING:
     from programs.app import App
@@ -61,7 +59,7 @@ def add(app: App, slug: str, start: str, end: str, title: str | None, location: 
     Example:
       programs session add marseille-2026 --start "2026-12-03 09:00" --end 17:00 --title "Jour 1"
     """
-    from programs.domain.program import get_program
+    from programs.domain.base import get_program
     from programs.domain.session import add_session
     from programs.times import parse_time
 
@@ -95,7 +93,8 @@ def move(
       programs session move 2 --start "2027-01-14 09:00" --end 17:00
       programs session move 2 --location "Aix-en-Provence"
     """
-    from programs.domain.session import get_session, move_session, program_of
+    from programs.domain.base import program_of
+    from programs.domain.session import get_session, move_session
     from programs.times import parse_time
 
     if start is None and end is None and location is None:
@@ -123,7 +122,8 @@ def cancel(app: App, session_id: str) -> None:
     Example:
       programs session cancel 2
     """
-    from programs.domain.session import cancel_session, get_session, program_of
+    from programs.domain.base import program_of
+    from programs.domain.session import cancel_session, get_session
 
     with app.write() as db:
         cancelled = cancel_session(db, get_session(db, session_id))
@@ -142,7 +142,7 @@ def list_sessions(app: App, slug: str, fmt: str) -> None:
       programs session list marseille-2026
       programs session list marseille-2026 --csv
     """
-    from programs.domain.program import get_program
+    from programs.domain.base import get_program
     from programs.domain.session import list_sessions as sessions
 
     with app.read() as db:

@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import click
-from programs.cli.context import pass_app
-from programs.cli.display import column, echo_fields, echo_json, echo_title, wall_clock, when, zoned
-from programs.cli.output import output_options, render
+from programs.cli.toolkit import (
+    column,
+    echo_fields,
+    echo_json,
+    echo_title,
+    output_options,
+    pass_app,
+    render,
+    wall_clock,
+    when,
+    zoned,
+)
 
 if TYPE_CHECKING:
     from programs.app import App
@@ -29,7 +38,7 @@ def track_row(app: App, p: Progress) -> dict[str, Any]:
         "last_activity": p.last_activity,
         "stalled": p.stalled,
         "outcome": p.track.outcome,
-        "timezone": p.participant.timezone or app.config.core["default_timezone"],
+        "timezone": p.participant.timezone or app.settings.default_timezone,
     }
 
 

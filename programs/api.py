@@ -1,14 +1,52 @@
-"""The public API for plugins and scripts: import from here, nothing else of ``programs``.
+"""The public API for plugins and scripts: import from here, nothing else of ``programs``
+(besides ``programs.hookspecs.hookimpl``, the CLI toolkit ``programs.cli.toolkit`` for
+commands, and ``programs.testing`` for tests).
 
-What is listed in ``__all__`` keeps working across minor versions; anything else may move.
-Importing this module loads SQLModel: do it inside your commands and hooks, not at the top
-of the module that registers your plugin, so that ``programs --help`` stays fast.
+What is listed in ``__all__`` keeps working across minor versions; anything else may move
+(``tests/test_api_pinned.py`` pins the list: removing a name fails, adding one is a conscious
+edit). Importing this module loads SQLModel: do it inside your commands and hooks, not at the
+top of the module that registers your plugin, so that ``programs --help`` stays fast.
+
+The shared concepts, each defined once and read here rather than re-derived:
+
+- who is seated in a program: :data:`SEATED`, :func:`is_seated`, :func:`seated_participants`,
+  :func:`seated_condition` (SQL), :func:`seated_program_ids` (a subquery);
+- what a session or a follow-up is on a calendar (title, time, zone, place):
+  :class:`CalendarItem` from :func:`scope_items`, :func:`session_item`, :func:`followup_item`;
+  its VEVENT and ``.ics`` (the one writer): :func:`vevent`, :func:`event_file`,
+  :func:`events_file`, and for feeds :func:`assemble_calendar` / :func:`plain_calendar`;
+- whose a thing is: :func:`coach_of`; the core's settings: ``app.settings``
+  (:class:`Settings`);
+- lengths of time people type: :func:`parse_span`, :func:`parse_duration`,
+  :func:`parse_offset`, :func:`parse_minutes` (one grammar: ``90m``, ``1h30``, ``-1d12h``).
 """
 
-from programs.app import App, PluginFailure
+from programs.app import App
+from programs.calendar import (
+    CalendarItem,
+    CalendarScope,
+    Reader,
+    coach_reader,
+    followup_item,
+    participant_reader,
+    participant_zone,
+    reader_for,
+    scope_items,
+    session_item,
+    upcoming,
+)
 from programs.config import Config
 from programs.domain.attendance import mark_attendance
-from programs.domain.coach import default_coach, get_coach, list_coaches
+from programs.domain.base import (
+    get_enrollment,
+    get_program,
+    is_seated,
+    program_of,
+    seated_condition,
+    seated_participants,
+    seated_program_ids,
+)
+from programs.domain.coach import coach_of, default_coach, get_coach, list_coaches
 from programs.domain.enrollment import enroll, enrollments_of, roster, waitlist, withdraw
 from programs.domain.followup import (
     cancel_followup,
@@ -20,9 +58,17 @@ from programs.domain.followup import (
     plan_followup,
 )
 from programs.domain.participant import find_person, list_participants
-from programs.domain.program import get_program, list_programs, program_fill
-from programs.domain.session import get_session, list_sessions, program_of
+from programs.domain.program import list_programs, program_fill
+from programs.domain.session import get_session, list_sessions
 from programs.domain.track import get_track, list_tracks, progress
+from programs.durations import (
+    Span,
+    format_duration,
+    parse_duration,
+    parse_minutes,
+    parse_offset,
+    parse_span,
+)
 from programs.errors import (
     Ambiguous,
     InvalidInput,
@@ -32,8 +78,12 @@ from programs.errors import (
     RuleViolation,
     Vetoed,
 )
+from programs.hooks import PluginFailure
 from programs.hookspecs import hookimpl
+from programs.ics import assemble as assemble_calendar
+from programs.ics import event_file, events_file, plain_calendar, vevent
 from programs.models import (
+    SEATED,
     Attendance,
     Coach,
     Enrollment,
@@ -55,18 +105,22 @@ from programs.models import (
 from programs.registry import (
     Alarm,
     Attachment,
-    CalendarItem,
-    CalendarScope,
     Channel,
     ChannelError,
+    ChannelTraits,
     ExportFormat,
     Migrations,
     OutgoingMessage,
+    channel_traits,
 )
 from programs.schema import plugin_schema_ready, require_plugin_schema
-from programs.times import format_local, parse_duration, parse_time, to_local, zone
+from programs.settings import Settings
+from programs.times import format_local, parse_time, to_local, zone
+from programs.validate import email as check_email
+from programs.validate import phone as check_phone
 
 __all__ = [
+    "SEATED",
     "Alarm",
     "Ambiguous",
     "App",
@@ -76,6 +130,7 @@ __all__ = [
     "CalendarScope",
     "Channel",
     "ChannelError",
+    "ChannelTraits",
     "Coach",
     "Config",
     "Enrollment",
@@ -94,27 +149,42 @@ __all__ = [
     "Program",
     "ProgramStatus",
     "ProgramsError",
+    "Reader",
     "RuleViolation",
     "Session",
     "SessionStatus",
+    "Settings",
+    "Span",
     "Track",
     "TrackStatus",
     "UTCDateTime",
     "Vetoed",
+    "assemble_calendar",
     "cancel_followup",
+    "channel_traits",
+    "check_email",
+    "check_phone",
+    "coach_of",
+    "coach_reader",
     "complete_followup",
     "default_coach",
     "enroll",
     "enrollments_of",
+    "event_file",
+    "events_file",
     "find_person",
     "followup_end",
+    "followup_item",
+    "format_duration",
     "format_local",
     "get_coach",
+    "get_enrollment",
     "get_followup",
     "get_program",
     "get_session",
     "get_track",
     "hookimpl",
+    "is_seated",
     "list_coaches",
     "list_followups",
     "list_participants",
@@ -125,16 +195,30 @@ __all__ = [
     "miss_followup",
     "move_followup",
     "parse_duration",
+    "parse_minutes",
+    "parse_offset",
+    "parse_span",
     "parse_time",
+    "participant_reader",
+    "participant_zone",
+    "plain_calendar",
     "plan_followup",
     "plugin_schema_ready",
     "program_fill",
     "program_of",
     "progress",
+    "reader_for",
     "require_plugin_schema",
     "roster",
+    "scope_items",
+    "seated_condition",
+    "seated_participants",
+    "seated_program_ids",
+    "session_item",
     "to_local",
+    "upcoming",
     "utcnow",
+    "vevent",
     "waitlist",
     "withdraw",
     "zone",

@@ -6,22 +6,26 @@ Everything a command or a plugin does goes through an :class:`App`:
   only then delivers the events the domain code queued (``on_enrolled``...). A plugin failing
   on an event is recorded in ``app.failures`` and never undoes the commit.
 - ``app.read()`` opens a read-only unit of work.
-- ``app.config``, ``app.registry`` and ``app.pm`` are what plugins are given.
+- ``app.config``, ``app.settings``, ``app.registry`` are what plugins read; they call other
+  plugins with ``app.call_each`` and report with ``app.report_failure`` / ``app.notice``.
 
-Domain functions receive only the database session; they find the app (for vetoes and
-events) in ``db.info`` through :mod:`programs.events`, and work without one in unit tests.
+Domain functions receive only the database session; they find the app's hooks, settings and
+registered migrations in ``db.info`` (:mod:`programs.hooks`, :mod:`programs.settings`), and
+work without them in unit tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from programs.config import Config, load_config
 from programs.db import WRITE, make_engine, resolve_url
+from programs.hooks import Hooks, PluginFailure
+from programs.hookspecs import CALLING, Mode
+from programs.settings import Settings
 
 if TYPE_CHECKING:
     import pluggy
@@ -30,18 +34,7 @@ if TYPE_CHECKING:
 
     from programs.registry import Registry
 
-
-@dataclass(frozen=True)
-class PluginFailure:
-    """A plugin raised on an event; the committed change stands."""
-
-    plugin: str
-    event: str
-    message: str
-    error: BaseException | None = field(default=None, compare=False, repr=False)
-
-    def __str__(self) -> str:
-        return f"plugin {self.plugin} failed on {self.event}: {self.message}"
+__all__ = ["App", "PluginFailure"]
 
 
 class App:
@@ -62,7 +55,6 @@ class App:
         self._started = False
         self._core_started = False
         self._start_error: Exception | None = None
-        self.failures: list[PluginFailure] = []
 
     # --- parts, built on first use ------------------------------------------------------
 
@@ -72,13 +64,33 @@ class App:
             self._config = load_config()
         return self._config
 
+    @cached_property
+    def settings(self) -> Settings:
+        """The core's ``[core]`` settings, typed and checked."""
+        return Settings.from_config(self.config)
+
     @property
     def pm(self) -> pluggy.PluginManager:
+        """The plugin manager (for the core and its tests; plugins use the methods below)."""
         if self._pm is None:
             from programs.plugin_manager import get_plugin_manager
 
             self._pm = get_plugin_manager()
         return self._pm
+
+    @cached_property
+    def hooks(self) -> Hooks:
+        return Hooks(self.pm, self)
+
+    @property
+    def failures(self) -> list[PluginFailure]:
+        """What plugins failed at after a commit (the CLI reports them and exits 1)."""
+        return self.hooks.failures if "hooks" in self.__dict__ else []
+
+    @property
+    def notices(self) -> list[str]:
+        """Warnings for the person (a deprecated setting...), printed once by the CLI."""
+        return self.hooks.notices if "hooks" in self.__dict__ else []
 
     @cached_property
     def engine(self) -> sa.Engine:
@@ -119,35 +131,53 @@ class App:
         if self._check_schema:
             from programs.schema import check_plugin_schemas
 
-            check_plugin_schemas(self)
+            registry = self.registry
+            owned = {
+                name: (registry.owner("migrations", name), found)
+                for name, found in registry.all("migrations").items()
+            }
+            check_plugin_schemas(self.engine, self.url, owned)
         self._started = True  # before the hooks: a startup hook may use app.read()
-        from programs.errors import PluginError
-        from programs.plugin_manager import iter_calls, one_line
-
-        for call in iter_calls(self.pm, "startup", app=self):
-            if call.error is not None:
-                self._start_error = PluginError(
-                    f"plugin {call.plugin} failed on startup: {one_line(call.error)} "
-                    f"(PROGRAMS_DISABLE_PLUGINS={call.plugin} leaves it out)"
-                )
-                raise self._start_error from call.error
+        try:
+            self.hooks.startup()
+        except Exception as exc:
+            self._start_error = exc
+            raise
 
     def _start_core(self) -> None:
-        """The core's schema and the config file: what every command needs."""
+        """The core's schema and settings: what every command needs."""
         if self._core_started:
             return
         if self._check_schema:
             from programs.schema import check_schema
 
-            check_schema(self)
-        self.config  # noqa: B018 - a broken config file is an error for every command
+            check_schema(self.engine, self.url)
+        self.settings  # noqa: B018 - a broken config file is an error for every command
         self._core_started = True
+
+    def upgrade(self, *, core_revision: str = "heads", plugins: bool = True) -> list[str]:
+        """Create or upgrade the schema: the core's, then each plugin's (``programs init``)."""
+        from programs.schema import upgrade
+
+        migrations = self.registry.all("migrations") if plugins else {}
+        return upgrade(self.engine, migrations, core_revision=core_revision)
 
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
 
     # --- units of work ------------------------------------------------------------------
+
+    def _prepare(self, db: DbSession) -> None:
+        db.info["hooks"] = self._lazy_hooks
+        db.info["settings"] = self.settings
+        db.info["migrations"] = self._migrations
+
+    def _lazy_hooks(self) -> Hooks:
+        return self.hooks
+
+    def _migrations(self) -> dict[str, Any]:
+        return self.registry.all("migrations")
 
     @contextmanager
     def write(self) -> Iterator[DbSession]:
@@ -156,7 +186,7 @@ class App:
 
         self.start()
         with DbSession(self.engine, expire_on_commit=False) as db:
-            db.info["app"] = self
+            self._prepare(db)
             db.info["events"] = []
             db.connection(execution_options=WRITE)
             try:
@@ -167,7 +197,7 @@ class App:
                 raise
             events = db.info.pop("events")
         for hook_name, kwargs in events:
-            self.call_each(hook_name, **kwargs)
+            self.hooks.event(hook_name, **kwargs)
 
     @contextmanager
     def read(self) -> Iterator[DbSession]:
@@ -176,32 +206,45 @@ class App:
 
         self._start_core()
         with DbSession(self.engine, expire_on_commit=False) as db:
-            db.info["app"] = self
+            self._prepare(db)
             yield db
             # No db.rollback(): it would expire every object read here, and callers use them
             # after the block. Closing the session hands the connection back to the pool,
             # which rolls the transaction back without touching the objects.
 
-    # --- hooks --------------------------------------------------------------------------
+    # --- plugins ------------------------------------------------------------------------
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call every implementation of a hook on its own, so that one plugin's exception
-        neither stops the others nor escapes: it becomes a :class:`PluginFailure` in
-        ``app.failures`` (the CLI reports them and exits non-zero).
-
-        ``app`` is passed for you. Returns ``(plugin name, result)`` for each implementation
-        that returned normally. The core delivers events with it; a plugin may use it to ask
-        other plugins (the iCal plugin asks ``calendar_alarms``).
-        """
-        from programs.plugin_manager import iter_calls, one_line
-
+        """Ask every plugin implementing an ``ask`` hook (``calendar_item_alarms``,
+        ``demo_sections``...), each on its own: returns ``(plugin name, answer)`` for each
+        that answered; one that raises becomes a :class:`PluginFailure` in ``app.failures``
+        (the CLI reports it and exits non-zero) and the others are still asked.
+        ``app`` is passed for you."""
+        if CALLING.get(hook_name) is not Mode.ASK:
+            raise TypeError(f"{hook_name} is not a hook plugins ask each other")
         self.start()
-        results = []
-        for call in iter_calls(self.pm, hook_name, app=self, **kwargs):
-            if call.error is not None:
-                self.failures.append(
-                    PluginFailure(call.plugin, hook_name, one_line(call.error), call.error)
-                )
-            else:
-                results.append((call.plugin, call.result))
-        return results
+        return self.hooks.ask(hook_name, **kwargs)
+
+    def implements(self, hook_name: str) -> bool:
+        """Whether any loaded plugin implements ``hook_name`` (to skip work nobody wants)."""
+        return self.hooks.implements(hook_name)
+
+    def implementers(self, hook_name: str) -> list[str]:
+        """The plugins implementing ``hook_name``, in the order they are called."""
+        return self.hooks.implementers(hook_name)
+
+    def take_failures(self) -> list[PluginFailure]:
+        """The failures recorded so far, forgotten here: for a long-running process (a
+        server) that logs them as they come instead of exiting non-zero."""
+        taken = list(self.failures)
+        self.failures.clear()
+        return taken
+
+    def report_failure(self, plugin: str, what: str, message: str) -> None:
+        """Record that ``plugin`` failed at ``what`` without stopping the command: it is
+        reported as ``plugin NAME failed on WHAT: message`` and the command exits 1."""
+        self.hooks.report(plugin, what, message)
+
+    def notice(self, plugin: str, message: str) -> None:
+        """A warning for the person running the command, printed once on stderr."""
+        self.hooks.notice(plugin, message)

@@ -2,7 +2,8 @@
 
 Order of precedence everywhere: command-line option, then environment variable, then the
 platform's directories (platformdirs). The config file is TOML; the core reads its ``[core]``
-table and each plugin reads the table named after it.
+table (typed and checked in :mod:`programs.settings`) and each plugin reads the table named
+after it.
 """
 
 from __future__ import annotations
@@ -16,14 +17,6 @@ from typing import Any
 from programs.errors import InvalidInput
 
 APP_NAME = "programs"
-
-CORE_DEFAULTS: dict[str, Any] = {
-    "track_sessions": 6,  # planned sessions of a new track
-    "track_min_sessions": 4,  # fewer is refused
-    "stalled_weeks": 3,  # no follow-up planned or done for this long: the track is stalled
-    "phone_region": "FR",  # how to read a phone number written without +country code
-    "default_timezone": "Europe/Paris",
-}
 
 
 def config_dir() -> Path:
@@ -56,10 +49,6 @@ class Config:
         if not isinstance(value, dict):
             raise InvalidInput(f"config file {self.path}: [{name}] must be a table")
         return value
-
-    @property
-    def core(self) -> dict[str, Any]:
-        return {**CORE_DEFAULTS, **self.section("core")}
 
     @property
     def directory(self) -> Path:

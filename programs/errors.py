@@ -47,3 +47,11 @@ class SchemaError(ProgramsError):
 
 class PluginError(ProgramsError):
     """A plugin could not be loaded or registered something invalid."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its first non-empty line, or its type when it has none."""
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__

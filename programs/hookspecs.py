@@ -6,19 +6,22 @@ Rules that hold for every hook:
   parameters it needs (pluggy passes just those), so adding an argument to a hook later never
   breaks an old plugin. Declare them as ordinary parameters: pluggy does not fill keyword-only
   ones (after ``*``).
-- The core calls each plugin's implementation on its own (see
-  :func:`programs.plugin_manager.iter_calls`), so that a failure names the plugin and, for
-  events, the other plugins still run. Wrapper implementations (``wrapper=True``) are refused.
+- Each hook has a calling mode, declared in :data:`CALLING` below; :mod:`programs.hooks` calls
+  each plugin's implementation on its own, as that mode says, so that a failure names the
+  plugin and, for events, the other plugins still run. Wrapper implementations
+  (``wrapper=True``) are refused.
 - ``app`` is the running :class:`programs.app.App`: ``app.config`` (the plugin reads its own
-  table with ``app.config.section("name")``), ``app.write()`` / ``app.read()`` for database
-  sessions, ``app.registry`` for what plugins registered, ``app.call_each`` to ask a hook.
+  table with ``app.config.section("name")``), ``app.settings`` (the core's, typed),
+  ``app.write()`` / ``app.read()`` for database sessions, ``app.registry`` for what plugins
+  registered, ``app.call_each`` to ask an ``ask`` hook, ``app.implements(hook)``,
+  ``app.report_failure(...)`` and ``app.notice(...)``.
 - Events (``on_*``) are called **after** the change is committed, with the changed objects
   (detached, attributes loaded). An exception in one is reported as
   ``plugin NAME failed on EVENT: message``; the change stays committed, the other plugins
   still get the event, and the command exits non-zero.
 - Vetoes (``check_*``) are called **inside** the transaction, before commit. Return a message to
   refuse: the command fails with it and nothing is written. Return ``None`` to allow. The
-  first refusal wins (``firstresult``); an exception also refuses.
+  first refusal wins and the plugins after it are not asked; an exception also refuses.
 - Data hooks (``participant_data``, ``erase_participant_data``) run inside the transaction too;
   an exception rolls everything back.
 - Registration hooks (``register_*``) are called once per app (``register_commands`` once per
@@ -31,7 +34,8 @@ Each hook is documented for plugin authors in ``docs/plugins.md`` and has a test
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
 
     from programs.app import App
+    from programs.calendar import CalendarItem
     from programs.models import (
         Attendance,
         Enrollment,
@@ -55,6 +60,57 @@ if TYPE_CHECKING:
 
 hookspec = pluggy.HookspecMarker("programs")
 hookimpl = pluggy.HookimplMarker("programs")
+
+
+class Mode(Enum):
+    """How a hook is called (:mod:`programs.hooks` is the machinery of each)."""
+
+    COMMANDS = "commands"  # once per command line, each plugin adding to the root group
+    REGISTER = "register"  # once per app, each plugin given its own register callback
+    STARTUP = "startup"  # once per app before its first write; a failure stops the command
+    VETO = "veto"  # in the transaction; the first refusal wins; an exception refuses
+    DATA = "data"  # in the transaction; answers by plugin; an exception rolls back
+    EVENT = "event"  # after the commit; each plugin on its own; failures recorded
+    ASK = "ask"  # a plugin asks the others; answers by plugin; failures recorded
+
+
+CALLING: dict[str, Mode] = {
+    "register_commands": Mode.COMMANDS,
+    "register_channels": Mode.REGISTER,
+    "register_calendar_sources": Mode.REGISTER,
+    "register_export_formats": Mode.REGISTER,
+    "register_migrations": Mode.REGISTER,
+    "startup": Mode.STARTUP,
+    "check_enrollment": Mode.VETO,
+    "check_followup": Mode.VETO,
+    "participant_data": Mode.DATA,
+    "erase_participant_data": Mode.DATA,
+    "on_program_created": Mode.EVENT,
+    "on_program_changed": Mode.EVENT,
+    "on_program_cancelled": Mode.EVENT,
+    "on_session_added": Mode.EVENT,
+    "on_session_moved": Mode.EVENT,
+    "on_session_cancelled": Mode.EVENT,
+    "on_enrolled": Mode.EVENT,
+    "on_waitlisted": Mode.EVENT,
+    "on_withdrawn": Mode.EVENT,
+    "on_promoted": Mode.EVENT,
+    "on_participants_imported": Mode.EVENT,
+    "on_attendance_marked": Mode.EVENT,
+    "on_followup_planned": Mode.EVENT,
+    "on_followup_moved": Mode.EVENT,
+    "on_followup_done": Mode.EVENT,
+    "on_followup_cancelled": Mode.EVENT,
+    "on_followup_missed": Mode.EVENT,
+    "on_track_opened": Mode.EVENT,
+    "on_track_closed": Mode.EVENT,
+    "on_participant_erased": Mode.EVENT,
+    "calendar_item_alarms": Mode.ASK,
+    "calendar_alarms": Mode.ASK,
+    "demo_sections": Mode.ASK,
+}
+"""Every hook's calling mode, in the order the specs below are declared (a test checks both
+ways). No spec uses pluggy's ``firstresult``: the core calls plugins one by one."""
 
 
 # --- registration -------------------------------------------------------------------------
@@ -120,14 +176,14 @@ def startup(app: App) -> None:
 # --- vetoes (inside the transaction) ------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@hookspec
 def check_enrollment(
     app: App, db: DbSession, program: Program, participant: Participant
 ) -> str | None:
     """Before a participant is enrolled or waitlisted: return a message to refuse, else None."""
 
 
-@hookspec(firstresult=True)
+@hookspec
 def check_followup(app: App, db: DbSession, followup: FollowUp) -> str | None:
     """Before a follow-up is planned or moved: return a message to refuse, else None.
 
@@ -283,14 +339,26 @@ def on_participant_erased(app: App, participant_id: int, name: str) -> None:
 
 
 @hookspec
+def calendar_item_alarms(
+    app: App, db: DbSession, items: Sequence[CalendarItem], scope: CalendarScope
+) -> Mapping[str, Sequence[Alarm]] | None:
+    """Alarms for the items of one feed: ``{item uid: [Alarm, ...]}`` (an item you have
+    nothing for is simply left out); every plugin's answer is used.
+
+    Asked once per feed, with all its items (:class:`programs.calendar.CalendarItem`:
+    ``kind``, ``id``, ``program_id`` say what each is), by the plugin that builds feeds, not
+    by the core. ``db`` is the feed's own read session: read with it, open no other (a busy
+    feed server has one connection per request). Best effort: many calendar apps ignore
+    alarms in subscribed feeds. The reminders plugin answers with alarms matching its rules.
+    """
+
+
+@hookspec
 def calendar_alarms(app: App, item: Session | FollowUp, scope: CalendarScope) -> list[Alarm]:
-    """Alarms to attach to a calendar item in the feed of ``scope``; every answer is used.
+    """Deprecated (removed in 0.3): use ``calendar_item_alarms``, asked once per feed.
 
-    Asked by the plugin that builds feeds (``app.call_each("calendar_alarms", item=...,
-    scope=...)``), not by the core; return ``[]`` for an item you have nothing for.
-
-    The reminders plugin answers with alarms matching its rules. Best effort: many
-    calendar apps ignore alarms in subscribed feeds.
+    Alarms for one item (a core ``Session`` or ``FollowUp`` row) in the feed of ``scope``;
+    still asked once per item for plugins that implement it, with a notice saying so.
     """
 
 

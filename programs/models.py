@@ -90,6 +90,12 @@ class EnrollmentStatus(StrEnum):
     COMPLETED = "completed"
 
 
+SEATED: tuple[EnrollmentStatus, ...] = (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED)
+"""Who is *seated* in a program: enrolled, or completed it. The one definition: seats are
+counted, feeds and reminders sent, directories made, attendance taken for these only
+(never for someone waitlisted or withdrawn)."""
+
+
 class FollowUpKind(StrEnum):
     CALL = "call"
     SESSION = "session"

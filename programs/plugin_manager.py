@@ -9,38 +9,38 @@ loads:
 - ``PROGRAMS_DISABLE_PLUGINS=x,y``: everything but these.
 - ``PROGRAMS_TRACE_HOOKS=1``: every hook call, its answers and failures, on stderr.
 
-Under pytest (``pytest`` imported, or ``PYTEST_CURRENT_TEST`` inherited by a subprocess),
-entry-point plugins are not loaded unless a test asks (``build_plugin_manager(entry_points=
-True)`` or ``PROGRAMS_LOAD_PLUGINS``), so an installed plugin cannot change test results.
+- ``PROGRAMS_TEST_MODE=1`` (set by a test suite, inherited by the processes it starts):
+  entry-point plugins are not loaded unless ``PROGRAMS_LOAD_PLUGINS`` names them (or
+  ``build_plugin_manager(entry_points=True)``), so an installed plugin cannot change test
+  results. An explicit flag, not a guess: a real process that happens to import pytest
+  keeps its plugins.
 
-The core calls hooks through :func:`iter_calls`, one implementation at a time, rather than
-through ``pm.hook.NAME(...)``: that is how a failure is pinned on the plugin that raised it
-while the others still run. For the same reason wrapper implementations
-(``wrapper=True``/``hookwrapper=True``) are refused at registration.
+The core calls hooks one implementation at a time (:mod:`programs.hooks`), so wrapper
+implementations (``wrapper=True``/``hookwrapper=True``) are refused at registration.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import sys
-import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import pluggy
 
-from programs import hookspecs
-from programs.errors import PluginError
+from programs import hooks, hookspecs
+from programs.errors import PluginError, one_line
 
 PROJECT = "programs"
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
+    "programs.plugins.email",
     "programs.plugins.ical",
     "programs.plugins.reminders",
     "programs.plugins.contacts",
 )
+TEST_MODE = "PROGRAMS_TEST_MODE"
 
 BUILT_IN = "built-in"
 ENTRY_POINT = "entry point"
@@ -104,14 +104,6 @@ def refuse_wrappers(pm: pluggy.PluginManager, plugin: Any) -> None:
                 )
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line: its first non-empty line, or its type when it has none."""
-    for line in str(exc).splitlines():
-        if line.strip():
-            return line.strip()
-    return type(exc).__name__
-
-
 def _names(var: str) -> set[str] | None:
     value = os.environ.get(var)
     if value is None:
@@ -125,20 +117,23 @@ def short_name(module: str) -> str:
 
 
 def under_tests() -> bool:
-    """True in pytest, and in subprocesses started by a test (they inherit the variable)."""
-    return "pytest" in sys.modules or bool(os.environ.get("PYTEST_CURRENT_TEST"))
+    """True when a test suite said so (``PROGRAMS_TEST_MODE=1``, inherited by subprocesses)."""
+    return os.environ.get(TEST_MODE, "") not in ("", "0")
 
 
-def build_plugin_manager(*, entry_points: bool | None = None) -> ProgramsPluginManager:
+def build_plugin_manager(
+    *, entry_points: bool | None = None, only: Iterable[str] | None = None
+) -> ProgramsPluginManager:
     """A new manager with the allowed built-in and entry-point plugins registered.
 
-    ``entry_points``: load the ``programs`` entry-point group (default: yes, except under
-    tests unless ``PROGRAMS_LOAD_PLUGINS`` names what to load).
+    ``entry_points``: load the ``programs`` entry-point group (default: yes, except in test
+    mode unless ``PROGRAMS_LOAD_PLUGINS`` names what to load). ``only``: these plugins and
+    no others, as ``PROGRAMS_LOAD_PLUGINS`` would say (for tests and scripts).
     """
     from programs import __version__
 
     pm = ProgramsPluginManager()
-    only = _names("PROGRAMS_LOAD_PLUGINS")
+    only = set(only) if only is not None else _names("PROGRAMS_LOAD_PLUGINS")
     disabled = _names("PROGRAMS_DISABLE_PLUGINS") or set()
 
     def why_not(name: str) -> str | None:
@@ -177,8 +172,8 @@ def build_plugin_manager(*, entry_points: bool | None = None) -> ProgramsPluginM
                 f"(installed: {', '.join(sorted(known)) or 'none'})"
             )
     check_hook_names(pm)
-    if os.environ.get("PROGRAMS_TRACE_HOOKS"):
-        pm.add_hookcall_monitoring(_trace_before, _trace_after)
+    if hooks.tracing():
+        hooks.monitor(pm)
     return pm
 
 
@@ -255,77 +250,6 @@ def reset_plugin_manager() -> None:
     """Forget the process-wide manager (tests change the environment between runs)."""
     global _pm
     _pm = None
-
-
-# --- calling hooks one plugin at a time ----------------------------------------------------
-
-
-class Call(NamedTuple):
-    """One plugin's answer to one hook call: ``result``, or the ``error`` it raised."""
-
-    plugin: str
-    result: Any = None
-    error: Exception | None = None
-
-
-def iter_calls(
-    pm: pluggy.PluginManager,
-    hook_name: str,
-    args_for: Callable[[str], Mapping[str, Any]] | None = None,
-    **kwargs: Any,
-) -> Iterator[Call]:
-    """Call each implementation of ``hook_name`` on its own, in pluggy's order (``tryfirst``
-    first, then the last registered first), yielding a :class:`Call` for each.
-
-    An ``Exception`` from one plugin is yielded, not raised, so the caller can name the plugin
-    and carry on or stop. ``args_for(plugin name)`` adds per-plugin arguments (registration
-    callbacks that know who registers). The arguments must be exactly the hookspec's: a call
-    site that forgets one is a bug in programs, raised as ``TypeError``.
-    """
-    caller = getattr(pm.hook, hook_name, None)
-    if caller is None or caller.spec is None:
-        raise TypeError(f"no hookspec named {hook_name}")
-    given = kwargs.keys() | (args_for("").keys() if args_for else set())
-    if given != set(caller.spec.argnames):
-        raise TypeError(
-            f"{hook_name} takes {', '.join(sorted(caller.spec.argnames))}; called with "
-            f"{', '.join(sorted(given)) or 'nothing'}"
-        )
-    tracing = bool(os.environ.get("PROGRAMS_TRACE_HOOKS"))
-    for impl in reversed(caller.get_hookimpls()):
-        args = {**kwargs, **args_for(impl.plugin_name)} if args_for else kwargs
-        try:
-            result = impl.function(*[args[a] for a in impl.argnames])
-        except Exception as exc:
-            if tracing:
-                _trace(hook_name, impl.plugin_name, error=exc)
-            yield Call(impl.plugin_name, None, exc)
-            continue
-        if tracing:
-            _trace(hook_name, impl.plugin_name, result=result)
-        yield Call(impl.plugin_name, result)
-
-
-def _trace(
-    hook_name: str, plugin: str, *, result: Any = None, error: Exception | None = None
-) -> None:
-    if error is None:
-        print(f"[hook] {hook_name} -> {plugin}: {result!r}", file=sys.stderr)
-    else:
-        print(f"[hook] {hook_name} -> {plugin} raised:", file=sys.stderr)
-        traceback.print_exception(error, file=sys.stderr)
-
-
-def _trace_before(hook_name: str, impls: list[Any], kwargs: Mapping[str, Any]) -> None:
-    plugins = ", ".join(i.plugin_name for i in reversed(impls)) or "no plugin"
-    print(f"[hook] {hook_name} called directly ({plugins})", file=sys.stderr)
-
-
-def _trace_after(outcome: Any, hook_name: str, impls: list[Any], kwargs: Mapping[str, Any]) -> None:
-    if outcome.exception is not None:
-        print(f"[hook] {hook_name} raised {one_line(outcome.exception)}", file=sys.stderr)
-    else:
-        print(f"[hook] {hook_name} -> {outcome.get_result()!r}", file=sys.stderr)
 
 
 # --- what is loaded -----------------------------------------------------------------------

@@ -14,7 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from programs.errors import PluginError
+from programs.calendar import CalendarItem, CalendarScope
+from programs.errors import PluginError, one_line
+from programs.hooks import iter_calls
+from programs.hookspecs import Mode
 
 if TYPE_CHECKING:
     import pluggy
@@ -31,24 +34,45 @@ class RegistrationError(PluginError):
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file sent with a message: ``filename`` ("session.ics"), ``content_type`` (its MIME
+    type, with parameters: "text/calendar; method=PUBLISH; charset=utf-8"), ``data``."""
+
     filename: str
-    content_type: str  # e.g. "text/calendar"
+    content_type: str
     data: bytes
 
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """One message to one person. Channels never put two recipients on one message."""
+    """One message to one person: channels never put two recipients on one message.
 
-    key: str  # stable, unique per message: channels derive Message-IDs from it
+    Fields (docs/plugins.md describes each for channel authors):
+
+    - ``key``: stable and unique per message (the reminders outbox key): a message sent
+      again after a crash has the same key, so a channel derives its message id from it
+      and a receiver can drop the duplicate;
+    - ``to_name``, ``to_email`` (or None), ``to_phone`` (E.164, ``+33612345678``, or None);
+    - ``subject``: one line; ``text``: the body, plain text, in ``language``;
+    - ``attachments``: :class:`Attachment` files (an ``.ics``, a ``.vcf``); empty for a
+      channel that declares it takes none;
+    - ``headers``: extra headers an email channel adds (``Auto-Submitted``...);
+    - ``recipient_kind`` ("participant" or "coach") and ``recipient_id``: whom it is for, so
+      a channel's own log can follow the person into ``participant export`` and ``erase``;
+    - ``now``: the moment the run acts at (``--now``), aware UTC; None outside a run.
+    """
+
+    key: str
     to_name: str
     to_email: str | None
-    to_phone: str | None  # E.164
+    to_phone: str | None
     subject: str
     text: str
     language: str = "fr"
     attachments: tuple[Attachment, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
+    recipient_kind: str | None = None
+    recipient_id: int | None = None
+    now: datetime | None = None
 
 
 class ChannelError(Exception):
@@ -71,41 +95,48 @@ class ChannelError(Exception):
 
 @runtime_checkable
 class Channel(Protocol):
-    """A way to deliver a message to a person (email, console, SMS...)."""
+    """A way to deliver a message to a person (email, console, SMS...).
+
+    Besides these, a channel may have (read with :func:`channel_traits`):
+
+    - ``takes_attachments = False``: messages for it come without attachments, written
+      from the short variants of the templates (no "the attached invitation...");
+    - ``max_length = 160``: the text is at most this long (short templates, then cut);
+    - ``close()``: called at the end of a run (a kept connection).
+    """
 
     name: str
 
     def can_reach(self, message: OutgoingMessage) -> bool:
-        """True when the message has what this channel needs (an email address, a phone...)."""
+        """True when the message has what this channel needs (an email address, a phone...).
+        When False, the message is not sent by this channel and the reminder is skipped
+        with the reason ("... has no phone number (channel sms)"), never retried."""
         ...
 
     def send(self, app: App, message: OutgoingMessage) -> str:
-        """Deliver the message; return the channel's id for it; raise ChannelError on failure."""
+        """Deliver the message; return the channel's id for it; raise ChannelError on failure.
+        It runs outside any transaction: it may read or write with ``app.read()`` /
+        ``app.write()`` (its own log of what it sent)."""
         ...
 
 
 @dataclass(frozen=True)
-class CalendarItem:
-    """Something with a time that a calendar feed can show, from a plugin's calendar source."""
+class ChannelTraits:
+    takes_attachments: bool = True
+    max_length: int | None = None
 
-    uid: str
-    summary: str
-    start: datetime  # aware
-    end: datetime  # aware
-    timezone: str
-    revision: int = 0
-    location: str | None = None
-    description: str | None = None
-    cancelled: bool = False
-    last_modified: datetime | None = None
+    @property
+    def short(self) -> bool:
+        """Whether messages for it use the short templates."""
+        return not self.takes_attachments or self.max_length is not None
 
 
-@dataclass(frozen=True)
-class CalendarScope:
-    """Whose feed is being built: ``kind`` is "program", "participant" or "coach"."""
-
-    kind: str
-    id: int
+def channel_traits(channel: Any) -> ChannelTraits:
+    length = getattr(channel, "max_length", None)
+    return ChannelTraits(
+        takes_attachments=bool(getattr(channel, "takes_attachments", True)),
+        max_length=int(length) if isinstance(length, int) and length > 0 else None,
+    )
 
 
 @runtime_checkable
@@ -115,7 +146,10 @@ class CalendarSource(Protocol):
 
     name: str
 
-    def items(self, app: App, scope: CalendarScope) -> Iterable[CalendarItem]: ...
+    def items(self, app: App, scope: CalendarScope) -> Iterable[CalendarItem]:
+        """The items of ``scope``'s feed (:class:`programs.calendar.CalendarItem`, with a
+        ``kind`` of the source's own): aware times, a real zone, UIDs unique in the feed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -232,14 +266,12 @@ def _protocol_members(protocol: type) -> set[str]:
 def collect(pm: pluggy.PluginManager, registry: Registry) -> Registry:
     """Call every registration hook, giving each plugin a ``register`` callback that records
     it as the owner; a plugin that raises is named in a :class:`PluginError`."""
-    from programs.plugin_manager import iter_calls, one_line
-
     for hook_name, kind in Registry.HOOKS.items():
 
         def args_for(plugin: str, kind: str = kind) -> dict[str, Any]:
             return {"register": registry.registrar(kind, plugin)}
 
-        for call in iter_calls(pm, hook_name, args_for):
+        for call in iter_calls(pm, hook_name, Mode.REGISTER, args_for):
             if isinstance(call.error, RegistrationError):
                 raise call.error
             if call.error is not None:

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from programs.db import WRITE, cannot_open
+from programs.db import WRITE, cannot_open, sqlite_path
 from programs.errors import PluginError, SchemaError
-from programs.events import app_of
 from programs.migrations import CORE_HEAD
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sqlmodel import Session as DbSession
 
-    from programs.app import App
     from programs.registry import Migrations
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -52,8 +52,14 @@ def _heads(versions_dir: Path) -> tuple[str, ...]:
     return tuple(ScriptDirectory.from_config(cfg).get_heads())
 
 
-def upgrade(app: App, *, core_revision: str = "heads", plugins: bool = True) -> list[str]:
-    """Bring the core (then each plugin) to its newest revision; returns what was upgraded.
+def upgrade(
+    engine: sa.Engine,
+    plugins: Mapping[str, Migrations] | None = None,
+    *,
+    core_revision: str = "heads",
+) -> list[str]:
+    """Bring the core (then each plugin's ``Migrations``) to its newest revision; returns
+    what was upgraded.
 
     Each part runs in one transaction: on PostgreSQL a failed migration changes nothing; on
     SQLite, Alembic's batch mode copies tables so a failure leaves the old ones in place.
@@ -62,14 +68,10 @@ def upgrade(app: App, *, core_revision: str = "heads", plugins: bool = True) -> 
 
     done = []
     parts: list[tuple[str, Path, str]] = [("core", MIGRATIONS_DIR / "versions", CORE_VERSION_TABLE)]
-    if plugins:
-        parts += [
-            (m.name, Path(m.versions_dir), m.version_table)
-            for m in app.registry.all("migrations").values()
-        ]
+    parts += [(m.name, Path(m.versions_dir), m.version_table) for m in (plugins or {}).values()]
     for name, versions_dir, version_table in parts:
         target = core_revision if name == "core" else "heads"
-        with _migration_connection(app.engine) as connection:
+        with _migration_connection(engine) as connection:
             before = _versions(connection, version_table)
             command.upgrade(_alembic_config(connection, versions_dir, version_table), target)
             _check_foreign_keys(connection, name)
@@ -156,14 +158,12 @@ def _revision(engine: sa.Engine, version_table: str) -> str | None:
     return row[0] if row else None
 
 
-def check_schema(app: App) -> None:
+def check_schema(engine: sa.Engine, url: str) -> None:
     """Refuse to run on a database that is not initialised, behind, or ahead of the code."""
-    from programs.db import sqlite_path
-
-    where = _describe(app.url)
-    path = sqlite_path(app.url)
+    where = _describe(url)
+    path = sqlite_path(url)
     # Connecting would create an empty file (a typo in --db would leave one behind).
-    found = None if path is not None and not path.exists() else core_revision(app.engine)
+    found = None if path is not None and not path.exists() else core_revision(engine)
     if found is None:
         raise SchemaError(f"database {where} is not initialised: run `programs init`")
     if found == CORE_HEAD:
@@ -180,19 +180,21 @@ def check_schema(app: App) -> None:
     )
 
 
-def check_plugin_schemas(app: App) -> None:
+def check_plugin_schemas(
+    engine: sa.Engine, url: str, migrations: Mapping[str, tuple[str, Migrations]]
+) -> None:
     """Refuse to run with a loaded plugin whose migrations were never applied (it was
     installed or enabled after ``programs init``): its tables would be missing mid-command.
+    ``migrations``: ``{name: (owning plugin, Migrations)}``.
 
     A disabled plugin is not checked: its tables and version table just wait for it.
     """
-    for name, migrations in plugin_migrations(app).items():
-        if not _has_revision_files(Path(migrations.versions_dir)):
+    for owner, found in migrations.values():
+        if not _has_revision_files(Path(found.versions_dir)):
             continue  # nothing to apply yet
-        if _revision(app.engine, migrations.version_table) is None:
-            owner = app.registry.owner("migrations", name)
+        if _revision(engine, found.version_table) is None:
             raise SchemaError(
-                f"the tables of plugin {owner} are not in database {_describe(app.url)}: "
+                f"the tables of plugin {owner} are not in database {_describe(url)}: "
                 f"run `programs init` (or leave it out: PROGRAMS_DISABLE_PLUGINS={owner})"
             )
 
@@ -221,10 +223,10 @@ def require_plugin_schema(db: DbSession, name: str) -> None:
 
 
 def _registered_migrations(db: DbSession, name: str) -> Migrations:
-    app = app_of(db)
-    if app is None:
+    registered = db.info.get("migrations")
+    if registered is None:
         raise PluginError("a plugin's schema is checked on a session from app.read() or write()")
-    found = app.registry.all("migrations").get(name)
+    found = registered().get(name)
     if found is None:
         raise PluginError(f"no migrations are registered as {name!r}")
     return found
@@ -277,7 +279,3 @@ def _known_core_revisions() -> set[str]:
 
 def _describe(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
-
-
-def plugin_migrations(app: App) -> dict[str, Migrations]:
-    return app.registry.all("migrations")

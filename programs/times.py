@@ -107,21 +107,6 @@ def _check_year(value: date, text: str, what: str = "time") -> None:
         )
 
 
-_DURATION = re.compile(r"^(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*(?:m|min)?)?$")
-
-
-def parse_duration(text: str) -> int:
-    """``45m``, ``1h``, ``1h30``, ``1h30m`` or ``90`` (minutes) -> minutes, 1 to 24 hours."""
-    raw = text.strip().lower()
-    match = _DURATION.match(raw)
-    if not raw or not match or not (match["h"] or match["m"]):
-        raise InvalidInput(f"cannot read duration {text!r}: expected e.g. 45m, 1h or 1h30")
-    minutes = int(match["h"] or 0) * 60 + int(match["m"] or 0)
-    if not 1 <= minutes <= 24 * 60:
-        raise InvalidInput(f"duration {text!r} must be between 1 minute and 24 hours")
-    return minutes
-
-
 def to_local(dt: datetime, tz_name: str) -> datetime:
     return dt.astimezone(zone(tz_name))
 

@@ -29,6 +29,7 @@ def private_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("PROGRAMS_DISABLE_PLUGINS", raising=False)
     monkeypatch.delenv("PROGRAMS_DEBUG", raising=False)
     monkeypatch.delenv("PROGRAMS_TRACE_HOOKS", raising=False)
+    monkeypatch.setenv("PROGRAMS_TEST_MODE", "1")  # installed plugins stay out of tests
     if os.environ.get("PROGRAMS_TEST_DISABLE_PLUGINS"):  # the suite run without built-ins
         monkeypatch.setenv("PROGRAMS_DISABLE_PLUGINS", os.environ["PROGRAMS_TEST_DISABLE_PLUGINS"])
     from programs.plugin_manager import reset_plugin_manager
@@ -91,28 +92,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def make_app(url: str, *, plugins: bool | list[str] = False, config: dict | None = None):  # type: ignore[no-untyped-def]
     """An initialised App on ``url``. ``plugins``: False none, True the built-ins, or a list
-    of built-in names."""
-    import pluggy
+    of built-in names (``programs.testing.make_app``)."""
+    from programs.testing import make_app as build
 
-    from programs import hookspecs, schema
-    from programs.app import App
-    from programs.config import Config
-    from programs.plugin_manager import build_plugin_manager
-
-    if plugins is False:
-        pm = pluggy.PluginManager("programs")
-        pm.add_hookspecs(hookspecs)
-    else:
-        if plugins is not True:
-            os.environ["PROGRAMS_LOAD_PLUGINS"] = ",".join(plugins)
-        try:
-            pm = build_plugin_manager(entry_points=False)
-        finally:
-            if plugins is not True:
-                del os.environ["PROGRAMS_LOAD_PLUGINS"]
-    app = App(url, config=Config(config or {}), pm=pm)
-    schema.upgrade(app)
-    return app
+    return build(url, plugins=plugins, config=config)
 
 
 @pytest.fixture

@@ -61,9 +61,10 @@ def build_site(target: Path, source: Path = FIXTURE) -> Path:
 
 
 def subprocess_env(site: Path | None, **extra: str) -> dict[str, str]:
-    """The environment of a person's shell for a subprocess: not flagged as under pytest (so
-    installed plugins load as they would for a user), with ``site`` on ``PYTHONPATH``."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    """The environment of a person's shell for a subprocess: not in test mode (so installed
+    plugins load as they would for a user), with ``site`` on ``PYTHONPATH``."""
+    test_only = ("PYTEST_CURRENT_TEST", "PROGRAMS_TEST_MODE")
+    env = {k: v for k, v in os.environ.items() if k not in test_only}
     env.pop("PYTHONPATH", None)
     if site is not None:
         env["PYTHONPATH"] = str(site)

@@ -17,9 +17,10 @@ from itertools import pairwise
 import pytest
 
 from programs.app import App
+from programs.domain.base import get_program
 from programs.domain.enrollment import roster, waitlist, withdraw
 from programs.domain.participant import add_participant, find_person
-from programs.domain.program import create_program, get_program
+from programs.domain.program import create_program
 
 SLUG = "marseille-2026"
 PROCESSES = 8
@@ -35,7 +36,7 @@ from programs.app import App
 from programs.config import Config
 from programs.domain.enrollment import enroll
 from programs.domain.participant import find_person
-from programs.domain.program import get_program
+from programs.domain.base import get_program
 from programs.errors import ProgramsError
 
 pm = pluggy.PluginManager("programs")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from programs.config import CORE_DEFAULTS, config_path, load_config
+from programs.config import config_path, load_config
 from programs.errors import InvalidInput
+from programs.settings import DEFAULTS as CORE_DEFAULTS
+from programs.settings import Settings
 
 
 def test_the_platform_config_dir_by_default(
@@ -25,15 +27,16 @@ def test_programs_config_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("PROGRAMS_CONFIG", str(target))
     config = load_config()
     assert config.path == target
-    assert config.core["phone_region"] == "BE"
-    assert config.core["track_sessions"] == CORE_DEFAULTS["track_sessions"]  # defaults kept
+    settings = Settings.from_config(config)
+    assert settings.phone_region == "BE"
+    assert settings.track_sessions == CORE_DEFAULTS["track_sessions"]  # defaults kept
 
 
 def test_a_missing_file_is_an_empty_config(tmp_path: Path) -> None:
     config = load_config(tmp_path / "none.toml")
     assert config.data == {}
     assert config.section("seatlog") == {}
-    assert config.core == CORE_DEFAULTS
+    assert Settings.from_config(config) == Settings(**CORE_DEFAULTS)
 
 
 def test_each_plugin_reads_its_own_table(tmp_path: Path) -> None:

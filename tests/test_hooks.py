@@ -695,8 +695,42 @@ def test_hook_on_participant_erased(app: App) -> None:
 # --- asked by plugins and the demo --------------------------------------------------------
 
 
+def test_hook_calendar_item_alarms(app: App) -> None:
+    """Asked once per feed with all its items and the feed's own session; every plugin's
+    answer is kept, by item UID."""
+    from programs.calendar import scope_items
+
+    calls: list[tuple[int, Any]] = []
+
+    class Reminders:
+        @hookimpl
+        def calendar_item_alarms(
+            self, db: Any, items: Any, scope: CalendarScope
+        ) -> dict[str, list[Alarm]]:
+            calls.append((len(items), db))
+            return {i.uid: [Alarm(timedelta(days=1), f"tomorrow: {i.summary}")] for i in items}
+
+    class Nothing:
+        @hookimpl
+        def calendar_item_alarms(self) -> None:
+            return None
+
+    app.pm.register(Reminders(), name="reminders-test")
+    app.pm.register(Nothing(), name="nothing")
+    scope = CalendarScope("program", 1)
+    with app.read() as db:
+        _reader, items = scope_items(db, scope)
+        answers = app.call_each("calendar_item_alarms", db=db, items=items, scope=scope)
+        assert calls == [(1, db)]  # one call for the whole feed, on the caller's session
+    (uid,) = [i.uid for i in items]
+    assert answers == [
+        ("nothing", None),
+        ("reminders-test", {uid: [Alarm(timedelta(days=1), "tomorrow: Accompagnement")]}),
+    ]
+
+
 def test_hook_calendar_alarms(app: App) -> None:
-    """Asked through ``app.call_each`` (the iCal plugin does); every answer is kept."""
+    """Deprecated per-item form: still asked through ``app.call_each``; every answer kept."""
 
     class Reminders:
         @hookimpl
@@ -778,4 +812,33 @@ def test_every_hookspec_says_when_it_is_called() -> None:
 def test_call_arguments_are_checked_against_the_spec(app: App) -> None:
     """A call site that forgets an argument is a bug in programs, said at once."""
     with pytest.raises(TypeError, match="on_program_changed takes app, changes, program"):
-        app.call_each("on_program_changed", program=None)
+        app.hooks.event("on_program_changed", program=None)
+    with pytest.raises(TypeError, match="demo_sections takes app, workdir"):
+        app.call_each("demo_sections")
+
+
+def test_every_hook_is_called_in_its_declared_mode_only(app: App) -> None:
+    """The table of calling modes lists every spec, in order, and nothing else; a call in
+    another mode than the declared one is refused."""
+    from programs import hooks
+    from programs.hookspecs import CALLING
+
+    assert list(CALLING) == [
+        name
+        for name, value in vars(hookspecs).items()
+        if inspect.isfunction(value) and hasattr(value, "programs_spec")
+    ]
+    with pytest.raises(TypeError, match="on_program_changed is not a hook plugins ask"):
+        app.call_each("on_program_changed", program=None, changes={})
+    with pytest.raises(TypeError, match="check_enrollment is a veto hook, called as event"):
+        list(hooks.iter_calls(app.pm, "check_enrollment", hooks.Mode.EVENT))
+    with pytest.raises(TypeError, match="demo_sections is not an event"), app.write() as db:
+        hooks.queue(db, "demo_sections", workdir=None)
+
+
+def test_no_hookspec_claims_pluggy_firstresult() -> None:
+    """The core calls plugins one by one; a veto's "first refusal wins" is its mode, so a
+    ``firstresult`` on a spec would say something the core does not do."""
+    for name in hookspec_names():
+        options = getattr(hookspecs, name).programs_spec
+        assert not options.get("firstresult"), name

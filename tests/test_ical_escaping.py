@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from programs.plugins.ical.items import FeedItem, FeedSpec
 from programs.plugins.ical.render import render
-from programs.plugins.ical.text import clean
 from test_ical_support import check_wire_format
 
-from programs.registry import CalendarScope
+from programs.calendar import CalendarItem, CalendarScope
+from programs.ics import clean
 
 NASTY = [
     "\r\n",
@@ -68,7 +68,7 @@ def rfc6868(value: str) -> str:
 
 def one_item_feed(summary: str, location: str, description: str, coach: str, alarm: str) -> bytes:
     start = datetime(2027, 3, 28, 7, tzinfo=UTC)
-    item = FeedItem(
+    item = CalendarItem(
         uid="session-1@programs",
         revision=2,
         summary=summary,
@@ -78,11 +78,13 @@ def one_item_feed(summary: str, location: str, description: str, coach: str, ala
         location=location,
         description=description,
         cancelled=False,
-        modified=datetime(2026, 11, 1, tzinfo=UTC),
+        last_modified=datetime(2026, 11, 1, tzinfo=UTC),
         organizer=(coach, "claire@example.com"),
-        alarms=((3600, alarm),),
+        kind="session",
+        id=1,
     )
-    return render(FeedSpec(CalendarScope("program", 1), summary, (item,), "Europe/Paris")).body
+    entry = FeedItem(item, alarms=((3600, alarm),))
+    return render(FeedSpec(CalendarScope("program", 1), summary, (entry,))).body
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

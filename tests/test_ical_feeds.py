@@ -194,17 +194,23 @@ def test_participant_feed_has_their_seats_and_their_own_followups_only(ical_app)
     # Marseille (enrolled) and her own call; not the full program where she is waitlisted.
     assert set(sophie.events) == {s["day1"], s["day2"], f["sophie-call"]}
     call = sophie.events[f["sophie-call"]]
-    assert call.summary == "Call with Claire Dubois"
+    assert call.summary == "Appel avec Claire Dubois"  # her language, French by default
     assert call.description == "TOPIC-SOPHIE prepare the meeting with management"
     assert call.end - call.start == timedelta(minutes=45)
 
+    from programs.domain.participant import edit_participant
+    from programs.models import Participant
+
+    with ical_app.write() as db:
+        edit_participant(db, db.get(Participant, world.people["Karim Benali"]), language="en")
     karim = read_back(feed(ical_app, "participant", world.people["Karim Benali"]))
     assert set(karim.events) == {s["day1"], s["day2"], s["lyon"], s["full"], f["karim-session"]}
     assert karim.events[f["karim-session"]].summary == "One-to-one session with Claire Dubois"
+    assert "NAME:Coaching — Claire Dubois" in karim.lines
 
     lucie = read_back(feed(ical_app, "participant", world.people["Lucie Moreau"]))
     assert lucie.events == {}  # withdrew from her only program
-    assert "NAME:Coaching — Claire Dubois" in lucie.lines
+    assert "NAME:Accompagnement — Claire Dubois" in lucie.lines
 
 
 def test_coach_feed_has_everything_with_names_and_topics(ical_app) -> None:
@@ -216,9 +222,9 @@ def test_coach_feed_has_everything_with_names_and_topics(ical_app) -> None:
     followups = rows(ical_app, FollowUp, *world.followups.values())
     assert set(read.events) == {x.uid for x in [*sessions, *followups]}
     karim = read.events[followups[1].uid]
-    assert karim.summary == "One-to-one: Karim Benali"
+    assert karim.summary == "Séance individuelle : Karim Benali"  # the coach's language
     assert karim.description == "TOPIC-KARIM team conflict" and karim.location == "Visio"
-    assert read.events[followups[0].uid].summary == "Call: Sophie Martin"
+    assert read.events[followups[0].uid].summary == "Appel : Sophie Martin"
     assert "NOTE-" not in read.text  # coach notes never leave the machine through a feed
 
 
@@ -234,7 +240,7 @@ def test_every_tzid_has_its_vtimezone(ical_app) -> None:
     read = read_back(feed(ical_app, "participant", world.people["Sophie Martin"]))
     assert read.tzids == {"Europe/Paris", "America/Montreal"}
     assert not any(line.startswith("X-WR-TIMEZONE") for line in read.lines)  # two zones: none
-    call = next(e for e in read.events.values() if e.summary.startswith("Call"))
+    call = next(e for e in read.events.values() if e.summary.startswith("Appel"))
     assert call.start.astimezone(UTC) == utc(2027, 4, 2, 16)  # 18:00 Paris, written in Montreal
     assert call.start.hour == 12
 

@@ -177,10 +177,10 @@ def test_no_participant_sees_anything_of_the_others(ical_app) -> None:
     hold none of the others' names, emails, phones, notes or topics, nor any coach note."""
     from test_ical_support import utc
 
+    from programs.domain.base import get_program
     from programs.domain.enrollment import enroll
     from programs.domain.followup import plan_followup
     from programs.domain.participant import add_participant
-    from programs.domain.program import get_program
 
     world = make_world(ical_app)
     with ical_app.write() as db:  # many more people in the same program, with notes
@@ -229,7 +229,7 @@ def test_no_participant_sees_anything_of_the_others(ical_app) -> None:
         coach_token = issue(ical_app, "coach", world.coach_id)
         coach_feed = http.get(f"/feeds/{coach_token}.ics").text
         assert "NOTE-" not in coach_feed and "TOPIC-EXTRA3" in coach_feed
-        assert "Call: Extra Person3" in coach_feed
+        assert "Appel : Extra Person3" in coach_feed
 
 
 def test_the_serve_command_serves_feeds(sqlite_url: str, tmp_path) -> None:

@@ -215,13 +215,13 @@ def test_core_head_is_alembic_head() -> None:
 
 def test_upgrade_from_0001_keeps_every_row(db_url: str) -> None:
     app = bare_app(db_url)
-    schema.upgrade(app, core_revision="0001", plugins=False)
+    app.upgrade(core_revision="0001", plugins=False)
     assert version(app.engine) == "0001"
     fill_at_0001(app.engine)
     before = snapshot(app.engine)
     assert all(before[table] for table in CORE_TABLES)
 
-    done = schema.upgrade(app, plugins=False)
+    done = app.upgrade(plugins=False)
 
     assert done == [f"core: 0001 -> {CORE_HEAD}"]
     assert version(app.engine) == CORE_HEAD
@@ -231,9 +231,10 @@ def test_upgrade_from_0001_keeps_every_row(db_url: str) -> None:
     app.close()
 
     # The code runs on the upgraded database and reads the old rows as they were.
+    from programs.domain.base import get_program
     from programs.domain.enrollment import enroll, waitlist
     from programs.domain.participant import add_participant, find_person
-    from programs.domain.program import get_program, program_fill
+    from programs.domain.program import program_fill
 
     checked = App(db_url, config=Config({}), pm=app.pm)
     with checked.write() as db:
@@ -249,7 +250,7 @@ def test_upgrade_from_0001_keeps_every_row(db_url: str) -> None:
 
 def test_emails_are_unique_whatever_their_case_after_upgrade(db_url: str) -> None:
     app = bare_app(db_url)
-    schema.upgrade(app, plugins=False)
+    app.upgrade(plugins=False)
     insert = sa.text(
         "INSERT INTO participant (name, email, language, created_at, updated_at) "
         "VALUES (:name, :email, 'fr', :now, :now)"
@@ -266,7 +267,7 @@ def test_emails_are_unique_whatever_their_case_after_upgrade(db_url: str) -> Non
 
 def test_upgrade_refuses_emails_differing_only_in_case_and_changes_nothing(db_url: str) -> None:
     app = bare_app(db_url)
-    schema.upgrade(app, core_revision="0001", plugins=False)
+    app.upgrade(core_revision="0001", plugins=False)
     fill_at_0001(app.engine)
     with app.engine.begin() as conn:
         conn.execute(
@@ -279,7 +280,7 @@ def test_upgrade_refuses_emails_differing_only_in_case_and_changes_nothing(db_ur
     before = snapshot(app.engine)
 
     with pytest.raises(SchemaError) as caught:
-        schema.upgrade(app, plugins=False)
+        app.upgrade(plugins=False)
 
     message = str(caught.value)
     assert "a.durand@example.com (2 participants)" in message
@@ -294,12 +295,12 @@ def test_upgrade_refuses_emails_differing_only_in_case_and_changes_nothing(db_ur
 
 def test_upgrade_twice_changes_nothing_the_second_time(db_url: str) -> None:
     app = bare_app(db_url)
-    assert schema.upgrade(app, plugins=False) == [f"core: empty -> {CORE_HEAD}"]
+    assert app.upgrade(plugins=False) == [f"core: empty -> {CORE_HEAD}"]
     inspector = sa.inspect(app.engine)
     shape = {
         table: sorted(i["name"] for i in inspector.get_indexes(table)) for table in CORE_TABLES
     }
-    assert schema.upgrade(app, plugins=False) == []
+    assert app.upgrade(plugins=False) == []
     inspector = sa.inspect(app.engine)
     assert {
         table: sorted(i["name"] for i in inspector.get_indexes(table)) for table in CORE_TABLES
@@ -317,7 +318,7 @@ def test_start_refuses_an_uninitialised_database(db_url: str) -> None:
 
 def test_start_refuses_a_database_behind_the_code(db_url: str) -> None:
     setup = bare_app(db_url)
-    schema.upgrade(setup, core_revision="0001", plugins=False)
+    setup.upgrade(core_revision="0001", plugins=False)
     setup.close()
     app = App(db_url, config=Config({}), pm=setup.pm)
     with pytest.raises(SchemaError) as caught, app.write():
@@ -329,7 +330,7 @@ def test_start_refuses_a_database_behind_the_code(db_url: str) -> None:
 
 def test_start_refuses_a_database_from_a_newer_version(db_url: str) -> None:
     setup = bare_app(db_url)
-    schema.upgrade(setup, plugins=False)
+    setup.upgrade(plugins=False)
     with setup.engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
     setup.close()
@@ -341,7 +342,7 @@ def test_start_refuses_a_database_from_a_newer_version(db_url: str) -> None:
 
 def test_start_accepts_a_database_at_head(db_url: str) -> None:
     setup = bare_app(db_url)
-    schema.upgrade(setup, plugins=False)
+    setup.upgrade(plugins=False)
     setup.close()
     app = App(db_url, config=Config({}), pm=setup.pm)
     with app.read() as db:
@@ -358,7 +359,7 @@ def test_models_describe_what_the_migrations_build(db_url: str) -> None:
     import programs.models  # noqa: F401 - registers the core tables in SQLModel.metadata
 
     app = bare_app(db_url)
-    schema.upgrade(app, plugins=False)
+    app.upgrade(plugins=False)
     with app.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = compare_metadata(context, SQLModel.metadata)
@@ -427,12 +428,12 @@ def test_rebuilding_a_referenced_table_keeps_the_rows_pointing_at_it(
         """,
     )
     app = bare_app(db_url, MigrationsPlugin(versions))
-    schema.upgrade(app, core_revision="0001", plugins=False)
+    app.upgrade(core_revision="0001", plugins=False)
     fill_at_0001(app.engine)
-    schema.upgrade(app, plugins=False)
+    app.upgrade(plugins=False)
     before = snapshot(app.engine)
 
-    done = schema.upgrade(app)
+    done = app.upgrade()
 
     assert done == ["ext: empty -> ext_0001"]
     after = snapshot(app.engine)
@@ -457,13 +458,13 @@ def test_a_migration_leaving_dangling_rows_is_rolled_back_on_sqlite(
         """,
     )
     app = bare_app(sqlite_url, MigrationsPlugin(versions))
-    schema.upgrade(app, core_revision="0001", plugins=False)
+    app.upgrade(core_revision="0001", plugins=False)
     fill_at_0001(app.engine)
-    schema.upgrade(app, plugins=False)
+    app.upgrade(plugins=False)
     before = snapshot(app.engine)
 
     with pytest.raises(SchemaError, match="ext migrations left rows referencing missing rows"):
-        schema.upgrade(app)
+        app.upgrade()
 
     assert snapshot(app.engine) == before
     assert schema._current(app.engine, "alembic_version_ext") == set()
@@ -481,7 +482,7 @@ pm.add_hookspecs(hookspecs)
 app = App(sys.argv[1], config=Config({}), pm=pm, check_schema=False)
 print("ready", flush=True)
 sys.stdin.readline()
-print(json.dumps(schema.upgrade(app, plugins=False)))
+print(json.dumps(app.upgrade(plugins=False)))
 """
 
 
@@ -553,7 +554,7 @@ def test_a_plugin_schema_is_ready_once_its_newest_revision_is_applied(
         'op.create_table("ext_thing", sa.Column("id", sa.Integer(), primary_key=True))',
     )
     app = bare_app(db_url, MigrationsPlugin(versions))
-    schema.upgrade(app, plugins=False)
+    app.upgrade(plugins=False)
     with app.read() as db:
         assert not plugin_schema_ready(db, "ext")
         with pytest.raises(PluginError, match=r"plugin ext are missing .*run `programs init`$"):
@@ -561,7 +562,7 @@ def test_a_plugin_schema_is_ready_once_its_newest_revision_is_applied(
         with pytest.raises(PluginError, match="no migrations are registered as 'nope'"):
             plugin_schema_ready(db, "nope")
 
-    schema.upgrade(app)
+    app.upgrade()
     with app.read() as db:
         assert plugin_schema_ready(db, "ext")
         require_plugin_schema(db, "ext")
@@ -576,7 +577,7 @@ def test_a_plugin_schema_is_ready_once_its_newest_revision_is_applied(
     with app.write() as db:
         assert not plugin_schema_ready(db, "ext")  # outdated: ext_0002 is not applied
 
-    assert schema.upgrade(app) == ["ext: ext_0001 -> ext_0002"]
+    assert app.upgrade() == ["ext: ext_0001 -> ext_0002"]
     with app.write() as db:
         assert plugin_schema_ready(db, "ext")
     app.close()

@@ -30,7 +30,7 @@ from programs.plugin_manager import (
     plugin_infos,
 )
 
-BUILT_INS = ["contacts", "ical", "reminders"]
+BUILT_INS = ["contacts", "email", "ical", "reminders"]
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "pydantic")
 
 
@@ -91,7 +91,7 @@ def test_empty_load_plugins_loads_none(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_disable_plugins_leaves_them_out(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROGRAMS_DISABLE_PLUGINS", "ical,contacts")
     pm = build_plugin_manager()
-    assert names(pm) == ["reminders"]
+    assert names(pm) == ["email", "reminders"]
     assert "programs.plugins.ical" not in [getattr(p, "__name__", "") for p in pm.get_plugins()]
 
 
@@ -101,7 +101,7 @@ def test_a_misspelt_plugin_name_to_load_is_an_error(monkeypatch: pytest.MonkeyPa
         build_plugin_manager()
     assert str(info.value) == (
         "PROGRAMS_LOAD_PLUGINS names no installed plugin: icall "
-        "(installed: contacts, ical, reminders)"
+        "(installed: contacts, email, ical, reminders)"
     )
 
 
@@ -110,7 +110,7 @@ def test_installed_plugins_are_not_loaded_under_tests_unless_asked(
 ) -> None:
     assert names(build_plugin_manager()) == BUILT_INS  # installed, but this is a test
     asked = plugin_infos(build_plugin_manager(entry_points=True))
-    assert [i.name for i in asked] == ["contacts", "flaky", "ical", "reminders", "seatlog"]
+    assert [i.name for i in asked] == ["contacts", "email", "flaky", "ical", "reminders", "seatlog"]
     seat = next(i for i in asked if i.name == "seatlog")
     assert (seat.source, seat.version, seat.distribution) == (
         ENTRY_POINT,
@@ -193,9 +193,9 @@ def test_a_built_in_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatc
 
 
 def test_subprocesses_of_tests_do_not_load_installed_plugins(seatlog_site: Path) -> None:
-    """A test's subprocess inherits PYTEST_CURRENT_TEST: installed plugins stay out unless
+    """A test's subprocess inherits PROGRAMS_TEST_MODE: installed plugins stay out unless
     named in PROGRAMS_LOAD_PLUGINS."""
-    env = {**subprocess_env(seatlog_site), "PYTEST_CURRENT_TEST": "tests/x.py::test (call)"}
+    env = {**subprocess_env(seatlog_site), "PROGRAMS_TEST_MODE": "1"}
     for extra, expected in (({}, BUILT_INS), ({"PROGRAMS_LOAD_PLUGINS": "seatlog"}, ["seatlog"])):
         result = subprocess.run(
             [programs_script(), "plugins", "--json"],
@@ -205,6 +205,25 @@ def test_subprocesses_of_tests_do_not_load_installed_plugins(seatlog_site: Path)
             timeout=60,
         )
         assert [r["name"] for r in json.loads(result.stdout)] == expected, result.stderr
+
+
+def test_a_real_process_that_imports_pytest_keeps_its_plugins(seatlog_site: Path) -> None:
+    """Test mode is an explicit flag, not a guess from ``sys.modules``: a script that
+    imports pytest for its own reasons still gets the installed plugins."""
+    code = (
+        "import pytest, json\n"
+        "from programs.plugin_manager import build_plugin_manager, plugin_infos\n"
+        "print(json.dumps([i.name for i in plugin_infos(build_plugin_manager())]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=subprocess_env(seatlog_site),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "seatlog" in json.loads(result.stdout)
 
 
 def test_an_argument_not_in_the_hookspec_is_refused() -> None:
@@ -320,6 +339,7 @@ def test_plugins_command_lists_what_is_loaded(
     left = {r["name"]: r["reason"] for r in everything if not r["loaded"]}
     assert left == {
         "contacts": "not in PROGRAMS_LOAD_PLUGINS",
+        "email": "not in PROGRAMS_LOAD_PLUGINS",
         "flaky": "not in PROGRAMS_LOAD_PLUGINS",
         "reminders": "not in PROGRAMS_LOAD_PLUGINS",
     }
@@ -338,7 +358,7 @@ def test_plugins_command_from_the_real_script(seatlog_site: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     rows = {r["name"]: r for r in json.loads(result.stdout)}
-    assert sorted(rows) == ["contacts", "flaky", "ical", "reminders", "seatlog"]
+    assert sorted(rows) == ["contacts", "email", "flaky", "ical", "reminders", "seatlog"]
     assert rows["seatlog"]["source"] == ENTRY_POINT
     assert rows["seatlog"]["version"] == "0.3.0"
     assert rows["flaky"]["hooks"] == ["on_enrolled"]
@@ -407,7 +427,7 @@ def test_read_only_core_commands_load_no_plugin_but_plugin_commands_start_them(
 ) -> None:  # type: ignore[no-untyped-def]
     """`programs list` reads without plugins (fast start); a plugin's own command, even a
     read-only one, gets a started app, so a bad setting stops it with a one-line error."""
-    (private_env / "config.toml").write_text('[reminders.email]\nport = "twenty-five"\n')
+    (private_env / "config.toml").write_text('[reminders]\nbatch = "twenty"\n')
     listed = run("list")
     assert listed.exit_code == 0, listed.output
     for args in (("reminders", "list"), ("create", "x", "--title", "X")):

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from programs.app import App
 from programs.domain.attendance import mark_attendance
+from programs.domain.base import get_program
 from programs.domain.enrollment import enroll, waitlist
 from programs.domain.followup import plan_followup
 from programs.domain.participant import add_participant, find_person
 from programs.domain.privacy import erase_participant, export_participant
-from programs.domain.program import create_program, get_program
+from programs.domain.program import create_program
 from programs.domain.session import add_session
 from programs.domain.track import open_track
 from programs.errors import PluginError

@@ -42,9 +42,10 @@ def test_list_plan_and_history_as_tables_and_json(run, world) -> None:  # type: 
         in ok(run("reminders", "plan")).stdout
     )
     rows = json.loads(ok(run("reminders", "list", "--json")).stdout)
-    assert [(r["rule"], r["to"], r["due"]) for r in rows[:2]] == [
-        ("session-2d", "S. Martin", "2027-03-26 09:00"),  # shown in Paris time
-        ("session-2d", "Léa Roux", "2027-03-26 09:00"),
+    assert [(r["rule"], r["to"], r["due"], r["timezone"]) for r in rows[:2]] == [
+        # each due time in its recipient's zone, ISO 8601 with the offset
+        ("session-2d", "S. Martin", "2027-03-26T09:00:00+01:00", "Europe/Paris"),
+        ("session-2d", "Léa Roux", "2027-03-26T04:00:00-04:00", "America/Montreal"),
     ]
     assert rows[-1]["to"] == "Claire Dubois (coach)"
     assert rows[0]["about"].startswith("marseille-2026 session #")

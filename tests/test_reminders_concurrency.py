@@ -49,7 +49,7 @@ def _setup(url: str, port: int, tmp_path: Path, count: int) -> tuple[Any, dict[s
     ids = story(app, sessions=(NOW + timedelta(hours=2, minutes=-1),), people=())
     _people(app, ids["program"], count)
     assert states(app) == {"pending": count}
-    env = {**os.environ, "PROGRAMS_CONFIG": str(path), "PROGRAMS_LOAD_PLUGINS": "reminders"}
+    env = {**os.environ, "PROGRAMS_CONFIG": str(path), "PROGRAMS_LOAD_PLUGINS": "reminders,email"}
     return app, env
 
 

@@ -294,23 +294,22 @@ def test_erasing_a_participant_deletes_their_rows_in_the_same_transaction(app) -
 
 
 def test_calendar_alarms_match_the_participant_rules(lite) -> None:  # type: ignore[no-untyped-def]
-    from programs.registry import CalendarScope
+    from programs.calendar import CalendarScope, scope_items
 
     ids = story(lite)
     with lite.read() as db:
-        session = db.get(Session, ids["sessions"][0])
-    answers = dict(
-        lite.call_each(
-            "calendar_alarms", item=session, scope=CalendarScope("participant", ids["people"][1])
-        )
-    )
-    alarms = answers["reminders"]
-    assert [a.before for a in alarms] == [timedelta(days=2), timedelta(hours=2)]
-    assert alarms[0].description == "Reminder: Jour 1"  # Léa reads English
-    coach = dict(
-        lite.call_each("calendar_alarms", item=session, scope=CalendarScope("coach", ids["coach"]))
-    )
-    assert coach["reminders"] == []  # no session rule is for the coach
+        uid = db.get(Session, ids["sessions"][0]).uid
+        lea = CalendarScope("participant", ids["people"][1])
+        _reader, items = scope_items(db, lea)
+        answers = dict(lite.call_each("calendar_item_alarms", db=db, items=items, scope=lea))
+        alarms = answers["reminders"][uid]
+        assert [a.before for a in alarms] == [timedelta(days=2), timedelta(hours=2)]
+        # Léa reads English; the alarm names the session as her feed does
+        assert alarms[0].description == "Reminder: Accompagnement collectif — Jour 1"
+        coach = CalendarScope("coach", ids["coach"])
+        _reader, items = scope_items(db, coach)
+        answers = dict(lite.call_each("calendar_item_alarms", db=db, items=items, scope=coach))
+    assert answers["reminders"] == {}  # no session rule is for the coach
 
 
 def test_the_demo_shows_the_outbox_and_writes_one_message(lite, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -322,7 +321,9 @@ def test_the_demo_shows_the_outbox_and_writes_one_message(lite, tmp_path) -> Non
     assert "The outbox holds 9 reminder(s) to send" in text  # 2 x 2 x 2 + the nudge
     assert "S. Martin" in text and "session-2d" in text and "program-nudge 1" in text
     example = (tmp_path / "reminder-example.txt").read_text(encoding="utf-8")
-    assert example.startswith("To: S. Martin <s.martin@example.com>\nSubject: Rappel : Jour 1")
+    assert example.startswith(
+        "To: S. Martin <s.martin@example.com>\nSubject: Rappel : Accompagnement collectif — Jour 1"
+    )
     assert (tmp_path / "reminder-session.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
 
 

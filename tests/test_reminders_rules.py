@@ -9,16 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from cli_support import ok, snapshot
 from programs.plugins.reminders.rules import BUILT_IN, default_rules, make_rule
-from programs.plugins.reminders.timing import (
-    Offset,
-    due_time,
-    parse_clock,
-    parse_duration,
-    parse_offset,
-    week_start,
-)
+from programs.plugins.reminders.timing import due_time, parse_clock, week_start
 from test_reminders_support import outbox, reminders_app, story, write_config
 
+from programs.durations import Span as Offset
+from programs.durations import parse_duration, parse_offset
 from programs.errors import InvalidInput
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -38,7 +33,7 @@ PARIS = ZoneInfo("Europe/Paris")
 )
 def test_offsets_are_read_and_shown_back(text: str, offset: Offset, shown: str) -> None:
     assert parse_offset(text) == offset
-    assert str(parse_offset(text)) == shown
+    assert parse_offset(text).signed() == shown
     assert parse_offset(shown) == offset
 
 
@@ -231,6 +226,9 @@ def test_a_missing_option_is_a_usage_error(run) -> None:  # type: ignore[no-unty
         ({"reminders": {"email": {"hots": "x"}}}, "unknown setting(s) hots"),
         ({"reminders": {"email": {"password": "a", "password_env": "B"}}}, "not both"),
         ({"reminders": {"email": {"sender": "claire"}}}, "sender must be an email"),
+        ({"email": {"security": "tls"}}, "[email] security must be one of"),
+        ({"email": {"hots": "x"}}, "[email]: unknown setting(s) hots"),
+        ({"reminders": {"catchup": "2h"}}, "unknown setting(s) catchup"),
         (
             {"reminders": {"rules": [{"name": "x", "target": "meeting", "offset": "0"}]}},
             "target must be one of",

@@ -63,13 +63,19 @@ def test_each_person_gets_one_message_in_their_language_time_zone_with_the_ics(
     assert sorted(r.rcpt_tos[0] for r in inbox.received) == [LEA, MARTIN]
     assert all(len(r.rcpt_tos) == 1 for r in inbox.received)  # never a shared To/CC/BCC
     fr = read_mail(inbox.to(MARTIN)[0])
-    assert fr.subject == "Rappel : Jour 1, dimanche 28 mars 2027 à 09:00"
+    # The title, time, zone and place of the feed (the core's calendar item).
+    assert fr.subject == "Rappel : Accompagnement collectif — Jour 1, dimanche 28 mars 2027 à 09:00"
     assert "Quand : dimanche 28 mars 2027 à 09:00, jusqu'à 17:00 (Europe/Paris)" in fr.text
+    assert "à votre heure" not in fr.text  # her zone is the venue's
     assert "Marseille, 12 rue de la République" in fr.text
     assert "Cc" not in fr.raw and "Bcc" not in fr.raw
     en = read_mail(inbox.to(LEA)[0])
-    assert en.subject.startswith("Reminder: Jour 1, Sunday, March 28, 2027 at 3:00")
-    assert "(America/Montreal)" in en.text
+    # In the venue's zone, where she travels to; her own time added (Montreal is 5h behind).
+    assert en.subject.startswith(
+        "Reminder: Accompagnement collectif — Jour 1, Sunday, March 28, 2027 at 9:00"
+    )
+    assert "When: Sunday, March 28, 2027 at 9:00" in en.text and "(Europe/Paris)" in en.text
+    assert "that is 3:00\u202fAM your time (America/Montreal)" in en.text
     for mail in (fr, en):
         event = mail.ics.vevent
         assert mail.ics.method.value == "PUBLISH"
@@ -299,7 +305,7 @@ def test_templates_are_overridden_from_the_config_dir(mail_app, server) -> None:
     story(mail_app)
     send(mail_app, TWO_DAYS_BEFORE)
     fr, en = read_mail(inbox.to(MARTIN)[0]), read_mail(inbox.to(LEA)[0])
-    assert fr.subject == "À ne pas manquer : Jour 1"
+    assert fr.subject == "À ne pas manquer : Accompagnement collectif — Jour 1"
     assert fr.text.strip() == "S. Martin, on vous attend dimanche 28 mars 2027."
     assert en.subject.startswith("Reminder:")  # English was not overridden
 
@@ -312,7 +318,10 @@ def test_the_console_channel_prints_the_message(sqlite_url: str, capsys) -> None
     report = send(app, utc("2027-03-27T08:00:00Z"))
     assert report.sent == 1
     out = capsys.readouterr().out
-    assert "--- to S. Martin" in out and "Subject: Rappel : Jour 1, dimanche 28 mars" in out
+    assert (
+        "--- to S. Martin" in out
+        and "Subject: Rappel : Accompagnement collectif — Jour 1, dimanche 28 mars" in out
+    )
     assert outbox(app)[0].message_id.startswith("console:")
     app.close()
 
@@ -335,7 +344,7 @@ def test_starttls_missing_on_the_server_stops_the_run_and_loses_nothing(
 
     inbox, port = server
     config = email_config(port)
-    config["reminders"]["email"]["security"] = "starttls"
+    config["email"]["security"] = "starttls"
     app = reminders_app(sqlite_url, config)
     story(app, people=(("S. Martin", MARTIN, "fr", None),))
     with pytest.raises(PluginError, match=r"does not offer STARTTLS.*1 reminder.*next run"):
@@ -356,7 +365,7 @@ def test_no_sender_stops_the_run_and_loses_nothing(sqlite_url: str, server) -> N
 
     inbox, port = server
     config = email_config(port)
-    config["reminders"]["email"].pop("sender", None)
+    config["email"].pop("sender", None)
     app = reminders_app(sqlite_url, config)
     story(app, people=(("S. Martin", MARTIN, "fr", None),))
     with app.write() as db:  # the coach has no email either: nobody to send from
@@ -369,7 +378,7 @@ def test_no_sender_stops_the_run_and_loses_nothing(sqlite_url: str, server) -> N
 
 
 def test_the_message_id_is_derived_from_the_outbox_key() -> None:
-    from programs.plugins.reminders.channels import message_id
+    from programs.plugins.email.channel import message_id
 
     one = message_id("db1/session-2d/session-1/r0/participant-1/email", "example.com")
     assert one == message_id("db1/session-2d/session-1/r0/participant-1/email", "example.com")
@@ -391,13 +400,15 @@ def test_a_call_reminds_the_participant_and_the_coach_an_hour_before(mail_app, s
         )
     assert send(mail_app, utc("2027-04-08T15:30:00Z")).sent == 2
     participant = read_mail(inbox.to(MARTIN)[0])
-    assert participant.subject == "Rappel : appel, jeudi 8 avril 2027 à 18:30"
+    assert participant.subject == "Rappel : Appel avec Claire Dubois, jeudi 8 avril 2027 à 18:30"
     assert "Numéro : +33612345678" in participant.text
     assert "Sujet : prepare the meeting" in participant.text
     coach = read_mail(inbox.to("claire@example.com")[0])
-    assert "Appel avec S. Martin :" in coach.text and "Numéro" not in coach.text
-    assert coach.ics.vevent.summary.value == "Appel — S. Martin"
-    assert participant.ics.vevent.summary.value == "Appel — Claire Dubois"
+    assert coach.subject == "Rappel : Appel : S. Martin, jeudi 8 avril 2027 à 18:30"
+    assert "Appel : S. Martin" in coach.text and "Numéro : +336" not in coach.text
+    # the .ics says what each one's feed says
+    assert coach.ics.vevent.summary.value == "Appel : S. Martin"
+    assert participant.ics.vevent.summary.value == "Appel avec Claire Dubois"
 
 
 def test_regional_languages_and_languages_without_templates(mail_app, server) -> None:  # type: ignore[no-untyped-def]
@@ -409,9 +420,17 @@ def test_regional_languages_and_languages_without_templates(mail_app, server) ->
     story(mail_app, people=people)
     assert send(mail_app, TWO_DAYS_BEFORE).sent == 2
     british = read_mail(inbox.to("amy@example.com")[0])
-    assert british.subject == "Reminder: Jour 1, Sunday, 28 March 2027 at 08:00"
+    # the venue's time (09:00 in Marseille), her own added (08:00 in London)
+    assert (
+        british.subject
+        == "Reminder: Accompagnement collectif — Jour 1, Sunday, 28 March 2027 at 09:00"
+    )
+    assert "that is 08:00 your time (Europe/London)" in british.text
     brazilian = read_mail(inbox.to("joao@example.com")[0])  # no Portuguese templates: French
-    assert brazilian.subject == "Rappel : Jour 1, dimanche 28 mars 2027 à 09:00"
+    assert (
+        brazilian.subject
+        == "Rappel : Accompagnement collectif — Jour 1, dimanche 28 mars 2027 à 09:00"
+    )
 
 
 def test_smtp_login_with_the_password_from_the_environment(sqlite_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -434,7 +453,7 @@ def test_smtp_login_with_the_password_from_the_environment(sqlite_url: str, monk
     controller.start()
     try:
         config = email_config(port)
-        config["reminders"]["email"].update(username="claire", password_env="SMTP_PASSWORD")
+        config["email"].update(username="claire", password_env="SMTP_PASSWORD")
         app = reminders_app(sqlite_url, config)
         story(app, people=(("S. Martin", MARTIN, "fr", None),))
         monkeypatch.delenv("SMTP_PASSWORD", raising=False)

@@ -119,20 +119,22 @@ def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, int]]:
 
 
 def email_config(port: int, **reminders: Any) -> dict[str, Any]:
-    return {
-        "reminders": {
-            "email": {
-                "host": "127.0.0.1",
-                "port": port,
-                "sender": "Claire Dubois <claire@example.com>",
-            },
-            **reminders,
+    """``[email]`` pointing at the test's SMTP server, and ``[reminders]`` settings."""
+    config: dict[str, Any] = {
+        "email": {
+            "host": "127.0.0.1",
+            "port": port,
+            "sender": "Claire Dubois <claire@example.com>",
         }
     }
+    if reminders:
+        config["reminders"] = dict(reminders)
+    return config
 
 
 def reminders_app(url: str, config: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    return make_app(url, plugins=["reminders"], config=config or {})
+    """The reminders plugin and the email channel it sends through."""
+    return make_app(url, plugins=["reminders", "email"], config=config or {})
 
 
 def toml(config: dict[str, Any]) -> str:

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from programs.app import App
 from programs.domain import csv_import
+from programs.domain.base import get_program
 from programs.domain.csv_import import ImportRejected, import_participants, read_rows
 from programs.domain.enrollment import enroll, waitlist, withdraw
 from programs.domain.participant import add_participant, find_person
-from programs.domain.program import create_program, get_program
+from programs.domain.program import create_program
 from programs.errors import InvalidInput
 from programs.models import Participant
 

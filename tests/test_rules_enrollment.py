@@ -7,14 +7,14 @@ import pytest
 import sqlalchemy as sa
 
 from programs.app import App
-from programs.domain.enrollment import enroll, get_enrollment, roster, waitlist, withdraw
+from programs.domain.base import get_enrollment, get_program
+from programs.domain.enrollment import enroll, roster, waitlist, withdraw
 from programs.domain.participant import add_participant, find_person
 from programs.domain.program import (
     cancel_program,
     complete_program,
     create_program,
     edit_program,
-    get_program,
     program_fill,
 )
 from programs.errors import NotFound, RuleViolation

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from programs.app import App
+from programs.domain.base import get_program
 from programs.domain.followup import (
     cancel_followup,
     complete_followup,
@@ -20,7 +21,7 @@ from programs.domain.followup import (
     plan_followup,
 )
 from programs.domain.participant import add_participant, find_person
-from programs.domain.program import create_program, get_program
+from programs.domain.program import create_program
 from programs.errors import InvalidInput, RuleViolation
 
 START = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)

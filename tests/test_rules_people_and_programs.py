@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from programs.app import App
 from programs.domain.attendance import attendance_of_program, mark_attendance
+from programs.domain.base import get_program
 from programs.domain.enrollment import enroll
 from programs.domain.participant import (
     add_participant,
@@ -21,7 +22,6 @@ from programs.domain.program import (
     cancel_program,
     create_program,
     edit_program,
-    get_program,
     list_programs,
 )
 from programs.domain.session import add_session, cancel_session, get_session

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from programs.app import App
-from programs.domain.program import cancel_program, create_program, get_program
+from programs.domain.base import get_program
+from programs.domain.program import cancel_program, create_program
 from programs.domain.session import (
     add_session,
     cancel_session,

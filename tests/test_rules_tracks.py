@@ -75,11 +75,16 @@ def test_default_and_minimum_come_from_the_config(configured) -> None:  # type: 
     ],
 )
 def test_bad_settings_are_clear_errors(configured, core: dict, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Checked when the app starts: the first read or write stops, nothing is written."""
+    import sqlalchemy as sa
+
     app = configured(**core)
     with pytest.raises(InvalidInput, match=message), app.write() as db:
         open_track(db, participant=add_participant(db, name="S. Martin"), goal="g")
-    with app.read() as db:
-        assert list_tracks(db) == []
+    with pytest.raises(InvalidInput, match=message), app.read():
+        pass
+    with app.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM participant")).scalar() == 0
 
 
 def test_progress_counts_done_follow_ups(app: App) -> None:

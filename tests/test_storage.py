@@ -118,7 +118,8 @@ def test_a_sqlite_write_takes_the_write_lock_before_its_first_statement(
 def test_locking_a_program_holds_its_row_on_postgresql(pg_url: str) -> None:
     import psycopg
 
-    from programs.domain.program import create_program, get_program, lock_program
+    from programs.domain.base import get_program, lock_program
+    from programs.domain.program import create_program
 
     app = make_app(pg_url)
     with app.write() as db:
@@ -250,9 +251,10 @@ class Recorder:
 def test_objects_outlive_their_unit_of_work(app: App) -> None:
     """What a command got inside ``write()`` or ``read()`` can still be shown after it, and
     event hooks (called after the commit) can read every attribute."""
+    from programs.domain.base import get_program
     from programs.domain.enrollment import enroll, withdraw
     from programs.domain.participant import add_participant, find_person
-    from programs.domain.program import create_program, get_program
+    from programs.domain.program import create_program
 
     recorder = Recorder()
     app.pm.register(recorder, name="recorder")

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from programs.app import App
 from programs.domain.program import create_program
 from programs.domain.session import add_session, get_session
+from programs.durations import parse_minutes as parse_duration
 from programs.errors import InvalidInput
 from programs.times import (
     format_local,
     localize,
     parse_date,
-    parse_duration,
     parse_time,
     to_local,
     zone,

@@ -25,23 +25,18 @@ def stable_uid(kind: str, row_id: int | None, created_at: datetime) -> str:
 
 def phone_region(app: App) -> str:
     """How to read a number written without +country code: ``[core] phone_region``."""
-    return str(app.config.core.get("phone_region", "FR")).upper()
+    return app.settings.phone_region
 
 
 def checked_phone(phone: str, whose: str, region: str = "FR") -> str:
-    """E.164, checked with ``phonenumbers`` before it goes on a card: the core stores valid
-    numbers, but a card with a bogus number is worse than no card."""
-    import phonenumbers
-
-    from programs.api import InvalidInput
+    """E.164, checked again (the core's check) before it goes on a card: the core stores
+    valid numbers, but a card with a bogus number is worse than no card."""
+    from programs.api import InvalidInput, check_phone
 
     try:
-        parsed = phonenumbers.parse(phone, region)
-    except phonenumbers.NumberParseException:
-        raise InvalidInput(f"{whose} phone number {phone!r} cannot be read") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise InvalidInput(f"{whose} phone number {phone!r} is not a valid number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return check_phone(phone, region) or ""
+    except InvalidInput:
+        raise InvalidInput(f"{whose} phone number {phone!r} is not a valid number") from None
 
 
 def display_phone(e164: str) -> str:
@@ -53,15 +48,12 @@ def display_phone(e164: str) -> str:
     )
 
 
-def coach_of(db: DbSession, program: Program | None = None, ref: str | None = None) -> Coach:
-    """The program's coach, else the named one, else the default coach."""
-    from programs.api import NotFound, get_coach
+def card_coach(db: DbSession, program: Program | None = None, ref: str | None = None) -> Coach:
+    """Whose card: the program's coach (``programs.api.coach_of``), else the named one, else
+    the default coach; a clear error when there is none yet."""
+    from programs.api import NotFound, coach_of, get_coach
 
-    coach = None
-    if program is not None and program.coach_id is not None:
-        coach = get_coach(db, program.coach_id)
-    if coach is None:
-        coach = get_coach(db, ref)
+    coach = coach_of(db, program) if program is not None else get_coach(db, ref)
     if coach is None:
         raise NotFound(
             'no coach yet: programs coach set --name "Your Name" --phone "06 12 34 56 78"'

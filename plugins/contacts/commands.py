@@ -6,11 +6,11 @@ when a command runs, so ``programs --help`` stays fast.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
+from programs.cli.toolkit import output_options, pass_app, render, zoned
 
 OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 
@@ -69,7 +69,7 @@ def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: boo
       programs contacts share marseille-2026 --from 2026-12-03 --until 2027-01-21
     """
     from programs.plugins.contacts import sharing
-    from programs.plugins.contacts.cards import coach_card, coach_of, display_phone, phone_region
+    from programs.plugins.contacts.cards import card_coach, coach_card, display_phone, phone_region
     from programs.plugins.contacts.delivery import deliver, message, recipients
     from programs.plugins.contacts.vcard import render
 
@@ -80,7 +80,7 @@ def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: boo
     with app.write() as db:
         require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
-        coach = coach_of(db, program)
+        coach = card_coach(db, program)
         card = coach_card(coach, region=phone_region(app), now=now)
         window = sharing.share(db, program=program, first=first, last=last, now=now)
         days = sharing.window_days(window, program)
@@ -254,7 +254,7 @@ def card(
     import io
 
     from programs.plugins.contacts import qr as qrcode
-    from programs.plugins.contacts.cards import coach_card, coach_of, phone_region
+    from programs.plugins.contacts.cards import card_coach, coach_card, phone_region
     from programs.plugins.contacts.vcard import render
 
     from programs.api import utcnow
@@ -264,7 +264,7 @@ def card(
         if target is not None:
             _check_folder(target)
     with obj.app.read() as db:
-        made = coach_card(coach_of(db, ref=coach_ref), region=phone_region(obj.app), now=utcnow())
+        made = coach_card(card_coach(db, ref=coach_ref), region=phone_region(obj.app), now=utcnow())
     text = render(made, f"{version}.0")
     image = None
     if qr is not None:
@@ -284,7 +284,6 @@ def card(
 @contacts.command()
 @click.argument("slug")
 @click.option("-o", "--output", type=OUTPUT, help="Write to this file instead of printing.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV (name, phone, email) instead of vCards.")
 @click.option(
     "--version",
     "version",
@@ -293,11 +292,13 @@ def card(
     show_default=True,
     help="vCard version.",
 )
+@output_options
 @click.pass_obj
-def directory(obj: Any, slug: str, output: Path | None, as_csv: bool, version: str) -> None:
+def directory(obj: Any, slug: str, output: Path | None, fmt: str, version: str) -> None:
     """SLUG's group directory: the participants who agreed, with what each agreed to share.
 
-    Only inside the sharing window; outside it the command says why and refuses.
+    vCards by default (one file a phone imports); --csv or --json for a list (name, phone,
+    email). Only inside the sharing window; outside it the command says why and refuses.
 
     \b
     Example:
@@ -316,7 +317,8 @@ def directory(obj: Any, slug: str, output: Path | None, as_csv: bool, version: s
     if not found:
         click.echo(f"No participant of {slug} shares their details: nothing to export.", err=True)
         return
-    text = group.as_csv(found) if as_csv else group.as_vcf(found, f"{version}.0")
+    vcards = fmt == "table"
+    text = group.as_vcf(found, f"{version}.0") if vcards else group.as_text(found, fmt)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -326,49 +328,44 @@ def directory(obj: Any, slug: str, output: Path | None, as_csv: bool, version: s
 
 @contacts.command(name="consents")
 @click.argument("slug")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of objects).")
-@click.pass_obj
-def list_consents(obj: Any, slug: str, as_json: bool) -> None:
+@output_options
+@pass_app
+def list_consents(app: Any, slug: str, fmt: str) -> None:
     """List SLUG's consents: who shares what, since when, until when, and their status.
 
     \b
     Example:
+      programs contacts consents marseille-2026
       programs contacts consents marseille-2026 --json
     """
     from programs.plugins.contacts import consent as consents
 
-    from programs.api import format_local, get_program, require_plugin_schema, utcnow
+    from programs.api import get_program, require_plugin_schema, utcnow
 
-    with obj.app.read() as db:
+    with app.read() as db:
         require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         rows = consents.list_consents(db, program, now=utcnow())
-    if as_json:
-        click.echo(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False))
+    if fmt != "table":
+        render([r.as_dict() for r in rows], fmt)
         return
-    if not rows:
-        click.echo(f"No consent recorded for {slug}.")
-        return
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=f"Consents for {slug}", title_justify="left")
-    for column in ("participant", "shares", "status", "given", "ends", "source"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        shares = ", ".join(w for w, on in (("phone", r.phone), ("email", r.email)) if on)
-        table.add_row(
-            *(
-                Text(cell)  # plain text: a name with [brackets] is not rich markup
-                for cell in (
-                    f"#{r.participant_id} {r.name}",
-                    shares,
-                    r.status,
-                    format_local(r.given_at, program.timezone),
-                    format_local(r.expires_at, program.timezone),
-                    r.source,
-                )
-            )
-        )
-    Console(soft_wrap=False).print(table)
+    shown = [
+        {
+            "participant": f"#{r.participant_id} {r.name}",
+            "shares": ", ".join(w for w, on in (("phone", r.phone), ("email", r.email)) if on),
+            "status": r.status,
+            "given": r.given_at,
+            "ends": r.expires_at,
+            "source": r.source,
+            "timezone": program.timezone,
+        }
+        for r in rows
+    ]
+    names = zoned(shown, ["given", "ends"], fmt)
+    render(
+        shown,
+        fmt,
+        title=f"Consents for {slug}",
+        columns=["participant", "shares", "status", names["given"], names["ends"], "source"],
+        empty=f"No consent recorded for {slug}.",
+    )

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
     from programs.api import Participant, Program
 
-SEATED = ("enrolled", "completed")
-
 _WORDING = {
     "fr": (
         "J'accepte que {what} aux autres participants de « {title} » ({slug}) qui ont "
@@ -47,18 +45,6 @@ _WHAT = {
         (True, True): "my phone number and my email address are shared",
     },
 }
-
-
-def seated(db: DbSession, program: Program, participant: Participant) -> bool:
-    """Whether the person holds a seat in the program now (enrolled, or completed it)."""
-    from programs.api import Enrollment
-
-    status = db.exec(
-        select(Enrollment.status).where(
-            Enrollment.program_id == program.id, Enrollment.participant_id == participant.id
-        )
-    ).first()
-    return status in SEATED
 
 
 def _require_choice(phone: bool, email: bool, participant: Participant) -> None:
@@ -88,7 +74,9 @@ def check(
         )
     if window.ends_at <= now:
         raise RuleViolation(f"the sharing window of {program.slug} is over: no new consent")
-    if not seated(db, program, participant):
+    from programs.api import is_seated
+
+    if not is_seated(db, program, participant):
         raise RuleViolation(f"{participant.name} is not enrolled in {program.slug}")
     if phone and not participant.phone:
         raise RuleViolation(f"{participant.name} has no phone number on record")
@@ -270,7 +258,7 @@ def status_of(consent: Consent, *, seated_now: bool, now: datetime) -> str:
 
 
 def list_consents(db: DbSession, program: Program, *, now: datetime) -> list[ConsentRow]:
-    from programs.api import Enrollment, Participant
+    from programs.api import SEATED, Enrollment, Participant
 
     rows = db.exec(
         select(Consent, Participant, Enrollment.status)

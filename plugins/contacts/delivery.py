@@ -1,5 +1,5 @@
 """Delivering the coach's card to a program's participants through the channels other
-plugins register (the reminders plugin's email, a third party's SMS...), found in the
+plugins register (the email plugin's ``email``, a third party's SMS...), found in the
 registry by name: this plugin never imports another.
 
 A message goes to each enrolled participant on the first channel that can reach them,
@@ -62,10 +62,10 @@ class Report:
 
 
 def recipients(db: DbSession, program: Program) -> list[Participant]:
-    """The participants with a seat now (waitlisted and withdrawn people get nothing)."""
-    from programs.api import EnrollmentStatus, roster
+    """The participants seated in the program (waitlisted and withdrawn people get nothing)."""
+    from programs.api import seated_participants
 
-    return [p for e, p in roster(db, program) if e.status == EnrollmentStatus.ENROLLED]
+    return seated_participants(db, program)
 
 
 def message(

@@ -25,7 +25,7 @@ def sections(app: App, workdir: Path) -> list[tuple[str, str]]:
 
 def _run(app: App, workdir: Path) -> str:
     from programs.plugins.contacts import consent, qr, sharing
-    from programs.plugins.contacts.cards import coach_card, coach_of, display_phone, phone_region
+    from programs.plugins.contacts.cards import card_coach, coach_card, display_phone, phone_region
     from programs.plugins.contacts.delivery import recipients
     from programs.plugins.contacts.directory import as_vcf, entries
     from programs.plugins.contacts.vcard import render
@@ -43,7 +43,7 @@ def _run(app: App, workdir: Path) -> str:
         )
         if program is None:
             return "No program in the demo database."
-        card = coach_card(coach_of(db, program), region=region, now=now)
+        card = coach_card(card_coach(db, program), region=region, now=now)
         tz = program.timezone
         default = sharing.default_days(db, program)
         last = default[1] if default else sharing.local_day(now + timedelta(days=14), tz)

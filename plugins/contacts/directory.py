@@ -8,14 +8,12 @@ event hook did or failed to do.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from programs.plugins.contacts.cards import participant_card
-from programs.plugins.contacts.consent import SEATED
 from programs.plugins.contacts.models import Consent
 from programs.plugins.contacts.sharing import open_window
 from programs.plugins.contacts.vcard import Card, render_many
@@ -35,7 +33,7 @@ class Entry:
 
 def entries(db: DbSession, program: Program, *, now: datetime, region: str = "FR") -> list[Entry]:
     """Who is in the directory now; refuses (RuleViolation) outside the window."""
-    from programs.api import Enrollment, Participant
+    from programs.api import Enrollment, Participant, seated_condition
 
     open_window(db, program, now)
     rows = db.exec(
@@ -50,7 +48,7 @@ def entries(db: DbSession, program: Program, *, now: datetime, region: str = "FR
             Consent.program_id == program.id,
             Consent.withdrawn_at.is_(None),  # type: ignore[union-attr]
             Consent.expires_at > now,
-            Enrollment.status.in_(SEATED),  # type: ignore[attr-defined]
+            seated_condition(),
         )
         .order_by(Participant.name, Participant.id)
     ).all()
@@ -68,10 +66,22 @@ def as_vcf(found: list[Entry], version: str = "3.0") -> str:
     return render_many((e.card for e in found), version)
 
 
-def as_csv(found: list[Entry]) -> str:
+def as_text(found: list[Entry], fmt: str) -> str:
+    """The directory as CSV (safe to open in a spreadsheet: the toolkit's cells) or JSON."""
+    import json
+
+    from programs.cli.toolkit import write_csv
+
+    rows = [(e.card.name, e.card.phone, e.card.email) for e in found]
+    if fmt == "json":
+        return (
+            json.dumps(
+                [dict(zip(("name", "phone", "email"), r, strict=True)) for r in rows],
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["name", "phone", "email"])
-    for entry in found:
-        writer.writerow([entry.card.name, entry.card.phone or "", entry.card.email or ""])
+    write_csv(out, ("name", "phone", "email"), rows)
     return out.getvalue()

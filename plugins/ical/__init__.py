@@ -1,6 +1,7 @@
 """Built-in iCal plugin: calendar feeds for programs, participants and the coach.
 
-Feeds follow RFC 5545/5546/7986 as calendar apps need them (see ``render.py``), are served
+Feeds follow RFC 5545/5546/7986 as calendar apps need them (the core's writer,
+``programs.api.vevent``; ``render.py`` caches it), are served
 over HTTP by ``programs ical serve`` behind private, hashed, revocable tokens, and show a
 participant only their own sessions and follow-ups (see ``items.py``).
 

@@ -12,19 +12,18 @@ SNIPPET_LINES = 16
 
 
 def demo_section(app: App, workdir: Path) -> list[tuple[str, str]]:
-    from programs.plugins.ical.items import SEATED
     from programs.plugins.ical.service import build_feed
     from programs.plugins.ical.settings import DEFAULT_BASE_URL, read_settings
     from programs.plugins.ical.tokens import issue, rotate
     from sqlmodel import select
 
-    from programs.api import CalendarScope, Enrollment, Participant
+    from programs.api import CalendarScope, Enrollment, Participant, seated_condition
 
     with app.read() as db:
         row = db.exec(
             select(Participant.id, Participant.name)
             .join(Enrollment, Enrollment.participant_id == Participant.id)
-            .where(Enrollment.status.in_(SEATED))  # type: ignore[attr-defined]
+            .where(seated_condition())
             .order_by(Enrollment.id)
         ).first()
     if row is None:

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     import jinja2
-    from programs.plugins.ical.items import FeedItem, FeedSpec
+    from programs.plugins.ical.items import FeedSpec
+
+    from programs.api import CalendarItem
 
 MAX_UPCOMING = 20
 
@@ -31,7 +33,7 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def when(item: FeedItem) -> str:
+def when(item: CalendarItem) -> str:
     """``Thu 03 Dec 2026, 09:00–17:00 (Europe/Paris)`` in the item's own time zone."""
     tz = ZoneInfo(item.timezone)
     start, end = item.start.astimezone(tz), item.end.astimezone(tz)
@@ -42,10 +44,11 @@ def when(item: FeedItem) -> str:
 
 def render_page(spec: FeedSpec, *, feed_url: str, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
+    from programs.api import upcoming as next_items
+
     upcoming = [
         {"when": when(i), "summary": i.summary, "location": i.location}
-        for i in spec.items
-        if i.end >= now and not i.cancelled
+        for i in next_items([e.item for e in spec.items], now)
     ][:MAX_UPCOMING]
     return (
         _environment()

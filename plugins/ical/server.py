@@ -73,12 +73,8 @@ class FeedServer:
             except self._not_found:  # the owner was erased since
                 return None
             finally:
-                self._report_failures()
-
-    def _report_failures(self) -> None:
-        failures = self.app.failures
-        while failures:
-            log.warning("%s", failures.pop(0))
+                for failure in self.app.take_failures():
+                    log.warning("%s", failure)
 
     def feed(self, request: Request) -> Response:
         spec = self._spec(request.path_params["token"])

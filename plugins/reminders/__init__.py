@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from programs.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     import click
     from sqlmodel import Session as DbSession
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from programs.api import (
         Alarm,
         App,
+        CalendarItem,
         CalendarScope,
         Enrollment,
         FollowUp,
@@ -44,9 +45,8 @@ def register_commands(cli: click.Group) -> None:
 
 @hookimpl
 def register_channels(register: Callable[[Any], None]) -> None:
-    from programs.plugins.reminders.channels import ConsoleChannel, EmailChannel
+    from programs.plugins.reminders.console import ConsoleChannel
 
-    register(EmailChannel())
     register(ConsoleChannel())
 
 
@@ -63,10 +63,9 @@ def register_migrations(register: Callable[[Any], None]) -> None:
 def startup(app: App) -> None:
     """Check the settings once, so a typo is reported before anything is sent."""
     from programs.plugins.reminders.rules import default_rules
-    from programs.plugins.reminders.settings import load_email_settings, load_settings
+    from programs.plugins.reminders.settings import load_settings
 
-    load_settings(app.config)
-    load_email_settings(app.config)
+    load_settings(app)
     default_rules(app.config)
 
 
@@ -204,10 +203,12 @@ def erase_participant_data(app: App, db: DbSession, participant: Participant) ->
 
 
 @hookimpl
-def calendar_alarms(app: App, item: Session | FollowUp, scope: CalendarScope) -> list[Alarm]:
+def calendar_item_alarms(
+    app: App, db: DbSession, items: Sequence[CalendarItem], scope: CalendarScope
+) -> dict[str, list[Alarm]]:
     from programs.plugins.reminders.alarms import alarms_for
 
-    return alarms_for(app, item, scope)
+    return alarms_for(app, db, items, scope)
 
 
 @hookimpl

@@ -1,48 +1,60 @@
-"""Alarms for calendar feeds, matching the reminder rules (best effort).
+"""Alarms for calendar feeds (and the ``.ics`` of a reminder), matching the reminder rules.
 
-Many calendar apps ignore alarms in subscribed feeds (Google, Outlook) or offer to strip
-them (Apple): the outbox stays the real channel. Only rules counted back from an item's
-start translate into an alarm; rules at a fixed time of day ("the day after at 09:00") do
-not, and are left out.
+Best effort: many calendar apps ignore alarms in subscribed feeds (Google, Outlook) or offer
+to strip them (Apple); the outbox stays the real channel. Only rules counted back from an
+item's start translate into an alarm; rules at a fixed time of day ("the day after at
+09:00") do not, and are left out.
+
+Asked once per feed with all its items, on the feed's own database session: the rulebook is
+read once (two queries), whatever the number of items, and no second connection is opened.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from programs.plugins.reminders.rules import load_rulebook
-from programs.plugins.reminders.settings import load_settings
+from programs.plugins.reminders.rules import RuleBook, load_rulebook
 
-from programs.api import Alarm, FollowUp, Participant, Session
+from programs.api import Alarm, Participant
 
 if TYPE_CHECKING:
-    from programs.api import App, CalendarScope
+    from sqlmodel import Session as DbSession
+
+    from programs.api import App, CalendarItem, CalendarScope
 
 WORDS = {"fr": "Rappel : {}", "en": "Reminder: {}"}  # French puts a space before ":"
+TARGETS = ("session", "followup")
 
 
-def alarms_for(app: App, item: Any, scope: CalendarScope) -> list[Alarm]:
-    if isinstance(item, Session):
-        target, program_id, title = "session", item.program_id, item.title
-    elif isinstance(item, FollowUp):
-        target, program_id, title = "followup", item.program_id, item.topic
-    else:
+def language_of(app: App, db: DbSession, scope: CalendarScope) -> str:
+    """The feed reader's language: the participant's own, else the coach's."""
+    from programs.plugins.reminders.settings import load_settings
+
+    if scope.kind == "participant":
+        person = db.get(Participant, scope.id)
+        primary = (person.language if person else "") or ""
+        primary = primary.replace("_", "-").split("-", 1)[0].lower()
+        if primary in WORDS:
+            return primary
+    return load_settings(app).coach_language
+
+
+def rulebook(app: App, db: DbSession, items: Iterable[CalendarItem]) -> RuleBook:
+    programs = sorted({i.program_id for i in items if i.program_id is not None})
+    return load_rulebook(db, app.config, now=None, program_ids=programs)
+
+
+def item_alarms(
+    book: RuleBook, item: CalendarItem, *, for_coach: bool, language: str
+) -> list[Alarm]:
+    """The alarms of one item: one per rule counted back from its start, for this reader."""
+    if item.kind not in TARGETS or item.cancelled:
         return []
-    settings = load_settings(app.config)
-    language = settings.coach_language
-    with app.read() as db:
-        rules = load_rulebook(
-            db, app.config, now=None, program_ids=[program_id] if program_id else []
-        ).for_target(target, program_id)
-        if scope.kind == "participant":
-            person = db.get(Participant, scope.id)
-            if person is not None and person.language in WORDS:
-                language = person.language
-    for_coach = scope.kind == "coach"
-    alarms = []
+    alarms: list[Alarm] = []
     seen: set[timedelta] = set()
-    for rule in rules:
+    for rule in book.for_target(item.kind, item.program_id):
         if rule.anchor != "start" or rule.at is not None:
             continue
         if not (rule.to_coach if for_coach else rule.to_participants):
@@ -51,6 +63,23 @@ def alarms_for(app: App, item: Any, scope: CalendarScope) -> list[Alarm]:
         if before <= timedelta(0) or before in seen:
             continue
         seen.add(before)
-        text = WORDS[language].format(title or "").rstrip(" :")
-        alarms.append(Alarm(before=before, description=text))
+        alarms.append(Alarm(before=before, description=WORDS[language].format(item.summary)))
     return sorted(alarms, key=lambda a: a.before, reverse=True)
+
+
+def alarms_for(
+    app: App, db: DbSession, items: Sequence[CalendarItem], scope: CalendarScope
+) -> dict[str, list[Alarm]]:
+    """``{uid: alarms}`` for the items of one feed."""
+    mine = [i for i in items if i.kind in TARGETS]
+    if not mine:
+        return {}
+    book = rulebook(app, db, mine)
+    language = language_of(app, db, scope)
+    for_coach = scope.kind == "coach"
+    found = {}
+    for item in mine:
+        alarms = item_alarms(book, item, for_coach=for_coach, language=language)
+        if alarms:
+            found[item.uid] = alarms
+    return found

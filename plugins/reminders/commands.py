@@ -1,57 +1,47 @@
 """``programs reminders``: rules, plan, list, send, run, history.
 
-Commands get the App from the click context (``obj.app``); everything heavy is imported
-inside them. Listings print a table for people and ``--json`` for scripts.
+Commands get the App with the CLI toolkit's ``pass_app``; everything heavy is imported
+inside them. Listings use the toolkit's ``output_options`` and ``render``: a table for
+people (plain text in a pipe), ``--json`` and ``--csv`` for scripts.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time as clock
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+from programs.cli.toolkit import output_options, pass_app, render, zoned
 
 if TYPE_CHECKING:
     from programs.api import App
 
 
-def _app(obj: Any) -> App:
-    return obj.app
-
-
 def _now(app: App, text: str | None) -> datetime:
-    from programs.api import parse_time, utcnow
+    """``--now``: a time in the default zone (or with its offset); absent means now."""
+    from programs.api import InvalidInput, parse_time, utcnow
 
-    if not text:
+    if text is None:
         return utcnow()
-    return parse_time(text, app.config.core["default_timezone"])
+    if not text.strip():
+        raise InvalidInput("--now needs a time, e.g. 2027-06-08T07:05:00Z")
+    return parse_time(text, app.settings.default_timezone)
 
 
-def _print(
-    rows: list[dict[str, Any]], as_json: bool, *, empty: str, title: str | None = None
+COLUMNS = ["id", "due", "status", "to", "channel", "rule", "about", "note"]
+
+
+def _show(
+    rows: list[dict[str, Any]], fmt: str, *, times: list[str], columns: list[str], **kwargs: Any
 ) -> None:
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
-        return
-    if not rows:
-        click.echo(empty)
-        return
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, title_justify="left")
-    for column in rows[0]:
-        table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:  # Text: a "[bold]" in a name is shown as typed, not read as markup
-        table.add_row(*(Text("" if v is None else str(v)) for v in row.values()))
-    Console(soft_wrap=False).print(table)
+    """Outbox rows, each time in its row's zone (in the header when they share one)."""
+    names = zoned(rows, times, fmt)
+    shown = [names.get(c, c) for c in columns] if fmt == "table" else None
+    render(rows, fmt, columns=shown, **kwargs)
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 now_option = click.option(
     "--now",
     metavar="TIME",
@@ -105,7 +95,7 @@ def rules(ctx: click.Context) -> None:
       programs reminders rules remove session-2h --program marseille-2026
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(show, slug=None, as_json=False)
+        ctx.invoke(show, slug=None, fmt="table")
 
 
 def _rule_rows(app: App, rules: list[Any], slugs: dict[int, str]) -> list[dict[str, Any]]:
@@ -125,9 +115,9 @@ def _rule_rows(app: App, rules: list[Any], slugs: dict[int, str]) -> list[dict[s
 
 @rules.command("show")
 @click.argument("slug", required=False)
-@json_option
-@click.pass_obj
-def show(obj: Any, slug: str | None, as_json: bool) -> None:
+@output_options
+@pass_app
+def show(app: App, slug: str | None, fmt: str) -> None:
     """List the rules in force (for program SLUG if given).
 
     \b
@@ -138,7 +128,6 @@ def show(obj: Any, slug: str | None, as_json: bool) -> None:
 
     from programs.api import get_program
 
-    app = _app(obj)
     with app.read() as db:
         program = get_program(db, slug) if slug else None
         pid = program.id if program else None
@@ -146,9 +135,9 @@ def show(obj: Any, slug: str | None, as_json: bool) -> None:
         listed = book.for_program(pid) if pid else list(book.defaults.values())
         slugs = {pid: slug} if pid and slug else {}
         rows = _rule_rows(app, listed, slugs)
-    _print(
+    render(
         rows,
-        as_json,
+        fmt,
         empty="No rules: nothing will be sent.",
         title=f"Reminder rules for {slug}" if slug else "Reminder rules (all programs)",
     )
@@ -184,9 +173,9 @@ def show(obj: Any, slug: str | None, as_json: bool) -> None:
 )
 @click.option("--channel", default="email", show_default=True, help="A registered channel.")
 @click.option("--template", help="Template name [default: session, followup, nudge, digest].")
-@click.pass_obj
+@pass_app
 def add(
-    obj: Any,
+    app: App,
     name: str,
     slug: str | None,
     target: str,
@@ -209,7 +198,6 @@ def add(
     """
     from programs.plugins.reminders.rulebook_edit import add_rule
 
-    app = _app(obj)
     values = {
         "name": name,
         "target": target,
@@ -228,8 +216,8 @@ def add(
 @rules.command("remove")
 @click.argument("name")
 @click.option("--program", "slug", metavar="SLUG", help="Only for this program.")
-@click.pass_obj
-def remove(obj: Any, name: str, slug: str | None) -> None:
+@pass_app
+def remove(app: App, name: str, slug: str | None) -> None:
     """Stop rule NAME (for all programs, or for one); its pending reminders are cancelled.
 
     \b
@@ -238,7 +226,7 @@ def remove(obj: Any, name: str, slug: str | None) -> None:
     """
     from programs.plugins.reminders.rulebook_edit import remove_rule
 
-    message, result = remove_rule(_app(obj), name, slug=slug)
+    message, result = remove_rule(app, name, slug=slug)
     click.echo(message)
     click.echo(f"outbox: {result}")
 
@@ -246,8 +234,8 @@ def remove(obj: Any, name: str, slug: str | None) -> None:
 @rules.command("reset")
 @click.argument("name")
 @click.option("--program", "slug", metavar="SLUG", help="Only for this program.")
-@click.pass_obj
-def reset(obj: Any, name: str, slug: str | None) -> None:
+@pass_app
+def reset(app: App, name: str, slug: str | None) -> None:
     """Drop what was added or removed for NAME at this level: the rule below applies again.
 
     \b
@@ -256,7 +244,7 @@ def reset(obj: Any, name: str, slug: str | None) -> None:
     """
     from programs.plugins.reminders.rulebook_edit import reset_rule
 
-    message, result = reset_rule(_app(obj), name, slug=slug)
+    message, result = reset_rule(app, name, slug=slug)
     click.echo(message)
     click.echo(f"outbox: {result}")
 
@@ -266,8 +254,8 @@ def reset(obj: Any, name: str, slug: str | None) -> None:
 
 @reminders.command()
 @now_option
-@click.pass_obj
-def plan(obj: Any, now: str | None) -> None:
+@pass_app
+def plan(app: App, now: str | None) -> None:
     """Bring the outbox in step with the database (also done by send). Safe to repeat.
 
     \b
@@ -276,7 +264,6 @@ def plan(obj: Any, now: str | None) -> None:
     """
     from programs.plugins.reminders.sync import plan_all
 
-    app = _app(obj)
     click.echo(f"outbox: {plan_all(app, now=_now(app, now))}")
 
 
@@ -284,11 +271,11 @@ def plan(obj: Any, now: str | None) -> None:
 @click.option("--due", is_flag=True, help="Only what is due now (what send would send).")
 @click.option("--all", "everything", is_flag=True, help="Every row, sent and cancelled too.")
 @click.option("--program", "slug", metavar="SLUG", help="Only this program's.")
-@json_option
+@output_options
 @now_option
-@click.pass_obj
+@pass_app
 def list_(
-    obj: Any, due: bool, everything: bool, slug: str | None, as_json: bool, now: str | None
+    app: App, due: bool, everything: bool, slug: str | None, fmt: str, now: str | None
 ) -> None:
     """What will go out: when, to whom, by which channel, about what.
 
@@ -299,11 +286,12 @@ def list_(
     """
     from programs.plugins.reminders.listing import outbox_rows
 
-    app = _app(obj)
     rows = outbox_rows(app, due=due, everything=everything, slug=slug, now=_now(app, now))
-    _print(
+    _show(
         rows,
-        as_json,
+        fmt,
+        times=["due"],
+        columns=COLUMNS,
         empty="Nothing in the outbox." if not due else "Nothing is due.",
         title="Reminders" if not due else "Reminders due",
     )
@@ -318,9 +306,9 @@ def list_(
     show_default=True,
     help="At most this many rows.",
 )
-@json_option
-@click.pass_obj
-def history(obj: Any, person: str | None, limit: int, as_json: bool) -> None:
+@output_options
+@pass_app
+def history(app: App, person: str | None, limit: int, fmt: str) -> None:
     """What was sent, skipped, cancelled or failed (for PERSON if given), newest first.
 
     \b
@@ -329,8 +317,15 @@ def history(obj: Any, person: str | None, limit: int, as_json: bool) -> None:
     """
     from programs.plugins.reminders.listing import history_rows
 
-    rows = history_rows(_app(obj), person=person, limit=limit)
-    _print(rows, as_json, empty="No reminder history.", title="Reminder history")
+    rows = history_rows(app, person=person, limit=limit)
+    _show(
+        rows,
+        fmt,
+        times=["when", "due"],
+        columns=["id", "when", "status", "to", "channel", "rule", "about", "note"],
+        empty="No reminder history.",
+        title="Reminder history",
+    )
 
 
 # --- send and run ------------------------------------------------------------------------
@@ -364,8 +359,8 @@ def _send_once(app: App, now: datetime, dry_run: bool) -> Any:
 @reminders.command()
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
 @now_option
-@click.pass_obj
-def send(obj: Any, dry_run: bool, now: str | None) -> None:
+@pass_app
+def send(app: App, dry_run: bool, now: str | None) -> None:
     """Send what is due, then stop (for cron). Exits 0 when nothing is due.
 
     Failures are kept and retried by later runs; the exit code is 1 when one happened.
@@ -379,7 +374,6 @@ def send(obj: Any, dry_run: bool, now: str | None) -> None:
 
     from programs.api import ProgramsError
 
-    app = _app(obj)
     report = _send_once(app, _now(app, now), dry_run)
     if dry_run:
         rows = describe_rows(app, report.due)
@@ -387,7 +381,7 @@ def send(obj: Any, dry_run: bool, now: str | None) -> None:
             click.echo("Nothing is due.")
         else:
             click.echo(f"Would send {len(rows)} reminder(s) (nothing was changed):")
-            _print(rows, False, empty="")
+            _show(rows, "table", times=["due"], columns=COLUMNS)
         return
     if report.handled == 0:
         click.echo("Nothing is due.")
@@ -419,8 +413,8 @@ def _one_line(exc: Exception) -> str:
     type=click.IntRange(min=1),
     help="Stop after this many runs (default: run until stopped).",
 )
-@click.pass_obj
-def run(obj: Any, every: str, iterations: int | None) -> None:
+@pass_app
+def run(app: App, every: str, iterations: int | None) -> None:
     """Send what is due, again and again, in the foreground (for a small server).
 
     Stop it with Ctrl-C. A failing run is reported and the loop goes on.
@@ -430,11 +424,9 @@ def run(obj: Any, every: str, iterations: int | None) -> None:
       programs reminders run --every 5m
     """
     from programs.plugins.reminders.sender import send_due
-    from programs.plugins.reminders.timing import parse_duration
 
-    from programs.api import ProgramsError, utcnow
+    from programs.api import ProgramsError, parse_duration, utcnow
 
-    app = _app(obj)
     pause = parse_duration(every).total_seconds()
     done = 0
     try:

@@ -16,7 +16,7 @@ from programs.plugins.reminders.listing import describe
 from programs.plugins.reminders.models import OUTBOX, PENDING
 from programs.plugins.reminders.sync import plan_all
 
-from programs.api import utcnow
+from programs.api import format_local, utcnow
 
 if TYPE_CHECKING:
     from programs.api import App
@@ -35,16 +35,15 @@ def sections(app: App, workdir: Path) -> list[tuple[str, str]]:
         described = describe(db, app, rows)
     if not rows:
         return [("Reminders", "The outbox is empty: no session or follow-up ahead.")]
-    tz = app.config.core["default_timezone"]
     lines = [
-        f"The outbox holds {len(rows)} reminder(s) to send (times in {tz}); "
-        "`programs reminders send` sends what is due, from cron:",
+        f"The outbox holds {len(rows)} reminder(s) to send (each at its recipient's local "
+        "time); `programs reminders send` sends what is due, from cron:",
         "",
     ]
     for item in described[:SHOWN]:
+        due = format_local(item["due"], item["timezone"])
         lines.append(
-            f"  {item['due']}  {item['channel']:<7} {item['to']:<22} "
-            f"{item['rule']:<13} {item['about']}"
+            f"  {due}  {item['channel']:<7} {item['to']:<22} {item['rule']:<13} {item['about']}"
         )
     if len(rows) > SHOWN:
         lines.append(f"  ... and {len(rows) - SHOWN} more")
@@ -61,15 +60,17 @@ def _write_example(app: App, rows: list, workdir: Path, now) -> Path | None:  # 
     from programs.plugins.reminders.rules import load_rulebook
     from programs.plugins.reminders.sender import instance_id
     from programs.plugins.reminders.settings import load_settings
-    from programs.plugins.reminders.targets import TargetLoader
+    from programs.plugins.reminders.targets import OccasionLoader
 
     from programs.api import OutgoingMessage
 
-    settings = load_settings(app.config)
+    settings = load_settings(app)
     first = next((r for r in rows if r.recipient_kind == "participant"), rows[0])
     with app.read() as db:
         book = load_rulebook(db, app.config, now=None)
-        loader = TargetLoader(db, book, default_tz=settings.default_timezone, now=now, horizon=None)
+        loader = OccasionLoader(
+            db, book, default_tz=settings.default_timezone, now=now, horizon=None
+        )
         target = loader.by_keys([(first.target_kind, first.target_id)]).get(
             (first.target_kind, first.target_id)
         )

@@ -40,12 +40,16 @@ def _names(db: DbSession, model: Any, ids: Iterable[int], *columns: Any) -> dict
 
 
 def describe(db: DbSession, app: App, rows: list[Any]) -> list[dict[str, Any]]:
-    tz = app.config.core["default_timezone"]
+    """Rows for the toolkit's ``render``: ``due`` stays an aware time, with the ``timezone``
+    it is shown in (the recipient's: a participant's own zone, else the default one)."""
+    default_tz = app.settings.default_timezone
     ids: dict[str, set[int]] = {}
     for r in rows:
         ids.setdefault(r.target_kind, set()).add(r.target_id)
         ids.setdefault(r.recipient_kind, set()).add(r.recipient_id)
-    people = _names(db, Participant, ids.get("participant", ()), Participant.name)
+    people = _names(
+        db, Participant, ids.get("participant", ()), Participant.name, Participant.timezone
+    )
     coaches = _names(db, Coach, ids.get("coach", ()), Coach.name)
     sessions = _names(
         db, Session, ids.get("session", ()), Session.program_id, Session.title, Session.start
@@ -54,43 +58,55 @@ def describe(db: DbSession, app: App, rows: list[Any]) -> list[dict[str, Any]]:
         db, FollowUp, ids.get("followup", ()), FollowUp.kind, FollowUp.participant_id
     )
     program_ids = set(ids.get("program", ())) | {s[0] for s in sessions.values()}
-    slugs = _names(db, Program, program_ids, Program.slug)
+    programs = _names(db, Program, program_ids, Program.slug, Program.timezone)
     people.update(
-        _names(db, Participant, {f[1] for f in followups.values()} - set(people), Participant.name)
+        _names(
+            db,
+            Participant,
+            {f[1] for f in followups.values()} - set(people),
+            Participant.name,
+            Participant.timezone,
+        )
     )
     out = []
     for r in rows:
         if r.target_kind == "session" and r.target_id in sessions:
             program_id, title, start = sessions[r.target_id]
+            slug, program_tz = programs.get(program_id, ("?", default_tz))
             about = (
-                f"{slugs.get(program_id, '?')} session #{r.target_id}"
+                f"{slug} session #{r.target_id}"
                 + (f" {title}" if title else "")
-                + f" ({format_local(start, tz)})"
+                + f" ({format_local(start, program_tz)} {program_tz})"
             )
         elif r.target_kind == "followup" and r.target_id in followups:
             kind, participant_id = followups[r.target_id]
-            about = f"{kind} #{r.target_id} with {people.get(participant_id, '?')}"
+            about = f"{kind} #{r.target_id} with {people.get(participant_id, ('?',))[0]}"
         elif r.target_kind == "program":
-            about = f"{slugs.get(r.target_id, '?')} (after its last session)"
+            about = f"{programs.get(r.target_id, ('?',))[0]} (after its last session)"
         elif r.target_kind == "week":
             day = str(r.target_id)
             about = f"week of {day[:4]}-{day[4:6]}-{day[6:]}"
         else:
             about = f"{r.target_kind} #{r.target_id} (gone)"
-        who = (people if r.recipient_kind == "participant" else coaches).get(r.recipient_id)
-        to = f"{who or '?'}" + (" (coach)" if r.recipient_kind == "coach" else "")
+        if r.recipient_kind == "participant":
+            name, tz = people.get(r.recipient_id, ("?", None))
+            to, zone_name = name, tz or default_tz
+        else:
+            to, zone_name = f"{coaches.get(r.recipient_id, '?')} (coach)", default_tz
+        note = r.reason or r.last_error
+        if note is None and r.not_before:
+            note = f"retry after {format_local(r.not_before, zone_name)}"
         out.append(
             {
                 "id": r.id,
-                "due": format_local(r.due_at, tz),
+                "due": r.due_at,
+                "timezone": zone_name,
                 "status": r.status,
                 "to": to,
                 "channel": r.channel,
                 "rule": r.rule,
                 "about": about,
-                "note": r.reason
-                or r.last_error
-                or (f"retry after {format_local(r.not_before, tz)}" if r.not_before else None),
+                "note": note,
             }
         )
     return out
@@ -106,7 +122,7 @@ def outbox_rows(
 ) -> list[dict[str, Any]]:
     from programs.plugins.reminders.sender import due_rows
 
-    settings = load_settings(app.config)
+    settings = load_settings(app)
     c = OUTBOX.c
     with app.read() as db:
         if due:
@@ -131,8 +147,7 @@ def history_rows(app: App, *, person: str | None, limit: int) -> list[dict[str, 
             query = query.where(c.recipient_kind == "participant", c.recipient_id == participant.id)
         rows = list(db.execute(query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit)))
         described = describe(db, app, rows)
-    tz = app.config.core["default_timezone"]
     for item, row in zip(described, rows, strict=True):
-        item["when"] = format_local(row.sent_at or row.updated_at, tz)
+        item["when"] = row.sent_at or row.updated_at
         item["message_id"] = row.message_id
     return described

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from programs.plugins.reminders.models import CANCELLED, OUTBOX, PENDING, SKIPPED
 from programs.plugins.reminders.rules import load_rulebook
 from programs.plugins.reminders.settings import load_settings
-from programs.plugins.reminders.targets import Scope, Target, TargetLoader, chunks
+from programs.plugins.reminders.targets import Occasion, OccasionLoader, PlanScope, chunks
 from programs.plugins.reminders.timing import due_time
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def lock(db: DbSession) -> None:
         db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
-def row_problem(row: Any, target: Target | None) -> str | None:
+def row_problem(row: Any, target: Occasion | None) -> str | None:
     """Why an outbox row should not go out any more, or None when it still should."""
     if target is None:
         return f"{row.target_kind} no longer exists"
@@ -101,16 +101,18 @@ def row_problem(row: Any, target: Target | None) -> str | None:
     return None
 
 
-def plan(db: DbSession, app: App, *, now: datetime, scope: Scope) -> PlanResult:
+def plan(db: DbSession, app: App, *, now: datetime, scope: PlanScope) -> PlanResult:
     """Bring the outbox rows of ``scope`` in step; call inside ``app.write()``."""
     lock(db)
-    settings = load_settings(app.config)
+    settings = load_settings(app)
     book = load_rulebook(db, app.config, now=now)
     horizon = None
     if scope.horizon:
         horizon = now - timedelta(days=book.max_positive_days()) - settings.catch_up
         horizon -= timedelta(days=1)
-    loader = TargetLoader(db, book, default_tz=settings.default_timezone, now=now, horizon=horizon)
+    loader = OccasionLoader(
+        db, book, default_tz=settings.default_timezone, now=now, horizon=horizon
+    )
     sessions = loader.sessions(scope)
     program_ids = set(scope.programs) | set(scope.program_targets)
     program_ids |= {t.program_id for t in sessions if t.program_id is not None}
@@ -123,8 +125,8 @@ def plan(db: DbSession, app: App, *, now: datetime, scope: Scope) -> PlanResult:
     return result
 
 
-def _rounds(targets: list[Target]) -> Iterator[list[Target]]:
-    batch: list[Target] = []
+def _rounds(targets: list[Occasion]) -> Iterator[list[Occasion]]:
+    batch: list[Occasion] = []
     size = 0
     for target in targets:
         batch.append(target)
@@ -136,7 +138,9 @@ def _rounds(targets: list[Target]) -> Iterator[list[Target]]:
         yield batch
 
 
-def _desired(targets: Iterable[Target]) -> dict[Key, tuple[datetime, str, str | None, int | None]]:
+def _desired(
+    targets: Iterable[Occasion],
+) -> dict[Key, tuple[datetime, str, str | None, int | None]]:
     """``key -> (due, state, reason, program id)`` for every row the targets call for."""
     out: dict[Key, tuple[datetime, str, str | None, int | None]] = {}
     for t in targets:
@@ -171,7 +175,7 @@ def _desired(targets: Iterable[Target]) -> dict[Key, tuple[datetime, str, str | 
     return out
 
 
-def _existing(db: DbSession, targets: list[Target], scope: Scope) -> list[Any]:
+def _existing(db: DbSession, targets: list[Occasion], scope: PlanScope) -> list[Any]:
     by_kind: dict[str, list[int]] = {}
     for t in targets:
         by_kind.setdefault(t.kind, []).append(t.id)
@@ -199,7 +203,9 @@ def _existing(db: DbSession, targets: list[Target], scope: Scope) -> list[Any]:
     return rows
 
 
-def _reconcile(db: DbSession, targets: list[Target], scope: Scope, now: datetime) -> PlanResult:
+def _reconcile(
+    db: DbSession, targets: list[Occasion], scope: PlanScope, now: datetime
+) -> PlanResult:
     result = PlanResult()
     desired = _desired(targets)
     by_key = {t.key: t for t in targets}

@@ -13,7 +13,7 @@ from programs.plugins.reminders.messages import template_exists
 from programs.plugins.reminders.models import RULES
 from programs.plugins.reminders.planner import PlanResult, plan
 from programs.plugins.reminders.rules import load_rulebook, make_rule
-from programs.plugins.reminders.targets import Scope
+from programs.plugins.reminders.targets import PlanScope
 
 from programs.api import InvalidInput, NotFound, RuleViolation, get_program, utcnow
 
@@ -76,14 +76,14 @@ def add_rule(app: App, values: dict[str, Any], *, slug: str | None) -> tuple[str
                 target=rule.target,
                 audience=rule.audience,
                 anchor=rule.anchor,
-                offset=str(rule.offset),
+                offset=rule.offset.signed(),
                 at=f"{rule.at:%H:%M}" if rule.at else None,
                 channel=rule.channel,
                 template=rule.template,
                 created_at=now,
             )
         )
-        result = plan(db, app, now=now, scope=Scope(everything=True))
+        result = plan(db, app, now=now, scope=PlanScope(everything=True))
     note = " (it replaces the rule of that name below)" if overrides else ""
     return f"rule {rule.name} added for {_where(slug)}: {rule.when}{note}", result
 
@@ -116,7 +116,7 @@ def remove_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResu
                     created_at=now,
                 )
             )
-        result = plan(db, app, now=now, scope=Scope(everything=True))
+        result = plan(db, app, now=now, scope=PlanScope(everything=True))
     return f"rule {name} removed for {_where(slug)}", result
 
 
@@ -128,5 +128,5 @@ def reset_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResul
         if existing is None:
             raise NotFound(f"nothing was added or removed for rule {name} at {_where(slug)}")
         db.execute(sa.delete(RULES).where(RULES.c.id == existing.id))
-        result = plan(db, app, now=now, scope=Scope(everything=True))
+        result = plan(db, app, now=now, scope=PlanScope(everything=True))
     return f"rule {name} reset for {_where(slug)}", result

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from programs.plugins.reminders.models import RULES, SEEN
-from programs.plugins.reminders.timing import Offset, parse_clock, parse_offset
+from programs.plugins.reminders.timing import parse_clock
 
-from programs.api import InvalidInput
+from programs.api import InvalidInput, Span, parse_offset
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -51,7 +51,7 @@ class Rule:
     name: str
     target: str
     audience: str
-    offset: Offset
+    offset: Span
     channel: str = "email"
     template: str = "session"
     anchor: str = "start"
@@ -71,7 +71,7 @@ class Rule:
     @property
     def when(self) -> str:
         """``-2d from start``, ``+1d from end at 09:00``."""
-        text = f"{self.offset} from {self.anchor}"
+        text = f"{self.offset.signed()} from {self.anchor}"
         return text + (f" at {self.at:%H:%M}" if self.at else "")
 
     def signature(self) -> str:
@@ -80,7 +80,7 @@ class Rule:
             (
                 self.target,
                 self.audience,
-                str(self.offset),
+                self.offset.signed(),
                 self.anchor,
                 at,
                 self.channel,
@@ -90,19 +90,19 @@ class Rule:
 
 
 BUILT_IN: tuple[Rule, ...] = (
-    Rule("session-2d", "session", "participants", Offset(days=-2), template="session"),
-    Rule("session-2h", "session", "participants", Offset(seconds=-7200), template="session"),
-    Rule("followup-1h", "followup", "everyone", Offset(seconds=-3600), template="followup"),
+    Rule("session-2d", "session", "participants", Span(days=-2), template="session"),
+    Rule("session-2h", "session", "participants", Span(seconds=-7200), template="session"),
+    Rule("followup-1h", "followup", "everyone", Span(seconds=-3600), template="followup"),
     Rule(
         "program-nudge",
         "program",
         "coach",
-        Offset(days=1),
+        Span(days=1),
         template="nudge",
         anchor="end",
         at=time(9, 0),
     ),
-    Rule("stalled-digest", "week", "coach", Offset(), template="digest", at=time(9, 0)),
+    Rule("stalled-digest", "week", "coach", Span(), template="digest", at=time(9, 0)),
 )
 
 

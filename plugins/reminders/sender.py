@@ -38,10 +38,10 @@ from programs.plugins.reminders.models import (
 from programs.plugins.reminders.planner import PlanResult, plan, row_problem
 from programs.plugins.reminders.rules import load_rulebook
 from programs.plugins.reminders.settings import Settings, load_settings
-from programs.plugins.reminders.targets import Scope, TargetLoader
-from programs.plugins.reminders.timing import short
+from programs.plugins.reminders.targets import OccasionLoader, PlanScope
 
 from programs.api import ChannelError, PluginError, utcnow
+from programs.api import format_duration as short
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -227,7 +227,9 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
     channels = app.registry.all("channel")
     with app.read() as db:
         book = load_rulebook(db, app.config, now=None)
-        loader = TargetLoader(db, book, default_tz=settings.default_timezone, now=now, horizon=None)
+        loader = OccasionLoader(
+            db, book, default_tz=settings.default_timezone, now=now, horizon=None
+        )
         targets = loader.by_keys(
             ((r.target_kind, r.target_id) for r in claimed),
             people={r.recipient_id for r in claimed if r.recipient_kind == "participant"},
@@ -246,7 +248,7 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
                 item.outcome = (FAILED, f"no channel named {row.channel!r} (known: {known})")
                 continue
             try:
-                composed = composer.compose(row, target)  # type: ignore[arg-type]
+                composed = composer.compose(row, target, channel)  # type: ignore[arg-type]
             except ComposeError as exc:
                 item.outcome = (FAILED, str(exc))
                 continue
@@ -272,18 +274,18 @@ def send_due(
 ) -> SendReport:
     """Plan, then send everything due at ``now`` (default: the current time)."""
     now = now or utcnow()
-    settings = load_settings(app.config)
+    settings = load_settings(app)
     report = SendReport()
     if dry_run:
         try:
             with app.write() as db:
-                planned = plan(db, app, now=now, scope=Scope(everything=True))
+                planned = plan(db, app, now=now, scope=PlanScope(everything=True))
                 raise _Rollback((planned, due_rows(db, now, settings)))
         except _Rollback as stop:
             report.plan, report.due = stop.payload
         return report
     with app.write() as db:
-        report.plan = plan(db, app, now=now, scope=Scope(everything=True))
+        report.plan = plan(db, app, now=now, scope=PlanScope(everything=True))
         total = count_due(db, now, settings)
     if progress is not None:
         progress(0, total)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from programs.plugins.reminders.models import OUTBOX
 from programs.plugins.reminders.planner import PlanResult, plan
-from programs.plugins.reminders.targets import Scope
+from programs.plugins.reminders.targets import PlanScope
 
 from programs.api import FollowUp, utcnow
 
@@ -23,29 +23,33 @@ if TYPE_CHECKING:
     from programs.api import App, Participant
 
 
-def replan(app: App, scope: Scope, *, now: datetime | None = None) -> PlanResult:
+def replan(app: App, scope: PlanScope, *, now: datetime | None = None) -> PlanResult:
     with app.write() as db:
         return plan(db, app, now=now or utcnow(), scope=scope)
 
 
 def plan_all(app: App, *, now: datetime | None = None) -> PlanResult:
-    return replan(app, Scope(everything=True), now=now)
+    return replan(app, PlanScope(everything=True), now=now)
 
 
 def session_changed(app: App, session_id: int, program_id: int) -> None:
-    replan(app, Scope(sessions=frozenset({session_id}), program_targets=frozenset({program_id})))
+    replan(
+        app, PlanScope(sessions=frozenset({session_id}), program_targets=frozenset({program_id}))
+    )
 
 
 def seat_changed(app: App, program_id: int, participant_id: int) -> None:
-    replan(app, Scope(programs=frozenset({program_id}), participants=frozenset({participant_id})))
+    replan(
+        app, PlanScope(programs=frozenset({program_id}), participants=frozenset({participant_id}))
+    )
 
 
 def program_changed(app: App, program_id: int) -> None:
-    replan(app, Scope(programs=frozenset({program_id})))
+    replan(app, PlanScope(programs=frozenset({program_id})))
 
 
 def followup_changed(app: App, followup_id: int) -> None:
-    replan(app, Scope(followups=frozenset({followup_id})))
+    replan(app, PlanScope(followups=frozenset({followup_id})))
 
 
 def _rows_of(db: DbSession, participant_id: int) -> Any:

@@ -1,6 +1,6 @@
-"""What reminders are about, read from the core's tables in a few set queries.
+"""What reminders are about (occasions), read from the core's tables in a few set queries.
 
-A target is a session, a follow-up, a program (its first start and last end) or a week (for
+An occasion is a session, a follow-up, a program (its first start and last end) or a week (for
 the digest), with its current revision, its time zone, who may receive reminders about it and
 since when (``booked_at``), and why nothing should be sent any more (``inactive``). The
 planner turns targets into outbox rows; the sender checks a claimed row against its target
@@ -20,9 +20,9 @@ from programs.plugins.reminders.timing import week_start
 from sqlmodel import Session as DbSession
 
 from programs.api import (
+    SEATED,
     Coach,
     Enrollment,
-    EnrollmentStatus,
     FollowUp,
     FollowUpStatus,
     Participant,
@@ -38,11 +38,9 @@ from programs.api import (
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CHUNK = 900  # ids per IN (...) list
 
-SEATED = (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED)
-
 
 @dataclass
-class Target:
+class Occasion:
     kind: str  # session, followup, program, week
     id: int
     revision: int
@@ -62,7 +60,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Scope:
+class PlanScope:
     """Which targets to look at. ``everything``: all targets not long past.
 
     ``programs``: their sessions and the program itself; ``program_targets``: the program
@@ -91,10 +89,8 @@ def chunks(items: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
 
 
 def _zone(name: str | None, fallback: str) -> ZoneInfo:
-    try:
-        return zone(name or fallback)
-    except Exception:  # a bad zone in old data must not stop every reminder
-        return zone(fallback)
+    """A row's zone, else the default one (zones are checked when they are typed)."""
+    return zone(name or fallback)
 
 
 def program_revision(last_end: datetime) -> int:
@@ -112,7 +108,7 @@ def week_from_id(target_id: int, tz: ZoneInfo) -> datetime:
     return monday.replace(tzinfo=tz)
 
 
-class TargetLoader:
+class OccasionLoader:
     """Reads targets for a scope; ``horizon``: targets ending before it are left out."""
 
     def __init__(
@@ -157,7 +153,7 @@ class TargetLoader:
 
     # --- sessions -----------------------------------------------------------------------
 
-    def sessions(self, scope: Scope) -> list[Target]:
+    def sessions(self, scope: PlanScope) -> list[Occasion]:
         query = sa.select(
             Session.id,
             Session.program_id,
@@ -191,7 +187,7 @@ class TargetLoader:
             elif status == SessionStatus.CANCELLED:
                 inactive = "session cancelled"
             targets.append(
-                Target(
+                Occasion(
                     "session",
                     sid,
                     revision,
@@ -210,7 +206,7 @@ class TargetLoader:
 
     # --- programs (first start, last end) -----------------------------------------------
 
-    def programs(self, program_ids: Iterable[int], scope: Scope) -> list[Target]:
+    def programs(self, program_ids: Iterable[int], scope: PlanScope) -> list[Occasion]:
         ids = sorted(set(program_ids))
         if not ids:
             return []
@@ -258,7 +254,7 @@ class TargetLoader:
                     continue
                 booked = max(_aware(touched.get(pid)) or updated, updated)
                 targets.append(
-                    Target(
+                    Occasion(
                         "program",
                         pid,
                         program_revision(last),
@@ -277,24 +273,19 @@ class TargetLoader:
 
     # --- follow-ups ---------------------------------------------------------------------
 
-    def followups(self, scope: Scope) -> list[Target]:
-        query = (
-            sa.select(
-                FollowUp.id,
-                FollowUp.participant_id,
-                FollowUp.coach_id,
-                FollowUp.program_id,
-                FollowUp.start,
-                FollowUp.duration_minutes,
-                FollowUp.status,
-                FollowUp.revision,
-                FollowUp.updated_at,
-                Participant.timezone,
-                Program.timezone,
-            )
-            .join(Participant, Participant.id == FollowUp.participant_id)
-            .outerjoin(Program, Program.id == FollowUp.program_id)
-        )
+    def followups(self, scope: PlanScope) -> list[Occasion]:
+        query = sa.select(
+            FollowUp.id,
+            FollowUp.participant_id,
+            FollowUp.coach_id,
+            FollowUp.program_id,
+            FollowUp.start,
+            FollowUp.duration_minutes,
+            FollowUp.status,
+            FollowUp.revision,
+            FollowUp.updated_at,
+            Participant.timezone,
+        ).join(Participant, Participant.id == FollowUp.participant_id)
         if self.horizon is not None:
             query = query.where(FollowUp.start >= self.horizon - timedelta(days=1))  # type: ignore[operator]
         if scope.participants is not None:
@@ -318,18 +309,17 @@ class TargetLoader:
                 revision,
                 updated,
                 p_tz,
-                program_tz,
             ) = r
             inactive = None if status == FollowUpStatus.PLANNED else f"follow-up {status}"
             targets.append(
-                Target(
+                Occasion(
                     "followup",
                     fid,
                     revision,
                     program_id,
                     start,
                     start + timedelta(minutes=minutes),
-                    _zone(p_tz or program_tz, self.default_tz),
+                    _zone(p_tz, self.default_tz),  # the participant's zone (programs.api)
                     updated,
                     inactive,
                     {participant_id: updated},
@@ -341,7 +331,7 @@ class TargetLoader:
 
     # --- weeks (the digest of stalled tracks) -------------------------------------------
 
-    def weeks(self, ids: Iterable[int] | None = None) -> list[Target]:
+    def weeks(self, ids: Iterable[int] | None = None) -> list[Occasion]:
         """This week and next (or the weeks ``ids``), to every coach with an open track."""
         rules = self.book.weekly()
         tz = _zone(self.default_tz, "UTC")
@@ -361,7 +351,7 @@ class TargetLoader:
         for monday in mondays:
             end = week_start(monday + timedelta(days=7, hours=12), tz)
             targets.append(
-                Target(
+                Occasion(
                     "week",
                     week_id(monday),
                     0,
@@ -378,28 +368,28 @@ class TargetLoader:
             )
         return targets
 
-    def _coach(self, scope: Scope, coach_id: int | None) -> tuple[int, ...]:
+    def _coach(self, scope: PlanScope, coach_id: int | None) -> tuple[int, ...]:
         """The coach of a target; none when only some participants' rows are in scope."""
         if scope.participants is not None:
             return ()
         chosen = coach_id or self.default_coach
         return (chosen,) if chosen else ()
 
-    def _only(self, scope: Scope) -> frozenset[int] | None:
+    def _only(self, scope: PlanScope) -> frozenset[int] | None:
         return scope.participants if scope.participants is not None else self.people
 
     # --- by key (the sender's check) ----------------------------------------------------
 
     def by_keys(
         self, keys: Iterable[tuple[str, int]], *, people: Iterable[int] | None = None
-    ) -> dict[tuple[str, int], Target]:
+    ) -> dict[tuple[str, int], Occasion]:
         """Targets for ``(kind, id)`` keys, as they are now, without a horizon; with
         ``people``, only those participants' seats are read."""
         self.people = frozenset(people) if people is not None else None
         wanted: dict[str, set[int]] = {}
         for kind, target_id in keys:
             wanted.setdefault(kind, set()).add(target_id)
-        scope = Scope(
+        scope = PlanScope(
             sessions=frozenset(wanted.get("session", ())),
             followups=frozenset(wanted.get("followup", ())),
             horizon=False,

@@ -5,13 +5,12 @@ from __future__ import annotations
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events
-from programs.domain.enrollment import get_enrollment
-from programs.domain.session import program_of
+from programs import hooks
+from programs.domain.base import get_enrollment, program_of
 from programs.errors import RuleViolation
 from programs.models import (
+    SEATED,
     Attendance,
-    EnrollmentStatus,
     Participant,
     Session,
     SessionStatus,
@@ -27,10 +26,7 @@ def mark_attendance(
         raise RuleViolation(f"session {session.id} was cancelled; nobody attended it")
     program = program_of(db, session)
     enrollment = get_enrollment(db, program, participant)
-    if enrollment is None or enrollment.status not in (
-        EnrollmentStatus.ENROLLED,
-        EnrollmentStatus.COMPLETED,
-    ):
+    if enrollment is None or enrollment.status not in SEATED:
         raise RuleViolation(f"{participant.name} does not have a seat in {program.slug}")
     attendance = db.exec(
         select(Attendance).where(
@@ -43,7 +39,7 @@ def mark_attendance(
     attendance.present = present
     attendance.marked_at = utcnow()
     db.flush()
-    events.queue(
+    hooks.queue(
         db, "on_attendance_marked", attendance=attendance, session=session, participant=participant
     )
     return attendance

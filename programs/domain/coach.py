@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import validate
-from programs.domain.settings import core_settings
 from programs.errors import InvalidInput, NotFound
 from programs.models import Coach
+from programs.settings import settings_of
 
 
 def _clean(db: DbSession, fields: dict[str, str | None]) -> dict[str, str | None]:
-    region = core_settings(db)["phone_region"]
+    region = settings_of(db).phone_region
     out: dict[str, str | None] = {}
     for key, value in fields.items():
         if value is None:
@@ -86,3 +88,14 @@ def get_coach(db: DbSession, ref: str | int | None) -> Coach | None:
     if coach is None:
         raise NotFound(f"no coach {text!r} (see `programs coach list`)")
     return coach
+
+
+def coach_of(db: DbSession, thing: Any = None) -> Coach | None:
+    """Whose a program, a follow-up or a track is: its coach, else the default coach (rows
+    made before a practice had several coaches belong to her). None: no coach yet."""
+    coach_id = getattr(thing, "coach_id", None)
+    if coach_id is not None:
+        found = db.get(Coach, coach_id)
+        if found is not None:
+            return found
+    return default_coach(db)

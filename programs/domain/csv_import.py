@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events, validate
+from programs import hooks, validate
+from programs.domain.base import count_seated, lock_program, require_open
 from programs.domain.enrollment import next_queue_time
-from programs.domain.program import count_enrolled, lock_program, require_open
-from programs.domain.settings import core_settings
 from programs.errors import InvalidInput, ProgramsError
 from programs.models import Enrollment, EnrollmentStatus, Participant, Program, utcnow
+from programs.settings import settings_of
 
 CHUNK = 2000
 COLUMNS = ("name", "email", "phone", "organisation", "role", "language", "timezone", "notes")
@@ -149,7 +149,7 @@ def import_participants(
     if program is not None:
         program = lock_program(db, program)
         require_open(program, "enroll")
-    region = core_settings(db)["phone_region"]
+    region = settings_of(db).phone_region
     table = Participant.__table__  # type: ignore[attr-defined]
     existing_up_to = db.exec(select(sa.func.max(Participant.id))).one() or 0
     problems = _Problems()
@@ -204,7 +204,7 @@ def import_participants(
         raise ImportRejected(problems.shown(), problems.count)
     if program is not None and result.participant_ids:
         _enroll_bulk(db, program, result)
-    events.queue(
+    hooks.queue(
         db, "on_participants_imported", program=program, participant_ids=result.participant_ids
     )
     return result
@@ -282,7 +282,7 @@ def _insert_participants(db: DbSession, table: sa.Table, records: list[tuple]) -
 
 def _enroll_bulk(db: DbSession, program: Program, result: ImportResult) -> None:
     """Seats first come first served (file order), the rest on the waitlist in file order."""
-    free = None if program.capacity is None else program.capacity - count_enrolled(db, program)
+    free = None if program.capacity is None else program.capacity - count_seated(db, program)
     # One request time for the whole file, after everyone already waiting; within the file,
     # the enrollment ids (inserted in file order) keep the order.
     now = _db_time(db, next_queue_time(db, program))

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events
-from programs.domain.program import count_enrolled, lock_program, require_open
+from programs import hooks
+from programs.domain.base import count_seated, get_enrollment, lock_program, require_open
 from programs.errors import NotFound, RuleViolation
 from programs.models import (
     Enrollment,
@@ -36,14 +36,6 @@ ONE_TICK = timedelta(microseconds=1)
 class Withdrawal:
     enrollment: Enrollment
     promoted: Enrollment | None
-
-
-def get_enrollment(db: DbSession, program: Program, participant: Participant) -> Enrollment | None:
-    return db.exec(
-        select(Enrollment).where(
-            Enrollment.program_id == program.id, Enrollment.participant_id == participant.id
-        )
-    ).first()
 
 
 def next_queue_time(db: DbSession, program: Program) -> datetime:
@@ -66,9 +58,9 @@ def enroll(db: DbSession, *, program: Program, participant: Participant) -> Enro
     existing = get_enrollment(db, program, participant)
     if existing is not None and existing.status != EnrollmentStatus.WITHDRAWN:
         raise RuleViolation(f"{participant.name} is already {existing.status} in {program.slug}")
-    events.veto(db, "check_enrollment", program=program, participant=participant)
+    hooks.veto(db, "check_enrollment", program=program, participant=participant)
     now = next_queue_time(db, program)
-    full = program.capacity is not None and count_enrolled(db, program) >= program.capacity
+    full = program.capacity is not None and count_seated(db, program) >= program.capacity
     status = EnrollmentStatus.WAITLISTED if full else EnrollmentStatus.ENROLLED
     if existing is None:
         enrollment = Enrollment(
@@ -86,7 +78,7 @@ def enroll(db: DbSession, *, program: Program, participant: Participant) -> Enro
     enrollment.enrolled_at = utcnow() if status == EnrollmentStatus.ENROLLED else None
     db.flush()
     hook = "on_enrolled" if status == EnrollmentStatus.ENROLLED else "on_waitlisted"
-    events.queue(db, hook, enrollment=enrollment, program=program, participant=participant)
+    hooks.queue(db, hook, enrollment=enrollment, program=program, participant=participant)
     return enrollment
 
 
@@ -102,9 +94,7 @@ def withdraw(db: DbSession, *, program: Program, participant: Participant) -> Wi
     enrollment.status = EnrollmentStatus.WITHDRAWN
     enrollment.withdrawn_at = utcnow()
     db.flush()
-    events.queue(
-        db, "on_withdrawn", enrollment=enrollment, program=program, participant=participant
-    )
+    hooks.queue(db, "on_withdrawn", enrollment=enrollment, program=program, participant=participant)
     promoted = promote_waiting(db, program)[:1] if had_seat else []
     return Withdrawal(enrollment, promoted[0] if promoted else None)
 
@@ -128,7 +118,7 @@ def promote_waiting(db: DbSession, program: Program) -> list[Enrollment]:
     if program.status != ProgramStatus.OPEN:
         return []
     promoted = []
-    free = None if program.capacity is None else program.capacity - count_enrolled(db, program)
+    free = None if program.capacity is None else program.capacity - count_seated(db, program)
     for enrollment in waitlist(db, program):
         if free is not None and free <= 0:
             break
@@ -140,7 +130,7 @@ def promote_waiting(db: DbSession, program: Program) -> list[Enrollment]:
     db.flush()
     for enrollment in promoted:
         participant = db.get(Participant, enrollment.participant_id)
-        events.queue(
+        hooks.queue(
             db, "on_promoted", enrollment=enrollment, program=program, participant=participant
         )
     return promoted

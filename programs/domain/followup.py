@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events, validate
+from programs import hooks, validate
+from programs.domain.base import get_enrollment
 from programs.domain.coach import default_coach
-from programs.domain.enrollment import get_enrollment
 from programs.errors import InvalidInput, NotFound, RuleViolation
 from programs.models import (
     Coach,
@@ -63,15 +63,15 @@ def plan_followup(
         program_id=program.id if program else None,
         track_id=track.id if track else None,
     )
-    events.veto(db, "check_followup", followup=followup)
+    hooks.veto(db, "check_followup", followup=followup)
     db.add(followup)
     db.flush()
-    events.queue(db, "on_followup_planned", followup=followup, participant=participant)
+    hooks.queue(db, "on_followup_planned", followup=followup, participant=participant)
     return followup
 
 
 def get_followup(db: DbSession, followup_id: int | str) -> FollowUp:
-    text = str(followup_id).strip().lstrip("#")
+    text = str(followup_id).strip()
     number = validate.record_id(text)
     followup = db.get(FollowUp, number) if number else None
     if followup is None:
@@ -120,11 +120,11 @@ def move_followup(
         raise InvalidInput("a follow-up lasts between 1 minute and 24 hours")
     for key, value in new.items():
         setattr(followup, key, value)
-    events.veto(db, "check_followup", followup=followup)
+    hooks.veto(db, "check_followup", followup=followup)
     followup.revision += 1
     followup.updated_at = utcnow()
     db.flush()
-    events.queue(
+    hooks.queue(
         db,
         "on_followup_moved",
         followup=followup,
@@ -142,7 +142,7 @@ def complete_followup(db: DbSession, followup: FollowUp, *, outcome: str | None 
     followup.outcome = validate.text(outcome, "outcome", max_length=10_000) or followup.outcome
     followup.updated_at = utcnow()
     db.flush()
-    events.queue(db, "on_followup_done", followup=followup, participant=_participant(db, followup))
+    hooks.queue(db, "on_followup_done", followup=followup, participant=_participant(db, followup))
     return followup
 
 
@@ -152,7 +152,7 @@ def cancel_followup(db: DbSession, followup: FollowUp) -> FollowUp:
     followup.revision += 1
     followup.updated_at = utcnow()
     db.flush()
-    events.queue(
+    hooks.queue(
         db, "on_followup_cancelled", followup=followup, participant=_participant(db, followup)
     )
     return followup
@@ -163,9 +163,7 @@ def miss_followup(db: DbSession, followup: FollowUp) -> FollowUp:
     followup.status = FollowUpStatus.MISSED
     followup.updated_at = utcnow()
     db.flush()
-    events.queue(
-        db, "on_followup_missed", followup=followup, participant=_participant(db, followup)
-    )
+    hooks.queue(db, "on_followup_missed", followup=followup, participant=_participant(db, followup))
     return followup
 
 

@@ -11,9 +11,9 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import validate
-from programs.domain.settings import core_settings
 from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
 from programs.models import Enrollment, Participant, Program, utcnow
+from programs.settings import settings_of
 
 clean_fields = validate.participant_fields  # kept under its old name for callers
 
@@ -31,7 +31,7 @@ def _check_email_free(db: DbSession, email: str | None, *, except_id: int | None
 
 
 def add_participant(db: DbSession, **fields: Any) -> Participant:
-    values = clean_fields(fields, region=core_settings(db)["phone_region"])
+    values = clean_fields(fields, region=settings_of(db).phone_region)
     if "name" not in values:
         raise InvalidInput("a participant needs a name")
     _check_email_free(db, values.get("email"))
@@ -43,7 +43,7 @@ def add_participant(db: DbSession, **fields: Any) -> Participant:
 
 def edit_participant(db: DbSession, participant: Participant, **fields: Any) -> dict[str, Any]:
     """Change fields; returns ``{field: old value}`` for what changed."""
-    values = clean_fields(fields, region=core_settings(db)["phone_region"])
+    values = clean_fields(fields, region=settings_of(db).phone_region)
     if "email" in values:
         _check_email_free(db, values["email"], except_id=participant.id)
     old = {k: getattr(participant, k) for k, v in values.items() if getattr(participant, k) != v}

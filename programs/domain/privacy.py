@@ -7,9 +7,9 @@ from typing import Any
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events
+from programs import hooks
+from programs.domain.base import lock_program
 from programs.domain.enrollment import promote_waiting
-from programs.domain.program import lock_program
 from programs.models import (
     Attendance,
     Enrollment,
@@ -54,7 +54,7 @@ def export_participant(db: DbSession, participant: Participant) -> dict[str, Any
         ],
         "followups": [_row(f) for f in followups],
         "tracks": [_row(t) for t in tracks],
-        "plugins": events.collect(db, "participant_data", participant=participant),
+        "plugins": hooks.collect(db, "participant_data", participant=participant),
     }
 
 
@@ -76,7 +76,7 @@ def erase_participant(db: DbSession, participant: Participant) -> None:
         .order_by(Program.id)
     ).all()
     freed = [lock_program(db, program) for program in seat_programs]
-    events.collect(db, "erase_participant_data", participant=participant)
+    hooks.collect(db, "erase_participant_data", participant=participant)
     for model in (Attendance, FollowUp, Track, Enrollment):
         for row in db.exec(select(model).where(model.participant_id == participant.id)):  # type: ignore[attr-defined]
             db.delete(row)
@@ -86,4 +86,4 @@ def erase_participant(db: DbSession, participant: Participant) -> None:
     db.flush()
     for program in freed:
         promote_waiting(db, program)
-    events.queue(db, "on_participant_erased", participant_id=pid, name=name)
+    hooks.queue(db, "on_participant_erased", participant_id=pid, name=name)

@@ -1,4 +1,5 @@
-"""Programs: create, edit, cancel, complete, and how full they are."""
+"""Programs: create, edit, cancel, complete (orchestrators above enrollment and sessions), and
+how full they are."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events, validate
-from programs.domain.settings import core_settings
-from programs.errors import NotFound, RuleViolation
+from programs import hooks, validate
+from programs.domain.base import count_seated, lock_program
+from programs.domain.coach import default_coach
+from programs.domain.enrollment import promote_waiting
+from programs.domain.session import cancel_session
+from programs.errors import RuleViolation
 from programs.models import (
+    SEATED,
     Coach,
     Enrollment,
     EnrollmentStatus,
@@ -22,6 +27,7 @@ from programs.models import (
     SessionStatus,
     utcnow,
 )
+from programs.settings import settings_of
 
 
 def create_program(
@@ -39,13 +45,11 @@ def create_program(
     if db.exec(select(Program.id).where(Program.slug == slug)).first() is not None:
         raise RuleViolation(f"program {slug} already exists")
     if coach is None:
-        from programs.domain.coach import default_coach
-
         coach = default_coach(db)
     program = Program(
         slug=slug,
         title=validate.name(title),
-        timezone=validate.timezone(timezone) or core_settings(db)["default_timezone"],
+        timezone=validate.timezone(timezone) or settings_of(db).default_timezone,
         location=validate.text(location, "location", max_length=500),
         capacity=validate.positive(capacity, "capacity"),
         description=validate.text(description, "description", max_length=10_000),
@@ -53,29 +57,8 @@ def create_program(
     )
     db.add(program)
     db.flush()
-    events.queue(db, "on_program_created", program=program)
+    hooks.queue(db, "on_program_created", program=program)
     return program
-
-
-def get_program(db: DbSession, slug: str, *, lock: bool = False) -> Program:
-    """A program by slug. ``lock=True`` takes a row lock (PostgreSQL) until commit."""
-    query = select(Program).where(Program.slug == slug)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    program = db.exec(query).first()
-    if program is None:
-        raise NotFound(f"no program {slug!r} (see `programs list`)")
-    return program
-
-
-def lock_program(db: DbSession, program: Program) -> Program:
-    """Re-read a program under a row lock: every change to its seats goes through here."""
-    return db.exec(
-        select(Program)
-        .where(Program.id == program.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def list_programs(db: DbSession, *, status: str | None = None) -> list[Program]:
@@ -111,7 +94,7 @@ def edit_program(db: DbSession, program: Program, **changes: Any) -> dict[str, A
     if not old:
         return {}
     if "capacity" in old:
-        taken = count_enrolled(db, program)
+        taken = count_seated(db, program)
         if cleaned["capacity"] < taken:
             raise RuleViolation(
                 f"{program.slug} has {taken} enrolled; capacity cannot go below that"
@@ -120,10 +103,8 @@ def edit_program(db: DbSession, program: Program, **changes: Any) -> dict[str, A
         setattr(program, key, cleaned[key])
     program.updated_at = utcnow()
     db.flush()
-    events.queue(db, "on_program_changed", program=program, changes=old)
+    hooks.queue(db, "on_program_changed", program=program, changes=old)
     if "capacity" in old:
-        from programs.domain.enrollment import promote_waiting
-
         promote_waiting(db, program)
     return old
 
@@ -135,8 +116,6 @@ def cancel_program(db: DbSession, program: Program) -> Program:
         raise RuleViolation(f"program {program.slug} is already cancelled")
     if program.status == ProgramStatus.COMPLETED:
         raise RuleViolation(f"program {program.slug} is completed; it cannot be cancelled")
-    from programs.domain.session import cancel_session
-
     for session in db.exec(
         select(Session).where(
             Session.program_id == program.id, Session.status != SessionStatus.CANCELLED
@@ -146,7 +125,7 @@ def cancel_program(db: DbSession, program: Program) -> Program:
     program.status = ProgramStatus.CANCELLED
     program.updated_at = utcnow()
     db.flush()
-    events.queue(db, "on_program_cancelled", program=program)
+    hooks.queue(db, "on_program_cancelled", program=program)
     return program
 
 
@@ -166,19 +145,8 @@ def complete_program(db: DbSession, program: Program) -> Program:
     program.status = ProgramStatus.COMPLETED
     program.updated_at = now
     db.flush()
-    events.queue(db, "on_program_changed", program=program, changes={"status": ProgramStatus.OPEN})
+    hooks.queue(db, "on_program_changed", program=program, changes={"status": ProgramStatus.OPEN})
     return program
-
-
-def count_enrolled(db: DbSession, program: Program) -> int:
-    return db.exec(
-        select(sa.func.count())
-        .select_from(Enrollment)
-        .where(
-            Enrollment.program_id == program.id,
-            Enrollment.status.in_([EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]),  # type: ignore[attr-defined]
-        )
-    ).one()
 
 
 @dataclass(frozen=True)
@@ -206,8 +174,7 @@ def program_fill(db: DbSession, program: Program) -> Fill:
     ).all()
     counts = dict(rows)
     return Fill(
-        enrolled=counts.get(EnrollmentStatus.ENROLLED, 0)
-        + counts.get(EnrollmentStatus.COMPLETED, 0),
+        enrolled=sum(counts.get(status, 0) for status in SEATED),
         waitlisted=counts.get(EnrollmentStatus.WAITLISTED, 0),
         capacity=program.capacity,
     )
@@ -228,17 +195,7 @@ class Summary:
 def program_summaries(db: DbSession, *, status: str | None = None) -> list[Summary]:
     """Every program with its fill, in one query and without ORM objects: ``programs list``
     on a thousand programs stays a fraction of SQLModel's own import time (bench/startup)."""
-    seated = sa.func.sum(
-        sa.case(
-            (
-                Enrollment.status.in_(  # type: ignore[attr-defined]
-                    [EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]
-                ),
-                1,
-            ),
-            else_=0,
-        )
-    )
+    seated = sa.func.sum(sa.case((Enrollment.status.in_(SEATED), 1), else_=0))  # type: ignore[attr-defined]
     waiting = sa.func.sum(sa.case((Enrollment.status == EnrollmentStatus.WAITLISTED, 1), else_=0))
     counts = (
         select(
@@ -269,8 +226,3 @@ def program_summaries(db: DbSession, *, status: str | None = None) -> list[Summa
         Summary(slug, title, state, tz, location, Fill(int(enrolled), int(waitlisted), capacity))
         for slug, title, state, tz, location, capacity, enrolled, waitlisted in db.execute(query)
     ]
-
-
-def require_open(program: Program, action: str) -> None:
-    if program.status != ProgramStatus.OPEN:
-        raise RuleViolation(f"program {program.slug} is {program.status}: cannot {action}")

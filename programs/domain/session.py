@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events, validate
-from programs.domain.program import require_open
+from programs import hooks, validate
+from programs.domain.base import program_of, require_open
 from programs.errors import InvalidInput, NotFound, RuleViolation
 from programs.models import Program, Session, SessionStatus, utcnow
 
@@ -43,7 +43,7 @@ def add_session(
     )
     db.add(session)
     db.flush()
-    events.queue(db, "on_session_added", session=session, program=program)
+    hooks.queue(db, "on_session_added", session=session, program=program)
     return session
 
 
@@ -54,12 +54,6 @@ def get_session(db: DbSession, session_id: int | str) -> Session:
     if session is None:
         raise NotFound(f"no session {text!r} (see `programs session list SLUG`)")
     return session
-
-
-def program_of(db: DbSession, session: Session) -> Program:
-    program = db.get(Program, session.program_id)
-    assert program is not None
-    return program
 
 
 def list_sessions(
@@ -103,7 +97,7 @@ def move_session(
     session.revision += 1
     session.updated_at = utcnow()
     db.flush()
-    events.queue(db, "on_session_moved", session=session, program=program, previous=previous)
+    hooks.queue(db, "on_session_moved", session=session, program=program, previous=previous)
     return previous
 
 
@@ -115,5 +109,5 @@ def cancel_session(db: DbSession, session: Session) -> Session:
     session.revision += 1
     session.updated_at = utcnow()
     db.flush()
-    events.queue(db, "on_session_cancelled", session=session, program=program)
+    hooks.queue(db, "on_session_cancelled", session=session, program=program)
     return session

@@ -12,9 +12,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import events, validate
+from programs import hooks, validate
 from programs.domain.coach import default_coach
-from programs.domain.settings import core_settings
 from programs.errors import InvalidInput, NotFound, RuleViolation
 from programs.models import (
     Coach,
@@ -25,6 +24,7 @@ from programs.models import (
     TrackStatus,
     utcnow,
 )
+from programs.settings import settings_of
 
 MAX_SESSIONS = 50
 
@@ -37,9 +37,9 @@ def open_track(
     sessions: int | None = None,
     coach: Coach | None = None,
 ) -> Track:
-    settings = core_settings(db)
-    planned = settings["track_sessions"] if sessions is None else sessions
-    minimum = settings["track_min_sessions"]
+    settings = settings_of(db)
+    planned = settings.track_sessions if sessions is None else sessions
+    minimum = settings.track_min_sessions
     if planned < minimum:
         raise RuleViolation(
             f"a track plans at least {minimum} sessions (got {planned}); "
@@ -56,12 +56,12 @@ def open_track(
     )
     db.add(track)
     db.flush()
-    events.queue(db, "on_track_opened", track=track, participant=participant)
+    hooks.queue(db, "on_track_opened", track=track, participant=participant)
     return track
 
 
 def get_track(db: DbSession, track_id: int | str) -> Track:
-    text = str(track_id).strip().lstrip("#")
+    text = str(track_id).strip()
     number = validate.record_id(text)
     track = db.get(Track, number) if number else None
     if track is None:
@@ -77,7 +77,7 @@ def close_track(db: DbSession, track: Track, *, outcome: str) -> Track:
     track.closed_at = utcnow()
     db.flush()
     participant = db.get(Participant, track.participant_id)
-    events.queue(db, "on_track_closed", track=track, participant=participant)
+    hooks.queue(db, "on_track_closed", track=track, participant=participant)
     return track
 
 
@@ -98,7 +98,7 @@ def progress(
     db: DbSession, track: Track, *, now: datetime | None = None, stalled_weeks: float | None = None
 ) -> Progress:
     now = now or utcnow()
-    weeks = core_settings(db)["stalled_weeks"] if stalled_weeks is None else stalled_weeks
+    weeks = settings_of(db).stalled_weeks if stalled_weeks is None else stalled_weeks
     followups = list(db.exec(select(FollowUp).where(FollowUp.track_id == track.id)))
     done = [f for f in followups if f.status == FollowUpStatus.DONE]
     ahead = sorted(

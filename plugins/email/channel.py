@@ -1,15 +1,19 @@
-"""The two channels this plugin registers: ``email`` (SMTP) and ``console`` (stdout).
+"""The ``email`` channel: one message per recipient, by SMTP (``smtplib``).
 
-Both take any :class:`programs.api.OutgoingMessage`, so another plugin (the contacts plugin
-sending the coach's card) delivers through them by name from ``app.registry``. Each message
-goes to one person: never a shared To, CC or BCC. The Message-ID is derived from the
-message's key, so a message sent again after a crash carries the same id and a receiver can
-drop the duplicate.
+Every plugin that delivers something finds it in ``app.registry`` by name (the reminders,
+the contacts plugin sending the coach's card, a third party's messages): it lives in a
+plugin of its own so that disabling one of them never takes email from the others.
 
-The email channel keeps one SMTP connection open for a whole run (``close()`` ends it) and
-opens a new one when the server dropped it. Failures are :class:`programs.api.ChannelError`:
-permanent for what retrying cannot fix (a refused address, a 5xx answer), temporary
-otherwise (server down, 4xx answer, timeout).
+Each message goes to one person: never a shared To, CC or BCC. The Message-ID is derived
+from the message's key, so a message sent again after a crash carries the same id and a
+receiver can drop the duplicate. One SMTP connection is kept for a whole run (``close()``
+ends it) and opened again when the server dropped it.
+
+Failures are :class:`programs.api.ChannelError`: *permanent* for what retrying cannot fix (a
+refused address, a 5xx answer); *configuration* when nothing can be sent until a setting is
+fixed (no sender, login refused, STARTTLS missing, a password variable unset, or no email
+configured at all and nothing answering on localhost:25), so the caller stops and uses up
+no reminder; *temporary* otherwise (a configured server down, a 4xx answer, a timeout).
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 from email.encoders import encode_base64
 from email.header import Header
 from email.headerregistry import Address
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import smtplib
 
-    from programs.plugins.reminders.settings import EmailSettings
+    from programs.plugins.email.settings import EmailSettings
 
     from programs.api import App, OutgoingMessage
 
@@ -40,6 +43,18 @@ def message_id(key: str, domain: str) -> str:
     """``<32 hex digits.programs@domain>``, the same for the same key, every time."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return f"<{digest}.programs@{domain}>"
+
+
+def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
+    """``text/calendar; method=PUBLISH; charset=utf-8`` -> ("text", "calendar", {params})."""
+    kind, *params = (part.strip() for part in value.split(";"))
+    maintype, _, subtype = kind.partition("/")
+    found = {}
+    for param in params:
+        name, _, val = param.partition("=")
+        if name:
+            found[name.strip().lower()] = val.strip().strip('"')
+    return maintype or "application", subtype or "octet-stream", found
 
 
 def build_email(message: OutgoingMessage, *, sender: str, domain: str) -> Message:
@@ -55,8 +70,8 @@ def build_email(message: OutgoingMessage, *, sender: str, domain: str) -> Messag
         email = MIMEMultipart("mixed")
         email.attach(body)
         for attachment in message.attachments:
-            maintype, _, subtype = attachment.content_type.partition("/")
-            part = MIMEBase(maintype, subtype or "octet-stream")
+            maintype, subtype, params = _content_type(attachment.content_type)
+            part = MIMEBase(maintype, subtype, **params)
             part.set_payload(attachment.data)
             encode_base64(part)
             part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
@@ -79,9 +94,10 @@ def _header(value: str) -> str | Header:
 
 
 class EmailChannel:
-    """SMTP with ``smtplib``, configured in ``[reminders.email]``."""
+    """SMTP with ``smtplib``, configured in ``[email]``."""
 
     name = "email"
+    takes_attachments = True
 
     def __init__(self) -> None:
         self._smtp: smtplib.SMTP | None = None
@@ -91,30 +107,36 @@ class EmailChannel:
     def can_reach(self, message: OutgoingMessage) -> bool:
         return bool(message.to_email)
 
-    def send(self, app: App, message: OutgoingMessage) -> str:
-        import smtplib
-
-        from programs.plugins.reminders.settings import load_email_settings
-
+    def sender(self, app: App, settings: EmailSettings) -> str:
         from programs.api import ChannelError
 
-        settings = load_email_settings(app.config)
         if not settings.sender and self._coach_sender is None:
             self._coach_sender = _coach_sender(app) or ""
         sender = settings.sender or self._coach_sender
         if not sender:
             raise ChannelError(
-                "no sender: set [reminders.email] sender in the config file "
-                "(or give the coach an email)",
+                f"no sender: set sender in the [{settings.table}] table of the config file "
+                "(or give the coach an email: programs coach set --email ...)",
                 configuration=True,
             )
+        return sender
+
+    def send(self, app: App, message: OutgoingMessage) -> str:
+        import smtplib
+
+        from programs.plugins.email.settings import load
+
+        from programs.api import ChannelError
+
+        settings = load(app.config)
+        sender = self.sender(app, settings)
         if not message.to_email:
             raise ChannelError(f"{message.to_name} has no email address", permanent=True)
         envelope_from = parseaddr(sender)[1]
         domain = envelope_from.rpartition("@")[2] or "localhost"
         email = build_email(message, sender=sender, domain=domain)
         for attempt in (1, 2):
-            smtp = self._connect(settings)
+            smtp = self.connect(settings)
             try:
                 refused = smtp.send_message(
                     email, from_addr=envelope_from, to_addrs=[message.to_email]
@@ -128,6 +150,13 @@ class EmailChannel:
                 raise ChannelError(
                     f"address refused: {_reply(exc.recipients)}",
                     permanent=_permanent(exc.recipients),
+                ) from exc
+            except smtplib.SMTPSenderRefused as exc:
+                self._drop()
+                raise ChannelError(
+                    f"sender {envelope_from} refused by {settings.where}: "
+                    f"{exc.smtp_code} {_text(exc.smtp_error)}",
+                    configuration=500 <= exc.smtp_code < 600,
                 ) from exc
             except smtplib.SMTPResponseException as exc:
                 self._drop()
@@ -146,7 +175,7 @@ class EmailChannel:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        """End the kept connection (the sender calls this at the end of a run)."""
+        """End the kept connection (senders call this at the end of a run)."""
         if self._smtp is not None:
             with contextlib.suppress(Exception):  # the server may already be gone
                 self._smtp.quit()
@@ -160,7 +189,8 @@ class EmailChannel:
         self._smtp = None
         self._key = None
 
-    def _connect(self, settings: EmailSettings) -> smtplib.SMTP:
+    def connect(self, settings: EmailSettings) -> smtplib.SMTP:
+        """The kept connection, or a new one: connected, secured and logged in."""
         import smtplib
         import ssl
 
@@ -169,7 +199,7 @@ class EmailChannel:
         if self._smtp is not None and self._key == settings.connection_key:
             return self._smtp
         self._drop()
-        where = f"{settings.host}:{settings.port}"
+        where = settings.where
         smtp: smtplib.SMTP | None = None
         try:
             if settings.security == "ssl":
@@ -184,31 +214,46 @@ class EmailChannel:
             if settings.security == "starttls":
                 smtp.ehlo()
                 if not smtp.has_extn("starttls"):
-                    smtp.close()
                     raise ChannelError(
                         f"SMTP server {where} does not offer STARTTLS "
-                        '(set security = "none" or "ssl")',
+                        f'(set security = "none" or "ssl" in [{settings.table}])',
                         configuration=True,
                     )
                 smtp.starttls(context=ssl.create_default_context())
             if settings.username:
                 smtp.login(settings.username, _password(settings))
         except ChannelError:
-            if smtp is not None:  # a connection opened, then refused by us: close it
-                with contextlib.suppress(Exception):
-                    smtp.close()
+            _close(smtp)  # a connection opened, then refused by us
             raise
         except smtplib.SMTPAuthenticationError as exc:
-            with contextlib.suppress(Exception):
-                smtp.close()  # type: ignore[union-attr]
+            _close(smtp)
             raise ChannelError(
                 f"SMTP login refused by {where}: {exc.smtp_code} {_text(exc.smtp_error)}",
                 configuration=True,
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise ChannelError(f"cannot reach SMTP server {where}: {exc}") from exc
+            _close(smtp)
+            answered = isinstance(exc, smtplib.SMTPException)
+            if not settings.configured and not answered:
+                raise ChannelError(
+                    f"email is not configured: nothing answers on {where} ({_reason(exc)}); "
+                    "add an [email] table to the config file (host, port, security, "
+                    "username, sender)",
+                    configuration=True,
+                ) from exc
+            raise ChannelError(f"cannot reach SMTP server {where}: {_reason(exc)}") from exc
         self._smtp, self._key = smtp, settings.connection_key
         return smtp
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        with contextlib.suppress(Exception):
+            smtp.close()
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _password(settings: EmailSettings) -> str:
@@ -245,28 +290,3 @@ def _reply(refused: dict[str, tuple[int, bytes]]) -> str:
 
 def _permanent(refused: dict[str, tuple[int, bytes]]) -> bool:
     return all(500 <= code < 600 for code, _text_ in refused.values())
-
-
-class ConsoleChannel:
-    """Prints each message on stdout: for trying rules out, and for cron logs."""
-
-    name = "console"
-
-    def can_reach(self, message: OutgoingMessage) -> bool:
-        return True
-
-    def send(self, app: App, message: OutgoingMessage) -> str:
-        digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
-        to = (
-            formataddr((message.to_name, message.to_email))
-            if message.to_email
-            else (message.to_name)
-        )
-        files = ", ".join(a.filename for a in message.attachments)
-        lines = [f"--- to {to} [{digest}]", f"Subject: {message.subject}"]
-        if files:
-            lines.append(f"Attached: {files}")
-        lines += ["", message.text.rstrip("\n"), "---"]
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
-        return f"console:{digest}"

@@ -1,0 +1,107 @@
+"""The core's settings: the ``[core]`` table of the config file, typed and checked once.
+
+Values come from a file a person edits, so each is checked when the app starts: a wrong
+type, an impossible value or an unknown key is one clear line naming the key, not a crash
+later. Plugins read them as ``app.settings.default_timezone`` (and the rest); domain
+functions, which only hold a database session, with :func:`settings_of`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from programs.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.config import Config
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``[core]``: every key, its type and its default."""
+
+    track_sessions: int = 6  # planned sessions of a new track
+    track_min_sessions: int = 4  # fewer is refused
+    stalled_weeks: float = 3  # no follow-up planned or done for this long: the track stalled
+    phone_region: str = "FR"  # how to read a phone number written without +country code
+    default_timezone: str = "Europe/Paris"  # new programs, and people with no zone of theirs
+    language: str | None = None  # the coach's language (messages, feeds); else French
+
+    @property
+    def coach_language(self) -> str:
+        """The language of what the coach reads from the tool (her feed, her reminders)."""
+        return self.language or "fr"
+
+    @classmethod
+    def from_config(cls, config: Config) -> Settings:
+        return check(config.section("core"), where=_where(config))
+
+
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Settings)}
+
+
+def _where(config: Config) -> str:
+    return f"config file {config.path}: [core]" if config.path else "config [core]"
+
+
+def _number(value: Any, key: str, where: str, *, integer: bool) -> Any:
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+        kind = "a whole number" if integer else "a number"
+        raise InvalidInput(f"{where} {key} must be {kind} above 0 (got {value!r})")
+    return value
+
+
+def check(values: dict[str, Any], *, where: str = "config [core]") -> Settings:
+    """Settings from a ``[core]`` table; :class:`InvalidInput` naming the key otherwise."""
+    from programs import validate
+    from programs.times import zone
+
+    unknown = sorted(set(values) - set(DEFAULTS))
+    if unknown:
+        raise InvalidInput(
+            f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(DEFAULTS)})"
+        )
+    merged = {**DEFAULTS, **values}
+    for key in ("track_sessions", "track_min_sessions"):
+        _number(merged[key], key, where, integer=True)
+    _number(merged["stalled_weeks"], "stalled_weeks", where, integer=False)
+    if merged["track_sessions"] < merged["track_min_sessions"]:
+        raise InvalidInput(
+            f"{where} track_sessions ({merged['track_sessions']}) is below "
+            f"track_min_sessions ({merged['track_min_sessions']})"
+        )
+    for key in ("phone_region", "default_timezone"):
+        if not isinstance(merged[key], str) or not merged[key].strip():
+            raise InvalidInput(f"{where} {key} must be a text value")
+    region = merged["phone_region"].strip().upper()
+    import phonenumbers
+
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput(
+            f"{where} phone_region {merged['phone_region']!r} is not a region code "
+            "(e.g. FR, BE, CH, CA)"
+        )
+    merged["phone_region"] = region
+    try:
+        zone(merged["default_timezone"].strip())
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where} default_timezone: {exc}") from None
+    merged["default_timezone"] = merged["default_timezone"].strip()
+    if merged["language"] is not None:
+        if not isinstance(merged["language"], str):
+            raise InvalidInput(f"{where} language must be a language code such as fr or en")
+        try:
+            merged["language"] = validate.language(merged["language"])
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where} language: {exc}") from None
+    return Settings(**merged)
+
+
+def settings_of(db: DbSession) -> Settings:
+    """The settings of the app that opened ``db`` (the defaults in a unit test of a rule)."""
+    found = db.info.get("settings")
+    return found if found is not None else Settings()
