@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from programs.app import App, PluginFailure
+    from programs.app import App
+    from programs.hooks import PluginFailure
 
 
 @dataclass

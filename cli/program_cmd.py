@@ -70,7 +70,7 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
       programs list
       programs list --status open --json
     """
-    from programs.domain.program import program_summaries
+    from programs.domain.fill import program_summaries
 
     with app.read() as db:
         rows = [
@@ -97,7 +97,7 @@ def program_report(db: DbSession, program: Program) -> dict[str, Any]:
     """Everything ``show`` prints, as one JSON-able object (times ISO with their offset)."""
     from programs.domain.attendance import attendance_of_program
     from programs.domain.enrollment import roster
-    from programs.domain.program import program_fill
+    from programs.domain.fill import program_fill
     from programs.domain.session import list_sessions
     from programs.models import Coach, EnrollmentStatus, SessionStatus
 
@@ -255,7 +255,8 @@ def edit(app: App, slug: str, **changes: Any) -> None:
       programs edit marseille-2026 --capacity 14 --location "Marseille, La Joliette"
     """
     from programs.domain.base import get_program
-    from programs.domain.program import edit_program, program_fill
+    from programs.domain.fill import program_fill
+    from programs.domain.program import edit_program
 
     if all(v is None for v in changes.values()):
         raise click.UsageError(

@@ -48,6 +48,7 @@ from programs.domain.base import (
 )
 from programs.domain.coach import coach_of, default_coach, get_coach, list_coaches
 from programs.domain.enrollment import enroll, enrollments_of, roster, waitlist, withdraw
+from programs.domain.fill import list_programs, program_fill
 from programs.domain.followup import (
     cancel_followup,
     complete_followup,
@@ -58,7 +59,6 @@ from programs.domain.followup import (
     plan_followup,
 )
 from programs.domain.participant import find_person, list_participants
-from programs.domain.program import list_programs, program_fill
 from programs.domain.session import get_session, list_sessions
 from programs.domain.track import get_track, list_tracks, progress
 from programs.durations import (

@@ -23,8 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from programs.config import Config, load_config
 from programs.db import WRITE, make_engine, resolve_url
-from programs.hooks import Hooks, PluginFailure
-from programs.hookspecs import CALLING, Mode
 from programs.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,9 +30,10 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
     from sqlmodel import Session as DbSession
 
+    from programs.hooks import Hooks, PluginFailure
     from programs.registry import Registry
 
-__all__ = ["App", "PluginFailure"]
+__all__ = ["App"]
 
 
 class App:
@@ -80,6 +79,10 @@ class App:
 
     @cached_property
     def hooks(self) -> Hooks:
+        """Calling the plugins (:mod:`programs.hooks`), built on first use: a read-only
+        command loads neither pluggy nor the plugins."""
+        from programs.hooks import Hooks
+
         return Hooks(self.pm, self)
 
     @property
@@ -220,6 +223,8 @@ class App:
         that answered; one that raises becomes a :class:`PluginFailure` in ``app.failures``
         (the CLI reports it and exits non-zero) and the others are still asked.
         ``app`` is passed for you."""
+        from programs.hookspecs import CALLING, Mode
+
         if CALLING.get(hook_name) is not Mode.ASK:
             raise TypeError(f"{hook_name} is not a hook plugins ask each other")
         self.start()

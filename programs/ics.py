@@ -106,7 +106,9 @@ def build_event(item: CalendarItem, alarms: Sequence[AlarmSpec] = ()) -> Event:
     if item.description:
         event.add("DESCRIPTION", text(item.description))
     if not item.cancelled:
-        for seconds, description in alarms:
+        # One order whoever asked: the earliest alarm first (a feed and an attachment of the
+        # same item hold the same VEVENT).
+        for seconds, description in sorted(set(alarms), key=lambda a: (-a[0], a[1])):
             # A DISPLAY alarm needs a text: the alarm's own, else the event's title.
             shown = text(description) or text(item.summary) or IcalText("Reminder")
             event.add_component(IcalAlarm.new_display(shown, trigger=-timedelta(seconds=seconds)))

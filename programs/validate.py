@@ -100,6 +100,11 @@ def phone(value: str | None, region: str = "FR") -> str | None:
         return None
     import phonenumbers
 
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput(
+            f"config [core] phone_region {region!r} is not a region phonenumbers knows "
+            "(e.g. FR, BE, CH, CA)"
+        )
     try:
         parsed = phonenumbers.parse(value, region.upper())
     except phonenumbers.NumberParseException:

@@ -144,3 +144,12 @@ def small_story(run: Any, *, capacity: int = 3) -> None:
     ok(run("participant", "add", "S. Martinez", "--email", "s.martinez@example.com"))
     ok(run("participant", "add", "Karim Benali", "--tz", "America/Montreal"))
     ok(run("participant", "add", "Léa Roux"))
+
+
+def plan(run: Any, person: str, kind: str, at: str, **options: str) -> Result:
+    """``programs followup add PERSON --kind KIND --at AT --option value...``, which must
+    succeed (the one way the CLI tests plan a follow-up)."""
+    args = ["followup", "add", person, "--kind", kind, "--at", at]
+    for name, value in options.items():
+        args += [f"--{name.replace('_', '-')}", value]
+    return ok(run(*args))

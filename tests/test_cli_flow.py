@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_support import as_json, ok, rows
+from cli_support import as_json, ok, plan, rows
 
 
 @pytest.mark.parametrize("plugins", ["built-in", "none"])
@@ -31,53 +31,22 @@ def test_the_whole_story_through_the_cli(run, sqlite_url, tmp_path, monkeypatch,
     )
     ok(run("attend", "1", "S. Martin", "Karim"))
     assert "Léa Roux" in ok(run("withdraw", "marseille-2026", "Karim")).stdout
-    ok(
-        run(
-            "followup",
-            "add",
-            "S. Martin",
-            "--kind",
-            "call",
-            "--at",
-            "2026-12-08 18:30",
-            "--program",
-            "marseille-2026",
-            "--topic",
-            "small incident",
-        )
+    plan(
+        run,
+        "S. Martin",
+        "call",
+        "2026-12-08 18:30",
+        program="marseille-2026",
+        topic="small incident",
     )
     ok(run("followup", "done", "1", "--outcome", "one session"))
     ok(run("followup", "add", "S. Martin", "--kind", "session", "--at", "2026-12-15 10:00"))
     ok(run("followup", "move", "2", "--duration", "1h30"))
     ok(run("followup", "done", "2", "--outcome", "I got what I expected"))
     ok(run("track", "open", "Karim", "--goal", "lead"))
-    ok(
-        run(
-            "followup",
-            "add",
-            "Karim",
-            "--kind",
-            "session",
-            "--at",
-            "2026-12-20 10:00",
-            "--track",
-            "1",
-        )
-    )
+    plan(run, "Karim", "session", "2026-12-20 10:00", track="1")
     ok(run("followup", "missed", "3"))
-    ok(
-        run(
-            "followup",
-            "add",
-            "Karim",
-            "--kind",
-            "session",
-            "--at",
-            "2026-12-27 10:00",
-            "--track",
-            "1",
-        )
-    )
+    plan(run, "Karim", "session", "2026-12-27 10:00", track="1")
     ok(run("followup", "cancel", "4"))
     ok(run("track", "close", "1", "--outcome", "stopped"))
     ok(run("session", "cancel", "2"))

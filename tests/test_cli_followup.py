@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from cli_support import as_json, check_refusals, ok, rows, small_story
+from cli_support import as_json, check_refusals, ok, plan, rows, small_story
 
 
 def test_times_are_read_in_the_participants_zone_else_the_default(
@@ -13,34 +13,8 @@ def test_times_are_read_in_the_participants_zone_else_the_default(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: table cells are not folded
     small_story(run)
-    ok(
-        run(
-            "followup",
-            "add",
-            "S. Martin",
-            "--kind",
-            "call",
-            "--at",
-            "2026-12-08 18:30",
-            "--duration",
-            "20m",
-            "--topic",
-            "small incident",
-        )
-    )
-    out = ok(
-        run(
-            "followup",
-            "add",
-            "Karim",
-            "--kind",
-            "session",
-            "--at",
-            "2026-12-08 09:00",
-            "--duration",
-            "1h30",
-        )
-    ).stdout
+    plan(run, "S. Martin", "call", "2026-12-08 18:30", duration="20m", topic="small incident")
+    out = plan(run, "Karim", "session", "2026-12-08 09:00", duration="1h30").stdout
     assert "2026-12-08 09:00 America/Montreal, 90 min (planned)" in out
     stored = rows(sqlite_url, "SELECT participant_id, start, duration_minutes FROM followup")
     assert [(p, str(s)[:16], d) for p, s, d in stored] == [
@@ -75,20 +49,13 @@ def test_config_default_timezone_applies_to_people_without_one(run, private_env)
 def test_the_life_of_a_followup(run, sqlite_url) -> None:
     small_story(run)
     ok(run("enroll", "marseille-2026", "S. Martin"))
-    ok(
-        run(
-            "followup",
-            "add",
-            "S. Martin",
-            "--kind",
-            "call",
-            "--at",
-            "2026-12-08 18:30",
-            "--program",
-            "marseille-2026",
-            "--topic",
-            "small incident",
-        )
+    plan(
+        run,
+        "S. Martin",
+        "call",
+        "2026-12-08 18:30",
+        program="marseille-2026",
+        topic="small incident",
     )
     out = ok(run("followup", "move", "1", "--at", "2026-12-09 18:00", "--duration", "30m")).stdout
     assert out.startswith("moved call #1 with S. Martin")

@@ -36,9 +36,7 @@ def test_a_terminal_table_at_80_columns_never_splits_a_word(
         {"id": i, "about": " ".join(words * 3), "note": long_word, "who": "S. Martin"}
         for i in range(3)
     ]
-    toolkit._rich_table(
-        [list(rows[0]), *([str(v) for v in r.values()] for r in rows)], "Reminders"
-    )
+    toolkit._rich_table([list(rows[0]), *([str(v) for v in r.values()] for r in rows)], "Reminders")
     out = capsys.readouterr().out
     assert all(len(line) <= 80 for line in out.splitlines())
     boxes = "".join(chr(c) for c in range(0x2500, 0x2580))
@@ -49,8 +47,18 @@ def test_a_terminal_table_at_80_columns_never_splits_a_word(
     assert any(w.endswith("…") for w in seen)  # the long word was cut, not folded
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"click\")", "+cmd|' /C calc'!A0",
-                                   "-2+3", "@SUM(A1)", "\tx", "\rx", "+33612345678"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        '=HYPERLINK("http://x","click")',
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "+33612345678",
+    ],
+)
 def test_csv_cells_that_a_spreadsheet_would_run_get_a_quote(
     value: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

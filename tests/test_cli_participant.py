@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli_support import as_json, check_refusals, ok, refused, rows, small_story, snapshot
+from cli_support import as_json, check_refusals, ok, plan, refused, rows, small_story, snapshot
 
 
 def test_add_normalises_email_and_phone(run, sqlite_url) -> None:
@@ -63,19 +63,7 @@ def test_a_person_is_named_by_id_email_or_an_unambiguous_part_of_the_name(run) -
 def test_list_by_program_and_show_everything_about_a_person(run) -> None:
     small_story(run)
     ok(run("enroll", "marseille-2026", "S. Martin", "Léa"))
-    ok(
-        run(
-            "followup",
-            "add",
-            "S. Martin",
-            "--kind",
-            "call",
-            "--at",
-            "2026-12-08 18:30",
-            "--topic",
-            "small incident",
-        )
-    )
+    plan(run, "S. Martin", "call", "2026-12-08 18:30", topic="small incident")
     ok(run("track", "open", "S. Martin", "--goal", "confidence"))
     names = [
         p["name"]

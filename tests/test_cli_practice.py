@@ -3,7 +3,7 @@ coach's calendar feed is tested in tests/test_ical_practice.py)."""
 
 from __future__ import annotations
 
-from cli_support import ok, rows, snapshot
+from cli_support import ok, plan, rows, snapshot
 
 
 def practice(run) -> None:  # type: ignore[no-untyped-def]
@@ -18,19 +18,7 @@ def practice(run) -> None:  # type: ignore[no-untyped-def]
 
 def test_programs_followups_and_tracks_belong_to_the_coach_named(run, sqlite_url) -> None:  # type: ignore[no-untyped-def]
     practice(run)
-    ok(
-        run(
-            "followup",
-            "add",
-            "S. Martin",
-            "--kind",
-            "call",
-            "--at",
-            "2026-12-10 18:00",
-            "--coach",
-            "Marc Petit",
-        )
-    )
+    plan(run, "S. Martin", "call", "2026-12-10 18:00", coach="Marc Petit")
     ok(run("track", "open", "S. Martin", "--goal", "lead the team", "--coach", "2"))
     assert rows(sqlite_url, "SELECT slug, coach_id FROM program ORDER BY slug") == [
         ("lyon-2027", 2),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli_support import as_json, check_refusals, db_path, ok, small_story
+from cli_support import as_json, check_refusals, db_path, ok, plan, small_story
 
 
 def age_track(sqlite_url: str, track_id: int, when: str) -> None:
@@ -48,19 +48,7 @@ def test_stalled_tracks_use_the_configured_weeks(run, sqlite_url, private_env) -
     ok(run("track", "open", "S. Martin", "--goal", "c"))
     age_track(sqlite_url, 1, "2020-01-01 00:00:00")  # silent for years: stalled
     age_track(sqlite_url, 3, "2020-01-01 00:00:00")  # but something is planned: not stalled
-    ok(
-        run(
-            "followup",
-            "add",
-            "S. Martin",
-            "--kind",
-            "call",
-            "--at",
-            "2099-01-01 10:00",
-            "--track",
-            "3",
-        )
-    )
+    plan(run, "S. Martin", "call", "2099-01-01 10:00", track="3")
     stalled = as_json(run("track", "list", "--stalled", "--json"))
     assert [(t["id"], t["progress"]) for t in stalled] == [(1, "0 of 8")]
     assert "No stalled track." in ok(run("track", "list", "Léa", "--stalled")).stdout

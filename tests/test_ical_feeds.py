@@ -508,3 +508,67 @@ def test_events_after_commit_drop_the_stale_renderings(lite_app) -> None:
     with lite_app.write() as db:  # on_participant_erased: their name may be in any entry
         erase_participant(db, db.get(Participant, world.people["Lucie Moreau"]))
     assert len(cache) == 0 and lite_app.failures == []
+
+
+@pytest.mark.parametrize("sessions", [10, 40])
+def test_a_feed_with_alarms_takes_one_connection_and_a_fixed_number_of_queries(
+    sqlite_url: str, sessions: int
+) -> None:
+    """Alarms are asked once per feed, on the feed's own session: whatever the number of
+    items, one connection is checked out and the same few statements run (the per-item
+    hook used to cost a connection and two queries per item)."""
+    import sqlalchemy as sa
+    from programs.plugins.ical.service import build_feed
+
+    from programs.domain.coach import set_default_coach
+    from programs.domain.enrollment import enroll
+    from programs.domain.participant import add_participant
+    from programs.domain.program import create_program
+    from programs.domain.session import add_session
+
+    app = make_app(sqlite_url, plugins=["ical", "reminders"])
+    with app.write() as db:
+        set_default_coach(db, name="Claire Dubois", email="claire@example.com")
+        program = create_program(db, slug="m", title="M", timezone="Europe/Paris")
+        for day in range(sessions):
+            start = utc(2027, 2, 1, 8) + timedelta(days=day)
+            add_session(db, program=program, start=start, end=start + timedelta(hours=2))
+        person = add_participant(db, name="S. Martin")
+    with app.write() as db:
+        enroll(db, program=program, participant=person)
+    scope = CalendarScope("participant", person.id)
+    build_feed(app, scope)  # warm: the registry, the rulebook's first sight of its rules
+    checkouts, statements = [], []
+    sa.event.listen(app.engine, "checkout", lambda *a: checkouts.append(1))
+    sa.event.listen(app.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    body = build_feed(app, scope).body
+    assert body.count(b"BEGIN:VALARM") == 2 * sessions  # 2 days and 2 hours before each
+    assert len(checkouts) == 1
+    assert len(statements) <= 10, statements
+    app.close()
+
+
+def test_a_plugin_with_the_old_per_item_alarm_hook_still_gets_its_alarms_in(lite_app) -> None:
+    """``calendar_alarms`` (one call per item, with the row) keeps working for one minor
+    version, with a notice naming the plugin."""
+    from programs.plugins.ical.service import build_feed
+
+    from programs.domain.program import create_program
+    from programs.domain.session import add_session
+    from programs.hookspecs import hookimpl
+    from programs.registry import Alarm
+
+    class Old:
+        @hookimpl
+        def calendar_alarms(self, item, scope):  # type: ignore[no-untyped-def]
+            return [Alarm(timedelta(minutes=15), f"soon: session #{item.id}")]
+
+    lite_app.pm.register(Old(), name="old-alarms")
+    with lite_app.write() as db:
+        program = create_program(db, slug="m", title="M")
+        session = add_session(db, program=program, start=utc(2027, 2, 1, 8), end=utc(2027, 2, 1, 9))
+    body = build_feed(lite_app, CalendarScope("program", program.id)).body.decode()
+    assert "TRIGGER:-PT15M" in body and f"soon: session #{session.id}" in body
+    assert lite_app.notices == [
+        "plugin old-alarms: calendar_alarms is deprecated: implement calendar_item_alarms"
+    ]

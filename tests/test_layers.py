@@ -157,10 +157,7 @@ def test_the_third_party_plugins_use_only_the_public_modules() -> None:
     """The test fixture plugin and the guide's example: written from the guide alone."""
     fixture = sorted((ROOT / "tests" / "plugin_fixture").rglob("*.py"))
     guide = (ROOT / "docs" / "plugins.md").read_text()
-    blocks = [
-        block.split("```", 1)[0]
-        for block in guide.split("```python\n")[1:]
-    ]
+    blocks = [block.split("```", 1)[0] for block in guide.split("```python\n")[1:]]
     named = [
         name
         for path in fixture

@@ -233,8 +233,8 @@ def test_upgrade_from_0001_keeps_every_row(db_url: str) -> None:
     # The code runs on the upgraded database and reads the old rows as they were.
     from programs.domain.base import get_program
     from programs.domain.enrollment import enroll, waitlist
+    from programs.domain.fill import program_fill
     from programs.domain.participant import add_participant, find_person
-    from programs.domain.program import program_fill
 
     checked = App(db_url, config=Config({}), pm=app.pm)
     with checked.write() as db:

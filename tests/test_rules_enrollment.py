@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from programs.app import App
 from programs.domain.base import get_enrollment, get_program
 from programs.domain.enrollment import enroll, roster, waitlist, withdraw
+from programs.domain.fill import program_fill
 from programs.domain.participant import add_participant, find_person
 from programs.domain.program import (
     cancel_program,
     complete_program,
     create_program,
     edit_program,
-    program_fill,
 )
 from programs.errors import NotFound, RuleViolation
 from programs.models import Participant

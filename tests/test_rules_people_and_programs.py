@@ -12,6 +12,7 @@ from programs.app import App
 from programs.domain.attendance import attendance_of_program, mark_attendance
 from programs.domain.base import get_program
 from programs.domain.enrollment import enroll
+from programs.domain.fill import list_programs
 from programs.domain.participant import (
     add_participant,
     edit_participant,
@@ -22,7 +23,6 @@ from programs.domain.program import (
     cancel_program,
     create_program,
     edit_program,
-    list_programs,
 )
 from programs.domain.session import add_session, cancel_session, get_session
 from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
@@ -340,7 +340,8 @@ def test_the_first_coach_is_the_default(app: App) -> None:
 
 def test_program_summaries_give_every_program_its_fill_in_one_query(app: App) -> None:
     from programs.domain.enrollment import withdraw
-    from programs.domain.program import complete_program, program_summaries
+    from programs.domain.fill import program_summaries
+    from programs.domain.program import complete_program
 
     with app.write() as db:
         full = create_program(db, slug="full", title="Full", capacity=2)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from programs.plugins.ical.scopes import Target
+    from programs.plugins.ical.scopes import FeedChoice
 
     from programs.api import App
 
@@ -37,7 +37,7 @@ def feed_selector(f: F) -> F:
     return click.argument("slug", required=False)(f)  # type: ignore[return-value]
 
 
-def _target(app: App, slug: str | None, participant: str | None, coach: str | None) -> Target:
+def _target(app: App, slug: str | None, participant: str | None, coach: str | None) -> FeedChoice:
     from programs.plugins.ical.scopes import resolve_target
 
     if sum([bool(slug), participant is not None, coach is not None]) != 1:
@@ -68,7 +68,7 @@ def _warn_without_organizer(app: App) -> None:
         )
 
 
-def _print_link(base_url: str, token: str, target: Target) -> None:
+def _print_link(base_url: str, token: str, target: FeedChoice) -> None:
     click.echo(f"{base_url}/feeds/{token}.ics")
     click.echo(
         f"Feed of {target.label}. For people, share the page with subscribe buttons: "

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Target:
+class FeedChoice:
     scope: CalendarScope
     label: str  # how commands name it: "program marseille-2026", "S. Martin", "coach ..."
     selector: str  # how to name it again on the command line
@@ -20,7 +20,7 @@ class Target:
 
 def resolve_target(
     db: DbSession, *, slug: str | None, participant: str | None, coach: str | None
-) -> Target:
+) -> FeedChoice:
     """Exactly one of the three selectors, looked up; a clear error otherwise.
 
     ``coach``: None when not asked, "" for the default coach, else an id, email or name.
@@ -41,17 +41,17 @@ def resolve_target(
     if slug:
         program = get_program(db, slug)
         assert program.id is not None
-        return Target(CalendarScope("program", program.id), f"program {program.slug}", slug)
+        return FeedChoice(CalendarScope("program", program.id), f"program {program.slug}", slug)
     if participant is not None:
         if not participant.strip():
             raise InvalidInput("--participant needs a name, an email or an id")
         person = find_person(db, participant)
         assert person.id is not None
-        return Target(
+        return FeedChoice(
             CalendarScope("participant", person.id), person.name, f"--participant {person.id}"
         )
     found = get_coach(db, coach) if coach else default_coach(db)
     if found is None or found.id is None:
         raise NotFound("no coach yet: run `programs coach set --name NAME --email EMAIL` first")
     selector = "--coach" if found.is_default else f"--coach {found.id}"
-    return Target(CalendarScope("coach", found.id), f"coach {found.name}", selector)
+    return FeedChoice(CalendarScope("coach", found.id), f"coach {found.name}", selector)

@@ -42,6 +42,7 @@ from programs.api import (
     Reader,
     SessionStatus,
     channel_traits,
+    coach_of,
     event_file,
     followup_item,
     list_tracks,
@@ -316,8 +317,8 @@ class Composer:
         return subject[:200], body.lstrip("\n")
 
     def _default_coach_id(self) -> int | None:
-        row = self.db.execute(sa.select(Coach.id).where(Coach.is_default == sa.true())).first()
-        return row[0] if row else None
+        coach = coach_of(self.db)  # the core's rule: a row without a coach is hers
+        return coach.id if coach else None
 
     # --- what the templates see ---------------------------------------------------------
 

@@ -255,11 +255,12 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
             if isinstance(composed, Skip):
                 item.outcome = (SKIPPED, composed.reason)
             elif not channel.can_reach(composed):
-                what = "email address" if row.channel == "email" else "address for it"
-                item.outcome = (
-                    SKIPPED,
-                    f"{composed.to_name} has no {what} (channel {row.channel})",
+                reason = (
+                    f"{composed.to_name} has no email address (channel email)"
+                    if row.channel == "email"
+                    else f"channel {row.channel} cannot reach {composed.to_name}"
                 )
+                item.outcome = (SKIPPED, reason)
             else:
                 item.message = composed
     return out

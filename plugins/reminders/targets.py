@@ -21,7 +21,6 @@ from sqlmodel import Session as DbSession
 
 from programs.api import (
     SEATED,
-    Coach,
     Enrollment,
     FollowUp,
     FollowUpStatus,
@@ -32,6 +31,7 @@ from programs.api import (
     SessionStatus,
     Track,
     TrackStatus,
+    coach_of,
     zone,
 )
 
@@ -125,8 +125,8 @@ class OccasionLoader:
         self.default_tz = default_tz
         self.now = now
         self.horizon = horizon
-        coach = db.execute(sa.select(Coach.id).where(Coach.is_default == sa.true())).first()
-        self.default_coach = coach[0] if coach else None
+        coach = coach_of(db)  # the core's rule: a row without a coach is the default coach's
+        self.default_coach = coach.id if coach else None
         self._seated: dict[int, dict[int, datetime]] = {}
         # Only these participants' seats are read (the coach is still found): the sender
         # checks a batch of rows, not a whole program of thousands, each time.
