@@ -83,12 +83,45 @@ class ProgramsGroup(click.Group):
         return sorted(set(CORE_COMMANDS) | set(self.commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from programs.cli.language import localize
+
         if cmd_name in CORE_COMMANDS:
             module_name, attr = CORE_COMMANDS[cmd_name].split(":")
             module = importlib.import_module(f"programs.cli.{module_name}")
-            return getattr(module, attr)
+            return localize(getattr(module, attr))
         self._load_plugin_commands()
-        return self.commands.get(cmd_name)
+        found = self.commands.get(cmd_name)
+        return localize(found) if found is not None else None
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from programs.cli.language import localize
+
+        localize(self)
+        super().format_help(ctx, formatter)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Every command line starts in the coach's language (``--lang`` may change it)."""
+        from programs.cli.language import choose
+
+        choose()
+        return super().main(*args, **kwargs)
+
+
+def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    from programs.cli.language import choose, localize
+
+    from programs import i18n
+
+    if i18n.supported(value) is None:
+        raise click.BadParameter(
+            i18n.gettext("no catalog for {value!r}: use one of {known}").format(
+                value=value, known=", ".join(i18n.available())
+            )
+        )
+    choose(value)
+    localize(ctx.command)
 
 
 def build_cli() -> ProgramsGroup:
@@ -99,6 +132,15 @@ def build_cli() -> ProgramsGroup:
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     )
     @click.version_option(__version__, "-V", "--version", prog_name="programs")
+    @click.option(
+        "--lang",
+        metavar="CODE",
+        is_eager=True,
+        expose_value=False,
+        callback=_set_language,
+        help="Language of what programs prints: fr or en "
+        "[env PROGRAMS_LANG; default: [core] language, else your locale].",
+    )
     @click.option(
         "--db",
         "db_url",

@@ -30,6 +30,10 @@ def private_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("PROGRAMS_DEBUG", raising=False)
     monkeypatch.delenv("PROGRAMS_TRACE_HOOKS", raising=False)
     monkeypatch.setenv("PROGRAMS_TEST_MODE", "1")  # installed plugins stay out of tests
+    # English unless a test asks (a developer's French locale must not change results)
+    for name in ("PROGRAMS_LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     if os.environ.get("PROGRAMS_TEST_DISABLE_PLUGINS"):  # the suite run without built-ins
         monkeypatch.setenv("PROGRAMS_DISABLE_PLUGINS", os.environ["PROGRAMS_TEST_DISABLE_PLUGINS"])
     from programs.plugin_manager import reset_plugin_manager
@@ -121,7 +125,9 @@ def run(sqlite_url: str) -> Callable[..., Result]:
 
     def invoke(*args: str, input: str | None = None, db: str | None = None) -> Result:
         runner = CliRunner()
-        return runner.invoke(build_cli(), ["--db", db or sqlite_url, *args], input=input)
+        return runner.invoke(
+            build_cli(), ["--db", db or sqlite_url, *args], input=input, prog_name="programs"
+        )
 
     init = invoke("init")
     assert init.exit_code == 0, init.output
