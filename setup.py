@@ -35,11 +35,9 @@ class BuildWithCatalogs(build_py):
         super().run()
         for po in sorted(CATALOGS.glob("*/LC_MESSAGES/*.po")):
             relative = po.relative_to(ROOT).with_suffix(".mo")
-            if self.editable_mode:
-                target = ROOT / relative  # read in place by the editable install
-            else:
-                target = Path(self.build_lib) / relative
-            compile_catalog(po, target)
+            # an editable install reads them in place; a wheel takes them from build_lib
+            base = ROOT if self.editable_mode else Path(self.build_lib)
+            compile_catalog(po, base / relative)
 
 
 setup(cmdclass={"build_py": BuildWithCatalogs})
