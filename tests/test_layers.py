@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC = ("programs.api", "programs.hookspecs", "programs.cli.toolkit")
-"""What a plugin may import of programs: the API, the hook marker, the CLI toolkit."""
+PUBLIC = (
+    "programs.api",
+    "programs.hookspecs",
+    "programs.cli.toolkit",
+    "programs.i18n",
+    "programs.formats",
+)
+"""What a plugin may import of programs: the API, the hook marker, the CLI toolkit, and the
+light modules of words (catalogs) and formats (dates, phones) it may need at import time."""
 PLUGINS = ("email", "ical", "reminders", "contacts")
 HARNESS = ROOT / "programs" / "testing.py"
 """``programs.testing`` builds the CLI for plugin authors' tests: it stands above the core and
