@@ -83,8 +83,10 @@ def phone(e164: str | None, region: str | None = None) -> str | None:
     except phonenumbers.NumberParseException:
         return e164
     national = region and phonenumbers.region_code_for_number(parsed) == region.upper()
-    kind = phonenumbers.PhoneNumberFormat.NATIONAL if national else (
-        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    kind = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if national
+        else (phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     )
     return phonenumbers.format_number(parsed, kind)
 

@@ -163,6 +163,9 @@ class Session(SQLModel, table=True):
 class Participant(SQLModel, table=True):
     """A person. ``notes`` are the coach's private notes: never in a feed, a card or a message.
 
+    ``name`` is the full name, what people are found by and shown as; ``given_name`` and
+    ``family_name`` are its two parts (greetings, cards, sorting), kept in step by the domain.
+
     Emails are unique whatever their case (``A@x.org`` and ``a@x.org`` reach the same person):
     a unique index on ``lower(email)`` (migration 0002) guards what the domain checks.
     """
@@ -172,7 +175,9 @@ class Participant(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(index=True)
+    name: str = Field(index=True)  # the full name, derived from the two below (programs.names)
+    given_name: str | None = None
+    family_name: str | None = None
     email: str | None = Field(default=None, sa_column=sa.Column(sa.String, unique=True))
     phone: str | None = Field(default=None, description="E.164")
     organisation: str | None = None
@@ -254,6 +259,13 @@ class FollowUp(SQLModel, table=True):
     revision: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+def greeting(participant: Participant) -> str:
+    """What a message says after "Bonjour": the given name, else the full name."""
+    from programs.names import greeting_name
+
+    return greeting_name(participant.given_name, participant.name)
 
 
 CORE_TABLES = (Coach, Program, Session, Participant, Enrollment, Attendance, Track, FollowUp)

@@ -172,13 +172,20 @@ def positive(value: int | None, field: str, *, allow_none: bool = True) -> int |
 
 
 def participant_fields(fields: dict[str, Any], *, region: str) -> dict[str, Any]:
-    """Validate and normalise participant fields (shared by add, edit and CSV import)."""
+    """Validate and normalise participant fields (shared by add, edit and CSV import).
+
+    Names: a full ``name`` alone is split into its given and family names; the two parts
+    (either may be given alone) make the full name. Both at once: the parts win."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if value is None:
             continue
         if key == "name":
             out[key] = name(value)
+        elif key in ("given_name", "family_name"):
+            out[key] = text(value, key.replace("_", " "), max_length=200) or ""
+            if "\n" in out[key]:
+                raise InvalidInput("a name must fit on one line")
         elif key == "email":
             out[key] = email(value)
         elif key == "phone":
@@ -193,7 +200,28 @@ def participant_fields(fields: dict[str, Any], *, region: str) -> dict[str, Any]
             out[key] = text(value, "notes", max_length=100_000)
         else:
             raise InvalidInput(f"unknown participant field {key!r}")
-    return out
+    return with_names(out)
+
+
+def with_names(values: dict[str, Any]) -> dict[str, Any]:
+    """The full name and its two parts, kept in step (see :mod:`programs.names`)."""
+    from programs.names import full_name, split_name
+
+    if "given_name" in values or "family_name" in values:
+        if "name" in values and not values.get("family_name") and not values.get("given_name"):
+            values.pop("given_name", None), values.pop("family_name", None)
+        else:
+            given, family = values.get("given_name") or "", values.get("family_name") or ""
+            full = full_name(given, family)
+            if not full:
+                raise InvalidInput("a participant needs a name")
+            values["name"] = name(full)
+            values["given_name"], values["family_name"] = given or None, family or None
+            return values
+    if "name" in values:
+        given, family = split_name(values["name"])
+        values["given_name"], values["family_name"] = given or None, family or None
+    return values
 
 
 EXTRA = "__extra__"
@@ -211,7 +239,7 @@ def import_rows(batch: list[tuple[int, dict[str, str]]], region: str) -> list[Ch
             if EXTRA in raw:
                 raise InvalidInput(f"{raw[EXTRA]} fields, more than the header has")
             values = participant_fields({k: v or None for k, v in raw.items()}, region=region)
-            if "name" not in values:
+            if not values.get("name"):
                 raise InvalidInput("name is empty")
         except ProgramsError as exc:
             checked.append((line, None, str(exc)))

@@ -195,13 +195,22 @@ def fill_at_0001(engine: sa.Engine) -> None:
                 )
 
 
-def snapshot(engine: sa.Engine) -> dict[str, list[tuple]]:
-    """Every row of every core table, in id order."""
+def snapshot(
+    engine: sa.Engine, columns: dict[str, list[str]] | None = None
+) -> dict[str, list[tuple]]:
+    """Every row of every core table, in id order (``columns``: only these, per table)."""
     with engine.connect() as conn:
-        return {
-            table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id"))]
-            for table in CORE_TABLES
-        }
+        out = {}
+        for table in CORE_TABLES:
+            shown = ", ".join(f'"{c}"' for c in columns[table]) if columns else "*"
+            query = sa.text(f"SELECT {shown} FROM {table} ORDER BY id")
+            out[table] = [tuple(r) for r in conn.execute(query)]
+        return out
+
+
+def columns_of(engine: sa.Engine) -> dict[str, list[str]]:
+    inspector = sa.inspect(engine)
+    return {t: [c["name"] for c in inspector.get_columns(t)] for t in CORE_TABLES}
 
 
 def version(engine: sa.Engine) -> str | None:
@@ -219,13 +228,24 @@ def test_upgrade_from_0001_keeps_every_row(db_url: str) -> None:
     assert version(app.engine) == "0001"
     fill_at_0001(app.engine)
     before = snapshot(app.engine)
+    old_columns = columns_of(app.engine)
     assert all(before[table] for table in CORE_TABLES)
 
     done = app.upgrade(plugins=False)
 
     assert done == [f"core: 0001 -> {CORE_HEAD}"]
     assert version(app.engine) == CORE_HEAD
-    assert snapshot(app.engine) == before
+    assert snapshot(app.engine, old_columns) == before  # every old value, as it was
+    with app.engine.connect() as conn:  # 0003 split the names: given, then family
+        split = conn.execute(
+            sa.text("SELECT name, given_name, family_name FROM participant ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in split] == [
+        ("S. Martin", "S.", "Martin"),
+        ("A. Durand", "A.", "Durand"),
+        ("B. Roux", "B.", "Roux"),
+        ("C. Blanc", "C.", "Blanc"),
+    ]
     indexes = {i["name"] for i in sa.inspect(app.engine).get_indexes("enrollment")}
     assert "ix_enrollment_queue" in indexes
     app.close()

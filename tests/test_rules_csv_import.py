@@ -156,7 +156,10 @@ def test_a_file_saved_by_a_french_excel_is_read_with_semicolons(app: App) -> Non
     [
         ("", "the CSV file is empty"),
         ("email,phone\nx@example.com,\n", "needs a 'name' column"),
-        ("name,e-mail,age\nA,,\n", "unknown CSV column(s): 'e-mail', 'age' (known: name, email"),
+        (
+            "name,e-mail,age\nA,,\n",
+            "unknown CSV column(s): 'e-mail', 'age' (known: name, given_name",
+        ),
         ("name,email,Email\nA,,\n", "CSV column(s) given twice: email"),
         ("name,,email\nA,,\n", "unknown CSV column(s): ''"),
     ],

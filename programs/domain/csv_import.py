@@ -25,7 +25,18 @@ from programs.models import Enrollment, EnrollmentStatus, Participant, Program, 
 from programs.settings import settings_of
 
 CHUNK = 2000
-COLUMNS = ("name", "email", "phone", "organisation", "role", "language", "timezone", "notes")
+COLUMNS = (
+    "name",
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "organisation",
+    "role",
+    "language",
+    "timezone",
+    "notes",
+)
 ALIASES = {"organization": "organisation", "lang": "language", "tz": "timezone"}
 MAX_REPORTED = 50
 
@@ -74,8 +85,8 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise InvalidInput(f"CSV column(s) given twice: {', '.join(twice)}")
-    if "name" not in header:
-        raise InvalidInput("the CSV file needs a 'name' column")
+    if "name" not in header and "family_name" not in header:
+        raise InvalidInput("the CSV file needs a 'name' column (or 'given_name' and 'family_name')")
     width = len(header)
     while True:
         line = reader.line_num + 1
