@@ -385,3 +385,17 @@ def test_json_and_csv_are_the_same_bytes_in_french_and_english(run, tmp_path, mo
     followups = printed["fr"][("followup", "list", "--json")].decode()
     assert '"kind": "call"' in followups and '"status": "done"' in followups
     assert '"start": "2026-12-08T18:30:00+01:00"' in followups
+
+
+def test_help_reads_french_with_its_examples_as_typed(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LANG", LANGS["fr"])
+    helped = ok(run("session", "add", "--help")).stdout
+    assert "Ajouter une séance au programme SLUG." in helped
+    assert fr("  --start TEXT     Début, en heure locale : « AAAA-MM-JJ HH:MM ».") in helped
+    assert fr("  Exemple :\n") in helped  # the heading translated, the example as typed:
+    assert '--start "2026-12-03 09:00" --end 17:00 --title "Jour 1"' in helped
+    for heading in ("Options", "Commandes"):
+        assert fr(f"\n{heading} :\n") in ok(run("coach", "--help")).stdout
+    monkeypatch.setenv("LANG", LANGS["en"])
+    english = ok(run("coach", "--help")).stdout
+    assert "\nOptions:\n" in english and "\nCommands:\n" in english
