@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from programs.i18n import N_, ngettext, pgettext
+from programs.i18n import N_, current_language, ngettext, pgettext
 from programs.i18n import gettext as _
 
 COLUMNS = (
@@ -60,8 +60,19 @@ COLUMNS = (
 )
 
 
+_known: dict[str, dict[tuple[str, str], str]] = {}
+
+
 def _words() -> dict[tuple[str, str], str]:
-    """``{(what it belongs to, machine word): word in the current language}``."""
+    """``{(what it belongs to, machine word): word in the current language}``, built once
+    per language (a listing asks for every row)."""
+    language = current_language()
+    if language not in _known:
+        _known[language] = _table()
+    return _known[language]
+
+
+def _table() -> dict[tuple[str, str], str]:
     return {
         ("program", "open"): pgettext("program status", "open"),
         ("program", "cancelled"): pgettext("program status", "cancelled"),
@@ -90,6 +101,10 @@ def _words() -> dict[tuple[str, str], str]:
         ("plugin", "loaded"): pgettext("plugin status", "loaded"),
         ("plugin", "built-in"): pgettext("plugin source", "built-in"),
         ("plugin", "entry point"): pgettext("plugin source", "entry point"),
+        # the patterns a listing fills in for every row
+        ("fill", "seats"): _("{enrolled}/{capacity}"),
+        ("fill", "unlimited"): _("{enrolled}/unlimited"),
+        ("progress", ""): _("{done} of {planned}"),
     }
 
 
@@ -109,10 +124,11 @@ def followup_status(kind: str, status: Any, fmt: str = "table") -> Any:
 
 def fill(enrolled: int, capacity: int | None, waitlisted: int) -> str:
     """How full a program is, for people: ``8/12``, ``3/unlimited``, ``12/12 (+2 waiting)``."""
+    texts = _words()
     seats = (
-        _("{enrolled}/{capacity}").format(enrolled=enrolled, capacity=capacity)
+        texts["fill", "seats"].format(enrolled=enrolled, capacity=capacity)
         if capacity is not None
-        else _("{enrolled}/unlimited").format(enrolled=enrolled)
+        else texts["fill", "unlimited"].format(enrolled=enrolled)
     )
     if not waitlisted:
         return seats
@@ -123,4 +139,4 @@ def fill(enrolled: int, capacity: int | None, waitlisted: int) -> str:
 
 def progress(done: int, planned: int) -> str:
     """A track's progress for people: ``2 of 6``."""
-    return _("{done} of {planned}").format(done=done, planned=planned)
+    return _words()["progress", ""].format(done=done, planned=planned)
