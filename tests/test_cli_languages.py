@@ -332,7 +332,7 @@ def test_bad_input_is_one_line_in_the_coachs_language_and_writes_nothing(
     assert snapshot(sqlite_url) == before
 
 
-def test_a_french_coach_answers_oui_or_non(run, sqlite_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_french_coach_answers_oui_or_non(run, sqlite_url, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ok(run("participant", "add", "S. Martin"))
     ok(run("participant", "add", "Léa Roux"))
     monkeypatch.setenv("LANG", LANGS["fr"])
@@ -345,6 +345,8 @@ def test_a_french_coach_answers_oui_or_non(run, sqlite_url, monkeypatch) -> None
     unsure = run("participant", "erase", "S. Martin", input="peut-être\n\n")
     assert fr("Erreur : saisie incorrecte") in unsure.output and unsure.exit_code == 1
     assert snapshot(sqlite_url) == before
+    exported = ok(run("participant", "export", "S. Martin", "-o", str(tmp_path / "s.json")))
+    assert exported.stdout.strip() == f"export de S. Martin écrit dans {tmp_path / 's.json'}"
     gone = ok(run("participant", "erase", "S. Martin", input="o\n"))
     assert fr("données effacées : S. Martin (n° 1)") in gone.stdout
     ok(run("participant", "erase", "Léa", input="oui\n"))

@@ -111,6 +111,8 @@ def test_tables_at_80_columns_read_whole_words(shown, sqlite_url, monkeypatch, l
     cut_seen = False
     for args in LISTINGS:
         piped = ok(shown(*args)).stdout  # a pipe: plain text, nothing cut or wrapped
+        if len(piped.strip().splitlines()) == 1:  # "no plugins loaded" (the core-only run)
+            continue
         whole = set(words(piped))
         drawn = on_terminal(["--db", sqlite_url, *args])
         where = f"{' '.join(args)} ({language})"
