@@ -394,6 +394,7 @@ def test_help_reads_french_with_its_examples_as_typed(run, monkeypatch) -> None:
     helped = ok(run("session", "add", "--help")).stdout
     assert "Ajouter une séance au programme SLUG." in helped
     assert fr("  --start TEXT     Début, en heure locale : « AAAA-MM-JJ HH:MM ».") in helped
+    assert "[obligatoire]" in helped and "required" not in helped  # click's own word
     assert fr("  Exemple :\n") in helped  # the heading translated, the example as typed:
     assert '--start "2026-12-03 09:00" --end 17:00 --title "Jour 1"' in helped
     for heading in ("Options", "Commandes"):
