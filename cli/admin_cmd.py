@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from programs.cli.toolkit import pass_app
 
+from programs.i18n import gettext as _
+
 
 @click.command()
 @pass_app
@@ -25,8 +27,8 @@ def init(app) -> None:  # type: ignore[no-untyped-def]
     where = app.url
     if done:
         for line in done:
-            click.echo(f"upgraded {line}")
-    click.echo(f"database ready: {_show(where)}")
+            click.echo(_("upgraded {what}").format(what=line))
+    click.echo(_("database ready: {where}").format(where=_show(where)))
 
 
 def _show(url: str) -> str:
@@ -53,4 +55,4 @@ def backup(app, target: Path) -> None:  # type: ignore[no-untyped-def]
     from programs.db import backup_sqlite
 
     written = backup_sqlite(app.url, target)
-    click.echo(f"backup written to {written}")
+    click.echo(_("backup written to {path}").format(path=written))

@@ -4,6 +4,7 @@
     python -m programs.cli.catalogs init de   # start a new language
     python -m programs.cli.catalogs check     # what is missing or out of date (the tests)
     python -m programs.cli.catalogs merge fr FILE.json   # fill translations from a file
+                                        # {"id": "...", "context\\x04id": "...", "plural": [..]}
 
 Messages come from three places, all into one domain, ``programs``:
 
@@ -145,14 +146,15 @@ def template() -> Any:
     for (_message_id, context), (message, places) in sorted(
         messages().items(), key=lambda item: (item[0][0], item[0][1] or "")
     ):
-        locations = [(p.rsplit(":", 1)[0], _line(p)) for p in places]
-        catalog.add(message, locations=locations, context=context)
+        catalog.add(message, locations=[_place(p) for p in places], context=context)
     return catalog
 
 
-def _line(place: str) -> int | None:
-    tail = place.rsplit(":", 1)
-    return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else None
+def _place(place: str) -> tuple[str, int | None]:
+    """``cli/main.py:12`` -> ``("cli/main.py", 12)``; ``help: programs coach`` stays whole
+    (only a trailing line number is split off)."""
+    head, colon, tail = place.rpartition(":")
+    return (head, int(tail)) if colon and tail.isdigit() else (place, None)
 
 
 def po_path(language: str) -> Path:
@@ -181,6 +183,8 @@ def languages() -> list[str]:
 def update(languages_: Iterable[str] | None = None) -> dict[str, tuple[int, int]]:
     """Write the ``.pot`` and bring each ``.po`` in step: new messages added (untranslated),
     gone ones dropped. English gets each message as written. ``{lang: (new, dropped)}``."""
+    import copy
+
     pot = template()
     write(TEMPLATE, pot)
     report = {}
@@ -188,7 +192,9 @@ def update(languages_: Iterable[str] | None = None) -> dict[str, tuple[int, int]
         path = po_path(language)
         catalog = read(path)
         before = {m.id for m in catalog if m.id}
-        catalog.update(pot, no_fuzzy_matching=True)
+        # a copy each: Babel adds the template's own message objects to the catalog, so
+        # English's strings (set just below) would otherwise become French "translations"
+        catalog.update(copy.deepcopy(pot), no_fuzzy_matching=True)
         catalog.obsolete.clear()
         if language == "en":
             for message in catalog:
@@ -258,9 +264,15 @@ def problems() -> dict[str, list[str]]:
     return out
 
 
+CONTEXT_SEPARATOR = "\x04"
+"""A message with a context (``pgettext("program status", "open")``) is keyed
+``"program status\\x04open"`` in a translations file, as gettext itself keys it."""
+
+
 def merge(language: str, translations: dict[str, Any], *, overwrite: bool = False) -> int:
     """Fill ``language``'s catalog from ``{message id: translation}`` (a list of forms for a
-    plural message); returns how many were filled. Ids the catalog lacks are ignored."""
+    plural message; ``"context\\x04id"`` for a message with a context); returns how many
+    were filled. Ids the catalog lacks are ignored."""
     path = po_path(language)
     catalog = read(path)
     filled = 0
@@ -268,6 +280,8 @@ def merge(language: str, translations: dict[str, Any], *, overwrite: bool = Fals
         if not message.id:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
+        if message.context:
+            key = f"{message.context}{CONTEXT_SEPARATOR}{key}"
         value = translations.get(key)
         if value is None or (message.string and not overwrite and _complete(message.string)):
             continue

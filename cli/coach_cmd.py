@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from programs.cli.toolkit import output_options, pass_app, render
 
+from programs.formats import phone
+from programs.i18n import gettext as _
+
 if TYPE_CHECKING:
     from programs.app import App
     from programs.models import Coach
@@ -28,10 +31,26 @@ def coach_fields(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _describe(coach: Coach) -> str:
-    parts = [p for p in (coach.email, coach.phone, coach.organisation) if p]
-    default = " (default)" if coach.is_default else ""
-    return f"coach #{coach.id} {coach.name}{default}" + (f": {', '.join(parts)}" if parts else "")
+def _describe(app: App, coach: Coach, *, added: bool) -> str:
+    """``saved coach #1 Claire Dubois (default): claire@example.com, 06 12 34 56 78``."""
+    region = app.settings.phone_region
+    parts = [p for p in (coach.email, phone(coach.phone, region), coach.organisation) if p]
+    fields = {"id": coach.id, "name": coach.name, "details": ", ".join(parts)}
+    if added:
+        texts = {
+            (True, True): _("added coach #{id} {name} (default): {details}"),
+            (True, False): _("added coach #{id} {name} (default)"),
+            (False, True): _("added coach #{id} {name}: {details}"),
+            (False, False): _("added coach #{id} {name}"),
+        }
+    else:
+        texts = {
+            (True, True): _("saved coach #{id} {name} (default): {details}"),
+            (True, False): _("saved coach #{id} {name} (default)"),
+            (False, True): _("saved coach #{id} {name}: {details}"),
+            (False, False): _("saved coach #{id} {name}"),
+        }
+    return texts[bool(coach.is_default), bool(parts)].format(**fields)
 
 
 @click.group()
@@ -60,10 +79,10 @@ def set_coach(app: App, **fields: str | None) -> None:
     from programs.domain.coach import set_default_coach
 
     if all(v is None for v in fields.values()):
-        raise click.UsageError("give at least one of --name, --email, --phone, --org, --website")
+        raise click.UsageError(_("give at least one of --name, --email, --phone, --org, --website"))
     with app.write() as db:
         saved = set_default_coach(db, **fields)
-        click.echo(f"saved {_describe(saved)}")
+        click.echo(_describe(app, saved, added=False))
 
 
 @coach.command("add")
@@ -80,10 +99,10 @@ def add_coach(app: App, make_default: bool, **fields: str | None) -> None:
     from programs.domain.coach import add_coach as add
 
     if fields.get("name") is None:
-        raise click.UsageError("a coach needs --name")
+        raise click.UsageError(_("a coach needs --name"))
     with app.write() as db:
         added = add(db, default=make_default, **fields)
-        click.echo(f"added {_describe(added)}")
+        click.echo(_describe(app, added, added=True))
 
 
 @coach.command("list")
@@ -99,17 +118,18 @@ def list_coaches(app: App, fmt: str) -> None:
     """
     from programs.domain.coach import list_coaches as coaches
 
+    region = app.settings.phone_region
     with app.read() as db:
         rows = [
             {
                 "id": c.id,
                 "name": c.name,
                 "email": c.email,
-                "phone": c.phone,
+                "phone": phone(c.phone, region) if fmt == "table" else c.phone,
                 "organisation": c.organisation,
                 "website": c.website,
                 "default": c.is_default,
             }
             for c in coaches(db)
         ]
-    render(rows, fmt, title="Coaches", empty="No coach yet: programs coach set --name NAME")
+    render(rows, fmt, title=_("Coaches"), empty=_("No coach yet: programs coach set --name NAME"))

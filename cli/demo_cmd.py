@@ -3,6 +3,10 @@
 The demo never touches the coach's database: it refuses the default one and any database
 that already holds tables. It reads no config file either (the coach's mail settings must
 not send demo messages); plugins see an empty configuration.
+
+The story is told in the coach's language: its words, and the data the coach wrote in it
+(the program's description, topics, outcomes, roles), come from the catalog; the people's
+names stay.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from programs.i18n import N_
+from programs.i18n import gettext as _
+
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
 
@@ -21,15 +28,15 @@ if TYPE_CHECKING:
 SLUG = "marseille-2026"
 TZ = "Europe/Paris"
 S_MARTIN = "S. Martin"
-GROUP = [  # name, email, organisation, role
-    (S_MARTIN, "s.martin@example.com", "Logiciel SA", "pre-sales support"),
-    ("Karim Benali", "karim.benali@example.com", "Logiciel SA", "team lead"),
-    ("Léa Roux", "lea.roux@example.com", "Logiciel SA", "customer support"),
-    ("Paul Girard", "paul.girard@example.com", "Logiciel SA", "developer"),
-    ("Nadia Haddad", "nadia.haddad@example.com", "Logiciel SA", "trainer"),
-    ("Julien Morel", "julien.morel@example.com", "Logiciel SA", "sales"),
-    ("Inès Fabre", "ines.fabre@example.com", "Logiciel SA", "product owner"),
-    ("Thomas Blanc", "thomas.blanc@example.com", "Logiciel SA", "developer"),
+GROUP = [  # name, email, organisation, role (translated when the story is built)
+    (S_MARTIN, "s.martin@example.com", "Logiciel SA", N_("pre-sales support")),
+    ("Karim Benali", "karim.benali@example.com", "Logiciel SA", N_("team lead")),
+    ("Léa Roux", "lea.roux@example.com", "Logiciel SA", N_("customer support")),
+    ("Paul Girard", "paul.girard@example.com", "Logiciel SA", N_("developer")),
+    ("Nadia Haddad", "nadia.haddad@example.com", "Logiciel SA", N_("trainer")),
+    ("Julien Morel", "julien.morel@example.com", "Logiciel SA", N_("sales")),
+    ("Inès Fabre", "ines.fabre@example.com", "Logiciel SA", N_("product owner")),
+    ("Thomas Blanc", "thomas.blanc@example.com", "Logiciel SA", N_("developer")),
 ]
 ABSENT_ON_DAY_1 = "Thomas Blanc"
 TRACK_PERSON = "Karim Benali"
@@ -50,16 +57,22 @@ def _target(db_option: str | None, folder: Path | None) -> tuple[str, Path]:
             folder = data_dir() / f"demo-{stamp}-{n}"
     folder = folder.expanduser().resolve()
     if folder.exists() and not folder.is_dir():
-        raise InvalidInput(f"{folder} is not a folder")
+        raise InvalidInput(_("{folder} is not a folder").format(folder=folder))
     url = resolve_url(db_option or str(folder / "demo.db"))
     coach_url = resolve_url(None)
     path, coach_path = sqlite_path(url), sqlite_path(coach_url)
     if url == coach_url or (path is not None and coach_path is not None and path == coach_path):
         raise InvalidInput(
-            f"{_shown(url)} is your own database; the demo builds its own (leave out --db)"
+            _("{database} is your own database; the demo builds its own (leave out --db)").format(
+                database=_shown(url)
+            )
         )
     if _has_tables(url):
-        raise InvalidInput(f"{_shown(url)} is not empty; give a new file or an empty database")
+        raise InvalidInput(
+            _("{database} is not empty; give a new file or an empty database").format(
+                database=_shown(url)
+            )
+        )
     folder.mkdir(parents=True, exist_ok=True)
     return url, folder
 
@@ -88,7 +101,11 @@ def _has_tables(url: str) -> bool:
     except sa.exc.SQLAlchemyError as exc:
         from programs.errors import InvalidInput
 
-        raise InvalidInput(f"cannot open {_shown(url)}: {exc.__class__.__name__}") from None
+        raise InvalidInput(
+            _("cannot open {database}: {reason}").format(
+                database=_shown(url), reason=exc.__class__.__name__
+            )
+        ) from None
     finally:
         engine.dispose()
 
@@ -103,7 +120,8 @@ def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
 def build_story(db: DbSession, *, now: datetime) -> None:
     """The coach, the program with two days weeks apart (both ahead of ``now``), the group,
     day 1's attendance, S.'s call, the one individual session and the call after it, and a
-    6-session track for someone else (2 done, 1 planned)."""
+    6-session track for someone else (2 done, 1 planned). What the coach wrote is in her
+    language (the current one)."""
     from programs.domain.attendance import mark_attendance
     from programs.domain.coach import set_default_coach
     from programs.domain.enrollment import enroll
@@ -128,7 +146,7 @@ def build_story(db: DbSession, *, now: datetime) -> None:
         timezone=TZ,
         location="Marseille",
         capacity=12,
-        description="Two workshop days with a group of salaried people.",
+        description=_("Two workshop days with a group of salaried people."),
     )
     local_now = now.astimezone(zone(TZ))
     # day 1 three weeks ago (S.'s calls and session came after it), day 2 in two weeks
@@ -139,7 +157,7 @@ def build_story(db: DbSession, *, now: datetime) -> None:
     add_session(db, program=program, start=_local(day2, 9), end=_local(day2, 17), title="Jour 2")
     people = {}
     for name, email, org, role in GROUP:
-        person = add_participant(db, name=name, email=email, organisation=org, role=role)
+        person = add_participant(db, name=name, email=email, organisation=org, role=_(role))
         enroll(db, program=program, participant=person)
         people[name] = person
     for name, person in people.items():
@@ -152,24 +170,24 @@ def build_story(db: DbSession, *, now: datetime) -> None:
             18,
             "call",
             20,
-            "small incident",
-            "agreed on one individual session to prepare the meeting with management",
+            _("small incident"),
+            _("agreed on one individual session to prepare the meeting with management"),
         ),
         (
             10,
             10,
             "session",
             90,
-            "prepare the meeting with management",
-            "S. has a plan for the meeting and what to ask for",
+            _("prepare the meeting with management"),
+            _("S. has a plan for the meeting and what to ask for"),
         ),
         (
             17,
             18,
             "call",
             20,
-            "after the meeting with management",
-            "I got what I expected, I put less pressure on the team",
+            _("after the meeting with management"),
+            _("I got what I expected, I put less pressure on the team"),
         ),
     ]
     for days, hour, kind, minutes, topic, outcome in steps:
@@ -181,12 +199,13 @@ def build_story(db: DbSession, *, now: datetime) -> None:
             duration_minutes=minutes,
             topic=topic,
             program=program,
-            location="Marseille" if kind == "session" else "phone",
+            location="Marseille" if kind == "session" else _("phone"),
         )
         complete_followup(db, followup, outcome=outcome)
 
     karim = people[TRACK_PERSON]
-    track = open_track(db, participant=karim, goal="find his place as a new team lead", sessions=6)
+    goal = _("find his place as a new team lead")
+    track = open_track(db, participant=karim, goal=goal, sessions=6)
     track.opened_at = now - timedelta(days=21)  # the story: opened three weeks ago
     for n, days in enumerate((-14, -7, 2), start=1):
         followup = plan_followup(
@@ -195,11 +214,11 @@ def build_story(db: DbSession, *, now: datetime) -> None:
             kind="session",
             start=_local(local_now + timedelta(days=days), 14),
             duration_minutes=60,
-            topic=f"track session {n}",
+            topic=_("track session {n}").format(n=n),
             track=track,
         )
         if days < 0:
-            complete_followup(db, followup, outcome=f"session {n} held")
+            complete_followup(db, followup, outcome=_("session {n} held").format(n=n))
     db.flush()
 
 
@@ -230,6 +249,7 @@ def demo(ctx: click.Context, db_option: str | None, folder: Path | None) -> None
       programs --db /tmp/programs-demo/demo.db show marseille-2026
     """
     from programs.cli.context import State
+    from programs.cli.toolkit import echo_fields
 
     from programs.app import App
     from programs.config import Config
@@ -247,18 +267,23 @@ def demo(ctx: click.Context, db_option: str | None, folder: Path | None) -> None
     finally:
         app.close()
     for failure in app.failures:
-        click.echo(f"Error: {failure}", err=True)
+        click.echo(_("Error: {message}").format(message=failure), err=True)
     shown = _shown(url)
     click.echo()
-    click.echo(f"Demo folder:   {workdir}")
-    click.echo(f"Demo database: {shown}")
-    click.echo(f"Look at it:    programs --db {shown} show {SLUG}")
+    echo_fields(
+        [
+            (_("Demo folder"), str(workdir)),
+            (_("Demo database"), shown),
+            (_("Look at it"), f"programs --db {shown} show {SLUG}"),
+        ]
+    )
     if app.failures:
         ctx.exit(1)
 
 
 def _tell(app: App, workdir: Path) -> None:
     """Print the story with the same views as the commands, then the plugins' sections."""
+    from programs.cli import words
     from programs.cli.program_cmd import echo_report, program_report
     from programs.cli.toolkit import echo_title, render, zoned
     from programs.cli.track_cmd import TIMES, track_row
@@ -276,8 +301,8 @@ def _tell(app: App, workdir: Path) -> None:
             {
                 "id": f.id,
                 "participant": names[f.participant_id],
-                "kind": f.kind,
-                "status": f.status,
+                "kind": words.word("kind", f.kind),
+                "status": words.followup_status(f.kind, f.status),
                 "start": f.start,
                 "timezone": TZ,
                 "topic": f.topic,
@@ -286,16 +311,16 @@ def _tell(app: App, workdir: Path) -> None:
             for f in list_followups(db)
             if f.track_id is None
         ]
-        tracks = [track_row(app, p) for p in list_tracks(db)]
+        tracks = [track_row(app, p, "table") for p in list_tracks(db)]
     echo_report(report)
-    echo_title("Follow-ups")
+    echo_title(_("Follow-ups"))
     start = zoned(followups, ["start"], "table")["start"]
     render(
         followups,
         "table",
         columns=["id", "participant", "kind", "status", start, "topic", "outcome"],
     )
-    echo_title("Tracks")
+    echo_title(_("Tracks"))
     columns = zoned(tracks, TIMES, "table")
     render(
         tracks,

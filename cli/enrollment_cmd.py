@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import click
 from programs.cli.toolkit import pass_app
 
+from programs.i18n import gettext as _
+
 if TYPE_CHECKING:
     from programs.app import App
 
@@ -46,11 +48,13 @@ def enroll(app: App, slug: str, people: tuple[str, ...]) -> None:
         lines = []
         for person, enrollment in done:
             if enrollment.status == EnrollmentStatus.ENROLLED:
-                lines.append(f"enrolled: {person.name} (#{person.id}) in {slug}")
+                text = _("enrolled: {name} (#{id}) in {slug}")
+                lines.append(text.format(name=person.name, id=person.id, slug=slug))
             else:
+                text = _("waitlisted (position {position}): {name} (#{id}) in {slug}")
                 position = queue.index(enrollment.id) + 1
                 lines.append(
-                    f"waitlisted (position {position}): {person.name} (#{person.id}) in {slug}"
+                    text.format(position=position, name=person.name, id=person.id, slug=slug)
                 )
     for line in lines:  # printed once committed
         click.echo(line)
@@ -76,11 +80,19 @@ def withdraw(app: App, slug: str, person: str) -> None:
         program = get_program(db, slug)
         leaving = find_person(db, person)
         result = withdraw_one(db, program=program, participant=leaving)
-        lines = [f"withdrawn: {leaving.name} (#{leaving.id}) from {slug}"]
+        lines = [
+            _("withdrawn: {name} (#{id}) from {slug}").format(
+                name=leaving.name, id=leaving.id, slug=slug
+            )
+        ]
         if result.promoted is not None:
             promoted = db.get(Participant, result.promoted.participant_id)
             assert promoted is not None
-            lines.append(f"enrolled from the waitlist: {promoted.name} (#{promoted.id})")
+            lines.append(
+                _("enrolled from the waitlist: {name} (#{id})").format(
+                    name=promoted.name, id=promoted.id
+                )
+            )
     for line in lines:
         click.echo(line)
 
@@ -110,7 +122,11 @@ def attend(app: App, session_id: str, people: tuple[str, ...], absent: bool) -> 
         for ref in people:
             person = find_person(db, ref)
             mark_attendance(db, session=meeting, participant=person, present=not absent)
-            names.append(f"{person.name} (#{person.id})")
-    mark = "absent" if absent else "present"
-    for name in names:
-        click.echo(f"{mark}: {name} at session #{meeting.id}")
+            names.append((person.name, person.id))
+    text = (
+        _("absent: {name} (#{id}) at session #{session}")
+        if absent
+        else _("present: {name} (#{id}) at session #{session}")
+    )
+    for name, pid in names:
+        click.echo(text.format(name=name, id=pid, session=meeting.id))

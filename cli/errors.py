@@ -16,6 +16,7 @@ def as_click_error(exc: BaseException) -> click.ClickException:
     """A domain error keeps its message; anything else is a bug, said in one line, unless
     ``PROGRAMS_DEBUG=1`` asks for the traceback (then the exception is re-raised)."""
     from programs.errors import ProgramsError
+    from programs.i18n import gettext as _
 
     if isinstance(exc, click.ClickException):
         return exc
@@ -31,12 +32,15 @@ def as_click_error(exc: BaseException) -> click.ClickException:
     driver = isinstance(exc, sa_exc.DBAPIError) if sa_exc is not None else False
     if driver and isinstance(exc, sa_exc.OperationalError):  # type: ignore[union-attr]
         # the database would not work (read-only file, full disk, lost server...)
-        return ProgramsClickError(f"database error: {_first_line(exc.orig)}")  # type: ignore[attr-defined]
+        reason = _first_line(exc.orig)  # type: ignore[attr-defined]
+        return ProgramsClickError(_("database error: {reason}").format(reason=reason))
     # One line: SQLAlchemy's message goes on with the statement, its parameters (people's
     # data) and a "Background" link; the driver's own first line is the reason.
     reason = _first_line(exc.orig if driver else exc)  # type: ignore[attr-defined]
     return ProgramsClickError(
-        f"unexpected {type(exc).__name__}: {reason} (set PROGRAMS_DEBUG=1 to see the traceback)"
+        _("unexpected {kind}: {reason} (set PROGRAMS_DEBUG=1 to see the traceback)").format(
+            kind=type(exc).__name__, reason=reason
+        )
     )
 
 

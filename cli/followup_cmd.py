@@ -8,7 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+from programs.cli import words
 from programs.cli.toolkit import output_options, pass_app, render, when, zoned
+
+from programs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -25,17 +28,34 @@ def _tz(app: App, db: DbSession, followup: FollowUp) -> str:
 
 
 def _line(app: App, db: DbSession, followup: FollowUp) -> str:
+    """``call #1 with S. Martin about "small incident": Tue 8 Dec 2026, 18:30 Europe/Paris,
+    20 min (planned)``, in the coach's language."""
     from programs.models import Participant
 
     person = db.get(Participant, followup.participant_id)
     tz = _tz(app, db, followup)
-    topic = f" about {followup.topic!r}" if followup.topic else ""
-    name = person.name if person else "?"
-    return (
-        f"{followup.kind} #{followup.id} with {name}{topic}: "
-        f"{when(followup.start, tz, 'table', with_zone=True)}, "
-        f"{followup.duration_minutes} min ({followup.status})"
-    )
+    fields = {
+        "id": followup.id,
+        "name": person.name if person else "?",
+        "topic": followup.topic,
+        "when": when(followup.start, tz, "table", with_zone=True),
+        "minutes": followup.duration_minutes,
+        "status": words.followup_status(followup.kind, followup.status),
+    }
+    call = followup.kind != "session"
+    if followup.topic:
+        text = (
+            _('call #{id} with {name} about "{topic}": {when}, {minutes} min ({status})')
+            if call
+            else _('session #{id} with {name} about "{topic}": {when}, {minutes} min ({status})')
+        )
+    else:
+        text = (
+            _("call #{id} with {name}: {when}, {minutes} min ({status})")
+            if call
+            else _("session #{id} with {name}: {when}, {minutes} min ({status})")
+        )
+    return text.format(**fields)
 
 
 @click.group()
@@ -120,7 +140,7 @@ def add(
             track=get_track(db, track_id) if track_id else None,
             coach=get_coach(db, coach_ref) if coach_ref else None,
         )
-        click.echo(f"planned {_line(app, db, planned)}")
+        click.echo(_("planned {followup}").format(followup=_line(app, db, planned)))
 
 
 @followup.command("move")
@@ -143,7 +163,7 @@ def move(
     from programs.times import parse_time
 
     if at is None and duration is None and location is None:
-        raise click.UsageError("give at least one of --at, --duration, --location")
+        raise click.UsageError(_("give at least one of --at, --duration, --location"))
     minutes = parse_minutes(duration) if duration is not None else None
     with app.write() as db:
         found = get_followup(db, followup_id)
@@ -151,8 +171,8 @@ def move(
         previous = move_followup(
             db, found, start=start, duration_minutes=minutes, location=location
         )
-        verb = "moved" if previous else "nothing changed:"
-        click.echo(f"{verb} {_line(app, db, found)}")
+        text = _("moved {followup}") if previous else _("nothing changed: {followup}")
+        click.echo(text.format(followup=_line(app, db, found)))
 
 
 @followup.command("done")
@@ -170,7 +190,7 @@ def done(app: App, followup_id: str, outcome: str | None) -> None:
 
     with app.write() as db:
         found = complete_followup(db, get_followup(db, followup_id), outcome=outcome)
-        click.echo(f"done: {_line(app, db, found)}")
+        click.echo(_("done: {followup}").format(followup=_line(app, db, found)))
 
 
 @followup.command("cancel")
@@ -187,7 +207,7 @@ def cancel(app: App, followup_id: str) -> None:
 
     with app.write() as db:
         found = cancel_followup(db, get_followup(db, followup_id))
-        click.echo(f"cancelled: {_line(app, db, found)}")
+        click.echo(_("cancelled: {followup}").format(followup=_line(app, db, found)))
 
 
 @followup.command("missed")
@@ -204,7 +224,7 @@ def missed(app: App, followup_id: str) -> None:
 
     with app.write() as db:
         found = miss_followup(db, get_followup(db, followup_id))
-        click.echo(f"missed: {_line(app, db, found)}")
+        click.echo(_("missed: {followup}").format(followup=_line(app, db, found)))
 
 
 @followup.command("list")
@@ -242,8 +262,8 @@ def list_followups(app: App, person: str | None, upcoming: bool, fmt: str) -> No
                 {
                     "id": f.id,
                     "participant": who.name,
-                    "kind": f.kind,
-                    "status": f.status,
+                    "kind": words.word("kind", f.kind, fmt),
+                    "status": words.followup_status(f.kind, f.status, fmt),
                     "start": f.start,
                     "timezone": who.timezone or default_tz,
                     "minutes": f.duration_minutes,
@@ -269,4 +289,4 @@ def list_followups(app: App, person: str | None, upcoming: bool, fmt: str) -> No
             "program",
             "track",
         ]
-    render(rows, fmt, title="Follow-ups", columns=columns, empty="No follow-up.")
+    render(rows, fmt, title=_("Follow-ups"), columns=columns, empty=_("No follow-up."))

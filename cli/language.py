@@ -7,7 +7,7 @@ translated from the catalog (``programs.i18n``).
 - click ships no translations and calls ``gettext`` through the name ``_`` (and
   ``ngettext``) imported in each of its modules: those names are pointed at our catalog,
   once (:func:`translate_click`), so "Usage:", "Options" and "Show this message and exit."
-  read in the coach's language.
+  read in the coach's language; the colon after a help's headings too ("Options :");
 - :func:`localize` rewrites a command's help, short help, epilog and option help in the
   current language, keeping the English ones (the catalog's message ids) to start from
   again: the same command objects serve every language a process uses (tests do).
@@ -33,6 +33,9 @@ CLICK_MODULES = (
     "click._termui_impl",
 )
 _ORIGINAL = "_programs_english"
+CLICK_DYNAMIC = (i18n.N_("required"),)
+"""click's words it translates from a variable (``_(extra["required"])``, the "[required]"
+of an option's help): not found in its sources by the extraction, so marked here."""
 
 
 def configured_language() -> str | None:
@@ -73,7 +76,17 @@ def translate_click() -> None:
             module._ = i18n.gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+    from click.formatting import HelpFormatter
+
+    HelpFormatter.write_heading = _write_heading  # type: ignore[method-assign]
     _patched = True
+
+
+def _write_heading(self: Any, heading: str) -> None:
+    """click writes a help's headings ("Options:") with a bare colon; French puts a narrow
+    no-break space before it ("Options :"), as the catalog says."""
+    label = i18n.gettext("{label}:").format(label=heading)
+    self.write(f"{'':>{self.current_indent}}{label}\n")
 
 
 def _english(obj: Any, attribute: str) -> str | None:

@@ -62,6 +62,8 @@ class ProgramsGroup(click.Group):
         failures on events (the change stays committed; the exit code says something failed)."""
         from programs.cli.errors import as_click_error
 
+        from programs.i18n import gettext as _
+
         try:
             result = super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -71,9 +73,9 @@ class ProgramsGroup(click.Group):
         state = ctx.obj
         failures = state.failures() if state is not None else []
         for notice in state.notices() if state is not None else []:
-            click.echo(f"Warning: {notice}", err=True)
+            click.echo(_("Warning: {message}").format(message=notice), err=True)
         for failure in failures:
-            click.echo(f"Error: {failure}", err=True)
+            click.echo(_("Error: {message}").format(message=failure), err=True)
         if failures:
             ctx.exit(1)
         return result

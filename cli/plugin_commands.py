@@ -26,6 +26,7 @@ def add_plugin_commands(
     from programs.errors import PluginError, one_line
     from programs.hooks import iter_calls
     from programs.hookspecs import Mode
+    from programs.i18n import gettext as _
     from programs.plugin_manager import get_plugin_manager
 
     pm = pm or get_plugin_manager()
@@ -36,16 +37,24 @@ def add_plugin_commands(
     for call in iter_calls(pm, "register_commands", Mode.COMMANDS, cli=group):
         if call.error is not None:
             raise PluginError(
-                f"plugin {call.plugin} failed on register_commands: {one_line(call.error)}"
+                _("plugin {plugin} failed on register_commands: {error}").format(
+                    plugin=call.plugin, error=one_line(call.error)
+                )
             ) from call.error
         for name, command in group.commands.items():
             if before.get(name) is command:
                 continue
             if name in reserved:
-                raise PluginError(f"plugin {call.plugin} adds command {name}, which the core has")
+                raise PluginError(
+                    _("plugin {plugin} adds command {name}, which the core has").format(
+                        plugin=call.plugin, name=name
+                    )
+                )
             if name in owners:
                 raise PluginError(
-                    f"plugins {owners[name]} and {call.plugin} both add command {name}"
+                    _("plugins {first} and {second} both add command {name}").format(
+                        first=owners[name], second=call.plugin, name=name
+                    )
                 )
             owners[name] = call.plugin
         before = dict(group.commands)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import click
+from programs.cli import words
 from programs.cli.toolkit import output_options, render
+
+from programs.i18n import gettext as _
 
 
 @click.command()
@@ -40,10 +43,10 @@ def plugins(show_all: bool, fmt: str) -> None:
         {
             "name": i.name,
             "version": i.version or "",
-            "source": i.source,
-            "status": "loaded" if i.loaded else i.reason,
+            "source": words.word("plugin", i.source, fmt),
+            "status": words.word("plugin", "loaded", fmt) if i.loaded else i.reason,
             "hooks": ", ".join(i.hooks) if fmt == "table" else " ".join(i.hooks),
         }
         for i in infos
     ]
-    render(rows, fmt, columns=columns, empty="No plugins loaded.")
+    render(rows, fmt, columns=columns, empty=_("No plugins loaded."))

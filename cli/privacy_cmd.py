@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from programs.cli.toolkit import pass_app
+from programs.cli.toolkit import confirm, pass_app
+
+from programs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from programs.app import App
@@ -23,13 +25,17 @@ def write_atomically(target: Path, fmt: Any, data: dict[str, Any]) -> None:
     target = target.expanduser()
     folder = target.parent.resolve()
     if not folder.is_dir():
-        raise InvalidInput(f"folder {folder} does not exist")
+        raise InvalidInput(_("folder {folder} does not exist").format(folder=folder))
     if target.is_dir():
-        raise InvalidInput(f"{target} is a folder; give a file name")
+        raise InvalidInput(_("{target} is a folder; give a file name").format(target=target))
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
     except OSError as exc:
-        raise InvalidInput(f"cannot write in {folder}: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("cannot write in {folder}: {reason}").format(
+                folder=folder, reason=exc.strerror or exc
+            )
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
             fmt.write(data, stream)
@@ -72,7 +78,7 @@ def export(app: App, person: str, output: Path | None, format_name: str) -> None
         fmt.write(data, sys.stdout)
         return
     write_atomically(output, fmt, data)
-    click.echo(f"exported {data['participant']['name']} to {output}")
+    click.echo(_("exported {name} to {path}").format(name=data["participant"]["name"], path=output))
 
 
 @click.command()
@@ -97,13 +103,17 @@ def erase(app: App, person: str, yes: bool) -> None:
         found = find_person(db, person)
         pid, name = found.id, found.name
     if not yes:
-        click.confirm(
-            f"Erase {name} (#{pid}) and everything about them? This cannot be undone",
+        confirm(
+            _("Erase {name} (#{id}) and everything about them? This cannot be undone").format(
+                name=name, id=pid
+            ),
             abort=True,
         )
     with app.write() as db:
         found = find_person(db, str(pid))
         if found.name != name:  # changed while we asked
-            raise RuleViolation(f"participant #{pid} changed meanwhile; run the command again")
+            raise RuleViolation(
+                _("participant #{id} changed meanwhile; run the command again").format(id=pid)
+            )
         erase_participant(db, found)
-    click.echo(f"erased {name} (#{pid})")
+    click.echo(_("erased {name} (#{id})").format(name=name, id=pid))

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+from programs.cli import words
 from programs.cli.toolkit import (
+    Label,
     column,
     echo_fields,
     echo_json,
@@ -15,8 +18,11 @@ from programs.cli.toolkit import (
     pass_app,
     render,
     span,
+    wall_clock,
     when,
 )
+
+from programs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -55,7 +61,11 @@ def create(app: App, slug: str, coach_ref: str | None, **fields: Any) -> None:
     with app.write() as db:
         coach = get_coach(db, coach_ref) if coach_ref else None
         program = create_program(db, slug=slug, coach=coach, **fields)
-        click.echo(f"created program {program.slug} ({program.timezone})")
+        click.echo(
+            _("created program {slug} ({timezone})").format(
+                slug=program.slug, timezone=program.timezone
+            )
+        )
 
 
 @click.command("list")
@@ -77,10 +87,12 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
             {
                 "slug": p.slug,
                 "title": p.title,
-                "status": p.status,
+                "status": words.word("program", p.status, fmt),
                 "timezone": p.timezone,
                 "location": p.location,
-                "fill": str(p.fill),
+                "fill": words.fill(p.fill.enrolled, p.fill.capacity, p.fill.waitlisted)
+                if fmt == "table"
+                else str(p.fill),
                 "enrolled": p.fill.enrolled,
                 "waitlisted": p.fill.waitlisted,
                 "capacity": p.fill.capacity,
@@ -90,7 +102,7 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
     columns = ["slug", "title", "status", "timezone", "location", "fill"]
     if fmt != "table":
         columns += ["enrolled", "waitlisted", "capacity"]
-    render(rows, fmt, title="Programs", columns=columns, empty="No program yet.")
+    render(rows, fmt, title=_("Programs"), columns=columns, empty=_("No program yet."))
 
 
 def program_report(db: DbSession, program: Program) -> dict[str, Any]:
@@ -151,7 +163,7 @@ def program_report(db: DbSession, program: Program) -> dict[str, Any]:
                 "title": s.title,
                 "start": when(s.start, tz, "json"),
                 "end": when(s.end, tz, "json"),
-                "when": span(s.start, s.end, tz),
+                "when": span(s.start, s.end, tz, "json"),
                 "location": s.location,
                 "status": s.status,
                 "revision": s.revision,
@@ -164,51 +176,75 @@ def program_report(db: DbSession, program: Program) -> dict[str, Any]:
 
 
 def echo_report(report: dict[str, Any]) -> None:
-    """The report as a person reads it: a header, then tables."""
+    """The report as a person reads it: a header, then tables, in the coach's language."""
     tz = report["timezone"]
     click.echo(click.style(f"{report['title']} ({report['slug']})", bold=True))
     echo_fields(
         [
-            ("coach", report["coach"]),
-            ("status", report["status"]),
-            ("timezone", tz),
-            ("place", report["location"]),
-            ("fill", report["fill"]),
-            ("about", report["description"]),
+            (_("coach"), report["coach"]),
+            (_("status"), words.word("program", report["status"])),
+            (_("timezone"), tz),
+            (_("place"), report["location"]),
+            (_("fill"), words.fill(report["enrolled"], report["capacity"], report["waitlisted"])),
+            (_("about"), report["description"]),
         ]
     )
     sessions = report["sessions"]
-    echo_title("Sessions")
+    shown = column("when", tz, "table")
+    echo_title(_("Sessions"))
     render(
-        [{**s, column("when", tz, "table"): s["when"]} for s in sessions],
+        [
+            {
+                **s,
+                shown: span(_moment(s["start"]), _moment(s["end"]), tz),
+                "status": words.word("session", s["status"]),
+            }
+            for s in sessions
+        ],
         "table",
-        columns=["id", "title", column("when", tz, "table"), "location", "status", "revision"],
-        empty="No session yet: programs session add SLUG --start ... --end ...",
+        columns=["id", "title", shown, "location", "status", "revision"],
+        empty=_("No session yet: programs session add SLUG --start ... --end ..."),
     )
-    echo_title("Roster")
+    echo_title(_("Roster"))
     counted = [s for s in sessions if s["status"] != "cancelled"]
-    labels = {str(s["id"]): f"#{s['id']} {s['title'] or s['when'][:10]}" for s in counted}
+    labels = {
+        str(s["id"]): Label(
+            _("#{id} {title}").format(
+                id=s["id"], title=s["title"] or _day(wall_clock(s["start"], tz))
+            )
+        )
+        for s in counted
+    }
     render(
         [
             {
                 "id": m["id"],
                 "participant": m["name"],
-                "status": m["status"],
-                **{labels[k]: v for k, v in m["attendance"].items()},
+                "status": words.word("enrollment", m["status"]),
+                **{labels[k]: words.word("attendance", v) for k, v in m["attendance"].items()},
             }
             for m in report["roster"]
         ],
         "table",
         columns=["id", "participant", "status", *labels.values()],
-        empty="Nobody enrolled yet: programs enroll SLUG PERSON...",
+        empty=_("Nobody enrolled yet: programs enroll SLUG PERSON..."),
     )
     if report["waitlist"]:
-        echo_title("Waitlist")
+        echo_title(_("Waitlist"))
         render(
             [{**w, "participant": w["name"]} for w in report["waitlist"]],
             "table",
             columns=["position", "id", "participant", "email"],
         )
+
+
+def _moment(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+def _day(shown: str | None) -> str:
+    """The day of a table's time (``Thu 3 Dec 2026, 09:00`` -> ``Thu 3 Dec 2026``)."""
+    return (shown or "").rsplit(",", 1)[0]
 
 
 @click.command()
@@ -260,18 +296,44 @@ def edit(app: App, slug: str, **changes: Any) -> None:
 
     if all(v is None for v in changes.values()):
         raise click.UsageError(
-            "give at least one of --title, --tz, --location, --capacity, --description"
+            _("give at least one of --title, --tz, --location, --capacity, --description")
         )
     with app.write() as db:
         program = get_program(db, slug)
         old = edit_program(db, program, **changes)
         program = get_program(db, slug)
+        lines = [_changed(slug, key, value, getattr(program, key)) for key, value in old.items()]
         if not old:
-            click.echo(f"{slug}: nothing changed")
-        for key, value in old.items():
-            click.echo(f"{slug}: {key} {value!r} -> {getattr(program, key)!r}")
+            lines.append(_("{slug}: nothing changed").format(slug=slug))
         if "capacity" in old:
-            click.echo(f"{slug}: fill {program_fill(db, program)}")
+            fill = program_fill(db, program)
+            lines.append(
+                _("{slug}: fill {fill}").format(
+                    slug=slug, fill=words.fill(fill.enrolled, fill.capacity, fill.waitlisted)
+                )
+            )
+    for line in lines:  # printed once committed
+        click.echo(line)
+
+
+def _changed(slug: str, key: str, before: Any, after: Any) -> str:
+    """``marseille-2026: capacity 12 -> 14``; nothing is ``(none)``, never ``None``."""
+    names = {
+        "title": _("title"),
+        "timezone": _("timezone"),
+        "location": _("location"),
+        "capacity": _("capacity"),
+        "description": _("description"),
+    }
+    return _("{slug}: {field} {before} -> {after}").format(
+        slug=slug, field=names.get(key, key), before=_value(before, key), after=_value(after, key)
+    )
+
+
+def _value(value: Any, key: str) -> str:
+    if key == "capacity" and value is None:
+        return _("no limit")
+    return _("(none)") if value is None or value == "" else str(value)
 
 
 @click.command()
@@ -289,7 +351,7 @@ def cancel(app: App, slug: str) -> None:
 
     with app.write() as db:
         cancel_program(db, get_program(db, slug))
-    click.echo(f"cancelled program {slug} and its sessions")
+    click.echo(_("cancelled program {slug} and its sessions").format(slug=slug))
 
 
 @click.command()
@@ -307,4 +369,4 @@ def complete(app: App, slug: str) -> None:
 
     with app.write() as db:
         complete_program(db, get_program(db, slug))
-    click.echo(f"completed program {slug}")
+    click.echo(_("completed program {slug}").format(slug=slug))

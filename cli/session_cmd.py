@@ -6,7 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
+from programs.cli import words
 from programs.cli.toolkit import column, output_options, pass_app, render, span, when
+
+from programs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from programs.app import App
@@ -21,12 +24,25 @@ def _end(text: str, start: datetime, tz: str) -> datetime:
 
 
 def _line(session: Session, program: Program) -> str:
-    title = f" {session.title}" if session.title else ""
-    place = f" at {session.location}" if session.location else ""
-    return (
-        f"session #{session.id}{title} of {program.slug}: "
-        f"{span(session.start, session.end, program.timezone)} {program.timezone}{place}"
-    )
+    """``session #1 Jour 1 of marseille-2026: Thu 3 Dec 2026, 09:00–17:00 Europe/Paris at
+    Marseille``, in the coach's language."""
+    fields = {
+        "id": session.id,
+        "title": session.title,
+        "slug": program.slug,
+        "when": span(session.start, session.end, program.timezone),
+        "zone": program.timezone,
+        "place": session.location,
+    }
+    if session.title and session.location:
+        text = _("session #{id} {title} of {slug}: {when} {zone} at {place}")
+    elif session.title:
+        text = _("session #{id} {title} of {slug}: {when} {zone}")
+    elif session.location:
+        text = _("session #{id} of {slug}: {when} {zone} at {place}")
+    else:
+        text = _("session #{id} of {slug}: {when} {zone}")
+    return text.format(**fields)
 
 
 @click.group()
@@ -74,7 +90,7 @@ def add(app: App, slug: str, start: str, end: str, title: str | None, location: 
             title=title,
             location=location,
         )
-        click.echo(f"added {_line(added, program)}")
+        click.echo(_("added {session}").format(session=_line(added, program)))
 
 
 @session.command("move")
@@ -98,7 +114,7 @@ def move(
     from programs.times import parse_time
 
     if start is None and end is None and location is None:
-        raise click.UsageError("give at least one of --start, --end, --location")
+        raise click.UsageError(_("give at least one of --start, --end, --location"))
     with app.write() as db:
         moved = get_session(db, session_id)
         program = program_of(db, moved)
@@ -107,9 +123,13 @@ def move(
         ends = _end(end, begins or moved.start, tz) if end else None
         previous = move_session(db, moved, start=begins, end=ends, location=location)
         if not previous:
-            click.echo(f"session #{moved.id}: nothing changed")
+            click.echo(_("session #{id}: nothing changed").format(id=moved.id))
         else:
-            click.echo(f"moved {_line(moved, program)} (revision {moved.revision})")
+            click.echo(
+                _("moved {session} (revision {revision})").format(
+                    session=_line(moved, program), revision=moved.revision
+                )
+            )
 
 
 @session.command("cancel")
@@ -127,7 +147,8 @@ def cancel(app: App, session_id: str) -> None:
 
     with app.write() as db:
         cancelled = cancel_session(db, get_session(db, session_id))
-        click.echo(f"cancelled {_line(cancelled, program_of(db, cancelled))}")
+        line = _line(cancelled, program_of(db, cancelled))
+        click.echo(_("cancelled {session}").format(session=line))
 
 
 @session.command("list")
@@ -157,7 +178,7 @@ def list_sessions(app: App, slug: str, fmt: str) -> None:
                 "end": when(s.end, tz, fmt),
                 shown: span(s.start, s.end, tz),
                 "location": s.location,
-                "status": s.status,
+                "status": words.word("session", s.status, fmt),
                 "revision": s.revision,
             }
             for s in sessions(db, program)
@@ -166,7 +187,7 @@ def list_sessions(app: App, slug: str, fmt: str) -> None:
     render(
         rows,
         fmt,
-        title=f"Sessions of {slug} (times in {tz})",
+        title=_("Sessions of {slug} (times in {zone})").format(slug=slug, zone=tz),
         columns=["id", "title", *times, "location", "status", "revision"],
-        empty=f"No session in {slug} yet.",
+        empty=_("No session in {slug} yet.").format(slug=slug),
     )

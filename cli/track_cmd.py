@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import click
+from programs.cli import words
 from programs.cli.toolkit import (
     column,
     echo_fields,
     echo_json,
     echo_title,
+    header,
     output_options,
     pass_app,
     render,
@@ -18,20 +20,24 @@ from programs.cli.toolkit import (
     zoned,
 )
 
+from programs.i18n import gettext as _
+from programs.i18n import ngettext
+
 if TYPE_CHECKING:
     from programs.app import App
     from programs.domain.track import Progress
 
 
-def track_row(app: App, p: Progress) -> dict[str, Any]:
+def track_row(app: App, p: Progress, fmt: str = "json") -> dict[str, Any]:
     """One track as a listing row: progress "2 of 6", next planned, last activity, stalled.
-    Times stay aware datetimes; :func:`zoned` formats them in ``timezone``."""
+    Times stay aware datetimes; :func:`zoned` formats them in ``timezone``. In a table
+    (``fmt``), the status and the progress are in the coach's words."""
     return {
         "id": p.track.id,
         "participant": p.participant.name,
         "goal": p.track.goal,
-        "status": p.track.status,
-        "progress": str(p),
+        "status": words.word("track", p.track.status, fmt),
+        "progress": words.progress(p.done, p.track.planned_sessions) if fmt == "table" else str(p),
         "done": p.done,
         "planned_sessions": p.track.planned_sessions,
         "next_planned": p.next_planned,
@@ -88,7 +94,12 @@ def open_track(
         coach = get_coach(db, coach_ref) if coach_ref else None
         opened = open_one(db, participant=found, goal=goal, sessions=sessions, coach=coach)
         planned = opened.planned_sessions
-        click.echo(f"opened track #{opened.id} with {found.name}: {planned} sessions planned")
+        text = ngettext(
+            "opened track #{id} with {name}: {n} session planned",
+            "opened track #{id} with {name}: {n} sessions planned",
+            planned,
+        )
+        click.echo(text.format(id=opened.id, name=found.name, n=planned))
 
 
 @track.command("close")
@@ -106,7 +117,13 @@ def close(app: App, track_id: str, outcome: str) -> None:
 
     with app.write() as db:
         closed = close_track(db, get_track(db, track_id), outcome=outcome)
-        click.echo(f"closed track #{closed.id} after {progress(db, closed)} sessions")
+        done = progress(db, closed).done
+        text = ngettext(
+            "closed track #{id} after {done} of {planned} session",
+            "closed track #{id} after {done} of {planned} sessions",
+            closed.planned_sessions,
+        )
+        click.echo(text.format(id=closed.id, done=done, planned=closed.planned_sessions))
 
 
 @track.command("list")
@@ -133,15 +150,16 @@ def list_tracks(app: App, person: str | None, stalled: bool, fmt: str) -> None:
 
     with app.read() as db:
         found = find_person(db, person) if person else None
-        rows = [track_row(app, p) for p in tracks(db, participant=found, stalled_only=stalled)]
+        found_tracks = tracks(db, participant=found, stalled_only=stalled)
+        rows = [track_row(app, p, fmt) for p in found_tracks]
     names = zoned(rows, TIMES, fmt)
     columns = ["id", "participant", "goal", "status", "progress", *names.values(), "stalled"]
     render(
         rows,
         fmt,
-        title="Tracks",
+        title=_("Tracks"),
         columns=columns if fmt == "table" else None,
-        empty="No stalled track." if stalled else "No track.",
+        empty=_("No stalled track.") if stalled else _("No track."),
     )
 
 
@@ -182,16 +200,32 @@ def show(app: App, track_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(report)
         return
-    click.echo(click.style(f"Track #{report['id']} with {report['participant']}", bold=True))
+    title = _("Track #{id} with {participant}").format(
+        id=report["id"], participant=report["participant"]
+    )
+    click.echo(click.style(title, bold=True))
+    shown = {
+        "status": words.word("track", report["status"]),
+        "progress": words.progress(report["done"], report["planned_sessions"]),
+        **{key: wall_clock(report[key], tz) for key in times},
+    }
     echo_fields(
-        (key.replace("_", " "), wall_clock(report[key]) if key in times else report[key])
+        (header(key), shown.get(key, report[key]))
         for key in ("goal", "status", "progress", *times, "stalled", "outcome", "timezone")
     )
-    echo_title("Sessions")
+    echo_title(_("Sessions"))
     start = column("start", tz, "table")
     render(
-        [{**f, start: wall_clock(f["start"])} for f in report["sessions"]],
+        [
+            {
+                **f,
+                "kind": words.word("kind", f["kind"]),
+                "status": words.followup_status(f["kind"], f["status"]),
+                start: wall_clock(f["start"], tz),
+            }
+            for f in report["sessions"]
+        ],
         "table",
         columns=["id", "kind", "status", start, "minutes", "topic", "outcome"],
-        empty="No session yet: programs followup add PERSON ... --track ID",
+        empty=_("No session yet: programs followup add PERSON ... --track ID"),
     )

@@ -42,9 +42,24 @@ def french_strings() -> list[str]:
     return [s for s in found if s]
 
 
+def prose(text: str) -> str:
+    """``text`` without the command lines of a help's examples: the indented lines of a
+    ``\\b`` paragraph are shell (``--title "Jour 1"``), typed as they are in every language."""
+    kept, verbatim = [], False
+    for line in text.split("\n"):
+        if line == "\b":
+            verbatim = True
+            continue
+        if not line.strip():
+            verbatim = False
+        if not (verbatim and line.startswith(" ")):
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def typography_faults(text: str) -> list[str]:
     """French puts a narrow no-break space before ``: ; ? !`` and uses « » for quotes."""
-    bare = re.sub(r"\{[^{}]*\}|%\([^)]*\)s|\w+://\S+", "X", text)
+    bare = re.sub(r"\{[^{}]*\}|%\([^)]*\)s|\w+://\S+", "X", prose(text))
     faults = []
     for match in re.finditer(r"(.)([:;?!])(?=[\s)»\"]|$)", bare):
         if match.group(1) not in (NNBSP, NBSP):
@@ -63,6 +78,10 @@ def test_the_typography_check_sees_a_fault() -> None:
     assert typography_faults("Erreur : x")  # a plain space
     assert typography_faults('Programme "Marseille".')
     assert not typography_faults(f"Erreur{NNBSP}: x, à 09:00, https://x.org/a:b, « Jour 1 »")
+    example = f'Une séance.\n\n\b\nExemple{NNBSP}:\n  programs session add x --title "Jour 1"'
+    assert not typography_faults(example)  # an example's command line is shell
+    assert typography_faults(example.replace(f"Exemple{NNBSP}:", "Exemple :"))
+    assert typography_faults('Une séance, par exemple "premier jour".')
 
 
 @pytest.mark.parametrize(

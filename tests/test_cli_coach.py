@@ -18,7 +18,7 @@ def test_set_creates_then_updates_the_default_coach(run) -> None:
             "Claire@Example.com",
         )
     ).stdout
-    assert "saved coach #1 Claire Dubois (default): Claire@example.com, +33612345678" in out
+    assert "saved coach #1 Claire Dubois (default): Claire@example.com, 06 12 34 56 78" in out
     ok(run("coach", "set", "--website", "https://example.com/claire", "--org", "Cabinet CD"))
     assert as_json(run("coach", "list", "--json")) == [
         {

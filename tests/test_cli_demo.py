@@ -170,3 +170,54 @@ def test_demo_on_an_empty_postgresql_database_then_refuses_it(
     finally:
         engine.dispose()
     refused(demo("demo", "--db", pg_url, "--dir", str(tmp_path / "e")), "is not empty")
+
+
+def test_a_french_coach_is_told_the_story_in_french(tmp_path, monkeypatch) -> None:
+    """The story's words and the data the coach wrote in it are French; the names stay. (The
+    plugins' sections are theirs: left out here.)"""
+    from programs.plugin_manager import reset_plugin_manager
+
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    monkeypatch.setenv("PROGRAMS_LOAD_PLUGINS", "")
+    reset_plugin_manager()
+    folder = tmp_path / "démo"
+    out = ok(demo("demo", "--dir", str(folder))).stdout
+    nnbsp = "\u202f"
+    for french in (
+        f"remplissage{nnbsp}:    8/12",
+        f"description{nnbsp}:    Deux journées d'atelier avec un groupe de salariés.",
+        "\nSéances\n",
+        "\nInscriptions\n",
+        "\nSuivis\n",
+        "\nParcours\n",
+        "J'ai obtenu ce que j'attendais, je mets moins la pression sur l'équipe",
+        "trouver sa place de nouveau chef d'équipe",
+        " 2 sur 6 ",
+        f"Dossier de la démo{nnbsp}: {folder}",
+        f"Pour la voir{nnbsp}:       programs --db {folder / 'demo.db'} show marseille-2026",
+    ):
+        assert french in out, f"{french!r} not in\n{out}"
+    for english in (
+        "Sessions",
+        "Roster",
+        "Follow-ups",
+        "Tracks",
+        "fill",
+        "enrolled",
+        "present",
+        "of 6",
+        "I got what",
+        "small incident",
+        "Demo folder",
+        "team lead",
+    ):
+        assert english not in out, f"{english!r} in\n{out}"
+    db = folder / "demo.db"
+    assert query(db, "SELECT role FROM participant WHERE name = 'S. Martin'") == [
+        ("appui avant-vente",)
+    ]
+    assert query(db, "SELECT topic, location FROM followup ORDER BY start LIMIT 1") == [
+        ("petit incident", "téléphone")
+    ]
+    names = [n for (n,) in query(db, "SELECT name FROM participant ORDER BY id")]
+    assert names[:3] == ["S. Martin", "Karim Benali", "Léa Roux"]

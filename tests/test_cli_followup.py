@@ -15,7 +15,7 @@ def test_times_are_read_in_the_participants_zone_else_the_default(
     small_story(run)
     plan(run, "S. Martin", "call", "2026-12-08 18:30", duration="20m", topic="small incident")
     out = plan(run, "Karim", "session", "2026-12-08 09:00", duration="1h30").stdout
-    assert "2026-12-08 09:00 America/Montreal, 90 min (planned)" in out
+    assert "Tue 8 Dec 2026, 09:00 America/Montreal, 90 min (planned)" in out
     stored = rows(sqlite_url, "SELECT participant_id, start, duration_minutes FROM followup")
     assert [(p, str(s)[:16], d) for p, s, d in stored] == [
         (1, "2026-12-08 17:30", 20),
@@ -28,8 +28,8 @@ def test_times_are_read_in_the_participants_zone_else_the_default(
     ]
     table = ok(run("followup", "list")).stdout
     # mixed zones: each value names its zone
-    assert "2026-12-08 09:00 America/Montreal" in table
-    assert "2026-12-08 18:30 Europe/Paris" in table
+    assert "Tue 8 Dec 2026, 09:00 America/Montreal" in table
+    assert "Tue 8 Dec 2026, 18:30 Europe/Paris" in table
     one = ok(run("followup", "list", "S. Martin")).stdout
     # one zone: it is named in the header, once
     assert "start (Europe/Paris)" in one and "18:30 Europe/Paris" not in one
@@ -59,7 +59,7 @@ def test_the_life_of_a_followup(run, sqlite_url) -> None:
     )
     out = ok(run("followup", "move", "1", "--at", "2026-12-09 18:00", "--duration", "30m")).stdout
     assert out.startswith("moved call #1 with S. Martin")
-    assert "2026-12-09 18:00 Europe/Paris, 30 min" in out
+    assert "Wed 9 Dec 2026, 18:00 Europe/Paris, 30 min" in out
     assert rows(sqlite_url, "SELECT revision, duration_minutes FROM followup") == [(1, 30)]
     assert "nothing changed" in ok(run("followup", "move", "1", "--duration", "30m")).stdout
     ok(run("followup", "done", "1", "--outcome", "agreed on one individual session"))

@@ -47,7 +47,7 @@ def test_show_table_has_attendance_per_session_and_waitlist(run) -> None:
     }
     out = ok(run("show", "marseille-2026")).stdout
     assert "fill:" in out and "2/2 (+1 waiting)" in out
-    assert "2026-12-03 09:00-17:00" in out
+    assert "Thu 3 Dec 2026, 09:00–17:00" in out
     assert "Europe/Paris" in out
     roster = out[out.index("Roster") : out.index("Waitlist")]
     martin = next(line for line in roster.splitlines() if "S. Martin" in line)

@@ -11,7 +11,7 @@ from cli_support import as_json, check_refusals, ok, rows, small_story
 def test_times_are_read_and_shown_in_the_program_zone(run, sqlite_url) -> None:
     ok(run("create", "nyc", "--title", "New York", "--tz", "America/New_York"))
     out = ok(run("session", "add", "nyc", "--start", "2026-12-03 09:00", "--end", "17:30")).stdout
-    assert "2026-12-03 09:00-17:30 America/New_York" in out
+    assert "Thu 3 Dec 2026, 09:00–17:30 America/New_York" in out
     stored = rows(sqlite_url, 'SELECT start, "end" FROM program_session')
     assert [(str(a)[:16], str(b)[:16]) for a, b in stored] == [
         ("2026-12-03 14:00", "2026-12-03 22:30")
