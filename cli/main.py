@@ -100,11 +100,19 @@ class ProgramsGroup(click.Group):
         super().format_help(ctx, formatter)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Every command line starts in the coach's language (``--lang`` may change it)."""
+        """Every command line starts in the coach's language (``--lang`` may change it), and
+        every file it writes (exports, backups, cards, feeds, the demo) is hers alone: 600,
+        in folders of 700, whatever the umask (they hold people's details)."""
+        import os
+
         from programs.cli.language import choose
 
         choose()
-        return super().main(*args, **kwargs)
+        previous = os.umask(0o077)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            os.umask(previous)
 
 
 def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
