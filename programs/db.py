@@ -256,9 +256,16 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> Path:
             src.close()
         partial.chmod(PRIVATE_FILE)
         partial.replace(target)  # atomic
-    except BaseException:
+    except BaseException as exc:
         partial.unlink(missing_ok=True)
         for sidecar in ("-journal", "-wal", "-shm"):
             Path(name + sidecar).unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error | OSError):
+            raise InvalidInput(
+                _(
+                    "the backup was not written ({reason}; is the disk full?): nothing was left "
+                    "in {folder}"
+                ).format(reason=exc, folder=target.parent)
+            ) from None
         raise
     return target
