@@ -97,7 +97,15 @@ class App:
 
     @cached_property
     def engine(self) -> sa.Engine:
-        return make_engine(self.url)
+        return make_engine(self.url, **getattr(self, "_pool", {}))
+
+    def size_pool(self, connections: int, *, timeout: float) -> None:
+        """Give the engine ``connections`` pooled connections and no more; a unit of work
+        that waits ``timeout`` seconds for one raises ``sqlalchemy.exc.TimeoutError`` (a
+        server answers 503 rather than queueing without end)."""
+        self.close()
+        self.__dict__.pop("engine", None)
+        self._pool = {"pool_size": connections, "max_overflow": 0, "pool_timeout": timeout}
 
     @cached_property
     def registry(self) -> Registry:

@@ -262,8 +262,16 @@ def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
     Example:
       programs ical serve --host 127.0.0.1 --port 8080 --base-url https://feeds.example.org
     """
+    import logging
+
     import uvicorn
-    from programs.plugins.ical.server import create_asgi_app, listen_socket
+    from programs.plugins.ical.server import (
+        QUEUE_SECONDS,
+        SLOTS,
+        create_asgi_app,
+        listen_socket,
+        uvicorn_config,
+    )
     from programs.plugins.ical.settings import check_base_url, read_settings
 
     from programs.api import require_plugin_schema
@@ -276,8 +284,10 @@ def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
     else:
         base = read_settings(app).base_url or f"http://{host}:{port}"
     sock = listen_socket(host, port)
+    app.size_pool(SLOTS, timeout=QUEUE_SECONDS)  # one connection per request being answered
+    access = logging.getLogger("programs.ical.access")  # each request, its token hashed
+    access.setLevel(logging.INFO)
+    access.addHandler(logging.StreamHandler())
     click.echo(f"Serving calendar feeds on http://{host}:{port} (links: {base}); Ctrl-C stops.")
-    config = uvicorn.Config(
-        create_asgi_app(app, base_url=base), log_level="warning", access_log=False
-    )
+    config = uvicorn_config(create_asgi_app(app, base_url=base, slots=SLOTS))
     uvicorn.Server(config).run(sockets=[sock])
