@@ -148,12 +148,24 @@ class App:
                 for name, found in registry.all("migrations").items()
             }
             check_plugin_schemas(self.engine, self.url, owned)
+        self._check_config_tables()
         self._started = True  # before the hooks: a startup hook may use app.read()
         try:
             self.hooks.startup()
         except Exception as exc:
             self._start_error = exc
             raise
+
+    def _check_config_tables(self) -> None:
+        """With the installed plugins known (their entry points read), a config table that
+        is none of theirs nor the core's is a typo, said before anything is done."""
+        pm = self.pm
+        if not getattr(pm, "entry_points_loaded", False):
+            return  # a chosen set of plugins (tests, embedding): other tables may be others'
+        from programs.config import check_tables
+
+        left_out = {info.name for info in getattr(pm, "left_out", [])}
+        check_tables(self.config, {"core", *getattr(pm, "origins", {}), *left_out})
 
     def _start_core(self) -> None:
         """The core's schema and settings: what every command needs."""

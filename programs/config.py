@@ -56,6 +56,20 @@ class Config:
         return self.path.parent if self.path else config_dir()
 
 
+def check_tables(config: Config, known: set[str]) -> None:
+    """Every table of the config file belongs to the core or to an installed plugin (loaded
+    or not): a misspelt ``[icall]`` would otherwise be ignored without a word."""
+    unknown = sorted(name for name in config.data if name not in known)
+    if unknown:
+        from programs.i18n import _
+
+        raise InvalidInput(
+            _("config file {path}: unknown table [{name}] (tables: {known})").format(
+                path=config.path, name=unknown[0], known=", ".join(sorted(known))
+            )
+        )
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read the config file; a missing file is an empty config, a broken one a clear error."""
     path = path or config_path()

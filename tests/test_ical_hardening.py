@@ -141,7 +141,9 @@ def test_the_log_names_no_token_and_sigterm_stops_the_server_under_load(world, s
     deadline = time.monotonic() + 20
     while True:
         try:
-            assert httpx.get(f"{url}/feeds/{token}.ics").status_code == 200
+            # through a proxy on this machine (trusted by default): the log names the client
+            forwarded = {"X-Forwarded-For": "203.0.113.7"}
+            assert httpx.get(f"{url}/feeds/{token}.ics", headers=forwarded).status_code == 200
             break
         except httpx.TransportError:
             assert time.monotonic() < deadline, server.stderr.read() if server.poll() else ""
@@ -171,4 +173,11 @@ def test_the_log_names_no_token_and_sigterm_stops_the_server_under_load(world, s
     assert time.monotonic() - started < 8
     log = server.stderr.read()
     assert "/feeds/~" in log  # each request logged, its token hashed
+    assert "203.0.113.7 GET /feeds/~" in log
     assert token not in log and token not in server.stdout.read()
+
+
+def test_a_proxy_address_that_is_not_one_is_refused_at_start(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("ical", "serve", "--port", str(free_port()), "--proxy", "10.0.0.1,nginx")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: --proxy: 'nginx' is not an IP address or network"

@@ -33,6 +33,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from programs.i18n import _
+
 if TYPE_CHECKING:
     from programs.plugins.ical.items import FeedSpec
 
@@ -188,6 +190,28 @@ def uvicorn_config(asgi: Any, **options: Any) -> Any:
         lifespan="off",
         **options,
     )
+
+
+def trusted(addresses: str) -> list[str]:
+    """The proxies whose forwarded headers are believed: addresses or networks, checked
+    here so a typo is an error at start rather than a log full of the proxy's address."""
+    import ipaddress
+
+    from programs.api import InvalidInput
+
+    found = [a.strip() for a in addresses.split(",") if a.strip()]
+    for address in found:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise InvalidInput(
+                _("--proxy: {address!r} is not an IP address or network").format(
+                    address=address[:60]
+                )
+            ) from None
+    if not found:
+        raise InvalidInput(_("--proxy: give at least one address, e.g. 127.0.0.1"))
+    return found
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
