@@ -68,6 +68,8 @@ class ProgramsGroup(click.Group):
             result = super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            raise PipeClosed from None
         except Exception as exc:
             raise as_click_error(exc) from None
         state = ctx.obj
@@ -102,11 +104,39 @@ class ProgramsGroup(click.Group):
         super().format_help(ctx, formatter)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Every command line starts in the coach's language (``--lang`` may change it)."""
+        """Every command line starts in the coach's language (``--lang`` may change it), and
+        every file it writes (exports, backups, cards, feeds, the demo) is hers alone: 600,
+        in folders of 700, whatever the umask (they hold people's details)."""
+        import os
+
         from programs.cli.language import choose
 
         choose()
-        return super().main(*args, **kwargs)
+        previous = os.umask(0o077)
+        try:
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # here rather than at exit, where a closed pipe is noisy
+        except (PipeClosed, BrokenPipeError):
+            _quiet_closed_pipe()
+        finally:
+            os.umask(previous)
+
+
+class PipeClosed(Exception):
+    """The reader of our output went away (``programs participant list --csv | head -2``):
+    not an error, as ``head`` users expect. Raised past click, which would exit 1."""
+
+
+def _quiet_closed_pipe() -> None:
+    """Exit 0 without a word; what is still buffered goes nowhere (Python's advice for
+    SIGPIPE, https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
 
 
 def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

@@ -84,8 +84,14 @@ def export(app: App, person: str, output: Path | None, format_name: str) -> None
 @click.command()
 @click.argument("person")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Erase even though a plugin that may hold data about people is installed but "
+    "disabled (its rows about the person still go, by foreign key).",
+)
 @pass_app
-def erase(app: App, person: str, yes: bool) -> None:
+def erase(app: App, person: str, yes: bool, force: bool) -> None:
     """Erase PERSON and everything about them (enrollments, attendance, follow-ups, tracks,
     plugins' data); their seats go to people waiting. This cannot be undone.
 
@@ -98,10 +104,22 @@ def erase(app: App, person: str, yes: bool) -> None:
     from programs.domain.participant import find_person
     from programs.domain.privacy import erase_participant
     from programs.errors import RuleViolation
+    from programs.i18n import ngettext
 
     with app.read() as db:
         found = find_person(db, person)
         pid, name = found.id, found.name
+    dormant = app.dormant_plugins()
+    if dormant and not force:
+        raise RuleViolation(
+            ngettext(
+                "plugin {plugins} is installed but disabled and may hold data about {name}: "
+                "enable it, or erase with --force (its rows about {name} still go)",
+                "plugins {plugins} are installed but disabled and may hold data about {name}: "
+                "enable them, or erase with --force (their rows about {name} still go)",
+                len(dormant),
+            ).format(plugins=", ".join(dormant), name=name)
+        )
     if not yes:
         confirm(
             _("Erase {name} (#{id}) and everything about them? This cannot be undone").format(
@@ -116,4 +134,5 @@ def erase(app: App, person: str, yes: bool) -> None:
                 _("participant #{id} changed meanwhile; run the command again").format(id=pid)
             )
         erase_participant(db, found)
+    app.checkpoint()  # nothing of them left in the write-ahead log either
     click.echo(_("erased {name} (#{id})").format(name=name, id=pid))

@@ -113,7 +113,7 @@ from programs.registry import (
     OutgoingMessage,
     channel_traits,
 )
-from programs.schema import plugin_schema_ready, require_plugin_schema
+from programs.schema import follow_core_rows, plugin_schema_ready, require_plugin_schema
 from programs.settings import Settings
 from programs.times import format_local, parse_time, to_local, zone
 from programs.validate import email as check_email
@@ -173,6 +173,7 @@ __all__ = [
     "event_file",
     "events_file",
     "find_person",
+    "follow_core_rows",
     "followup_end",
     "followup_item",
     "format_duration",

@@ -97,7 +97,15 @@ class App:
 
     @cached_property
     def engine(self) -> sa.Engine:
-        return make_engine(self.url)
+        return make_engine(self.url, **getattr(self, "_pool", {}))
+
+    def size_pool(self, connections: int, *, timeout: float) -> None:
+        """Give the engine ``connections`` pooled connections and no more; a unit of work
+        that waits ``timeout`` seconds for one raises ``sqlalchemy.exc.TimeoutError`` (a
+        server answers 503 rather than queueing without end)."""
+        self.close()
+        self.__dict__.pop("engine", None)
+        self._pool = {"pool_size": connections, "max_overflow": 0, "pool_timeout": timeout}
 
     @cached_property
     def registry(self) -> Registry:
@@ -140,12 +148,24 @@ class App:
                 for name, found in registry.all("migrations").items()
             }
             check_plugin_schemas(self.engine, self.url, owned)
+        self._check_config_tables()
         self._started = True  # before the hooks: a startup hook may use app.read()
         try:
             self.hooks.startup()
         except Exception as exc:
             self._start_error = exc
             raise
+
+    def _check_config_tables(self) -> None:
+        """With the installed plugins known (their entry points read), a config table that
+        is none of theirs nor the core's is a typo, said before anything is done."""
+        pm = self.pm
+        if not getattr(pm, "entry_points_loaded", False):
+            return  # a chosen set of plugins (tests, embedding): other tables may be others'
+        from programs.config import check_tables
+
+        left_out = {info.name for info in getattr(pm, "left_out", [])}
+        check_tables(self.config, {"core", *getattr(pm, "origins", {}), *left_out})
 
     def _start_core(self) -> None:
         """The core's schema and settings: what every command needs."""
@@ -158,12 +178,33 @@ class App:
         self.settings  # noqa: B018 - a broken config file is an error for every command
         self._core_started = True
 
-    def upgrade(self, *, core_revision: str = "heads", plugins: bool = True) -> list[str]:
+    def upgrade(
+        self,
+        *,
+        core_revision: str = "heads",
+        plugins: bool = True,
+        clear_duplicate_emails: bool = False,
+    ) -> list[str]:
         """Create or upgrade the schema: the core's, then each plugin's (``programs init``)."""
         from programs.schema import upgrade
 
         migrations = self.registry.all("migrations") if plugins else {}
-        return upgrade(self.engine, migrations, core_revision=core_revision)
+        return upgrade(
+            self.engine,
+            migrations,
+            core_revision=core_revision,
+            clear_duplicate_emails=clear_duplicate_emails,
+        )
+
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database file and empty it (SQLite): after an
+        erasure, nothing of the person lingers in the ``-wal`` file (``secure_delete`` has
+        zeroed their rows in the file). Waits for readers in a transaction, up to the busy
+        timeout; other databases have nothing to do."""
+        if self.dialect != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         if "engine" in self.__dict__:
@@ -237,6 +278,19 @@ class App:
     def implementers(self, hook_name: str) -> list[str]:
         """The plugins implementing ``hook_name``, in the order they are called."""
         return self.hooks.implementers(hook_name)
+
+    def dormant_plugins(self) -> list[str]:
+        """Installed plugins left out of this run (``PROGRAMS_DISABLE_PLUGINS`` /
+        ``PROGRAMS_LOAD_PLUGINS``) whose tables are in this database: they may hold data
+        about people that their hooks cannot erase or export now."""
+        import sqlalchemy as sa
+
+        left_out = [info.name for info in getattr(self.pm, "left_out", [])]
+        if not left_out:
+            return []
+        with self.engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+        return sorted(n for n in left_out if f"alembic_version_{n.replace('-', '_')}" in tables)
 
     def take_failures(self) -> list[PluginFailure]:
         """The failures recorded so far, forgotten here: for a long-running process (a

@@ -56,6 +56,20 @@ class Config:
         return self.path.parent if self.path else config_dir()
 
 
+def check_tables(config: Config, known: set[str]) -> None:
+    """Every table of the config file belongs to the core or to an installed plugin (loaded
+    or not): a misspelt ``[icall]`` would otherwise be ignored without a word."""
+    unknown = sorted(name for name in config.data if name not in known)
+    if unknown:
+        from programs.i18n import _
+
+        raise InvalidInput(
+            _("config file {path}: unknown table [{name}] (tables: {known})").format(
+                path=config.path, name=unknown[0], known=", ".join(sorted(known))
+            )
+        )
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read the config file; a missing file is an empty config, a broken one a clear error."""
     path = path or config_path()
@@ -63,10 +77,42 @@ def load_config(path: Path | None = None) -> Config:
         return Config({}, path)
     try:
         with path.open("rb") as f:
-            return Config(tomllib.load(f), path)
+            config = Config(tomllib.load(f), path)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"config file {path} is not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"config file {path} is not valid TOML: not UTF-8 text") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from None
+    _refuse_a_password_others_can_read(config, path)
+    return config
+
+
+def _holds_password(data: Any) -> bool:
+    if isinstance(data, dict):
+        return any(
+            (k == "password" and isinstance(v, str) and v) or _holds_password(v)
+            for k, v in data.items()
+        )
+    if isinstance(data, list):
+        return any(_holds_password(v) for v in data)
+    return False
+
+
+def _refuse_a_password_others_can_read(config: Config, path: Path) -> None:
+    """A password in a file others can read is refused, as ssh refuses such a key: the fix
+    is one chmod (or ``password_env``, which keeps it out of the file)."""
+    import os
+
+    if os.name != "posix" or not _holds_password(config.data):
+        return
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        from programs.i18n import _
+
+        raise InvalidInput(
+            _(
+                "config file {path} holds a password and others can read it (mode {mode:o}): "
+                "chmod 600 {path}, or use password_env"
+            ).format(path=path, mode=mode)
+        )

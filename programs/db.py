@@ -55,29 +55,80 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+SUPPORTED = ("sqlite", "postgresql")
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """An engine for ``url``; SQLite gets its pragmas and explicit transaction control."""
+    """An engine for ``url``; SQLite gets its pragmas and explicit transaction control, and
+    a file only the coach can read (it holds people's details and the coach's notes)."""
+    from programs.errors import InvalidInput
+    from programs.i18n import _
+
+    scheme = url.split("://", 1)[0].split("+", 1)[0] if "://" in url else ""
+    if scheme not in SUPPORTED:
+        raise InvalidInput(
+            _(
+                "unsupported database URL {scheme}://...: programs works with SQLite (a file "
+                "path, or sqlite:///path) and PostgreSQL (postgresql://user@host/database)"
+            ).format(scheme=scheme or "?")
+        )
     path = sqlite_path(url)
     if path is not None:
         if path.is_dir():
-            from programs.errors import InvalidInput
-
-            raise InvalidInput(f"{path} is a folder, not a database file: give a file path")
-        path.parent.mkdir(parents=True, exist_ok=True)
+            raise InvalidInput(
+                _("{path} is a folder, not a database file: give a file path").format(path=path)
+            )
+        private_sqlite_file(path)
     try:
         engine = sa.create_engine(url, **kwargs)
+    except ModuleNotFoundError:
+        raise InvalidInput(
+            _("PostgreSQL needs its driver: pip install 'programs[postgres]'")
+        ) from None
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         # a typo in --db / PROGRAMS_DB is the user's to fix: one clear line, not a crash
-        from programs.errors import InvalidInput
-
-        shown = url.split("://", 1)[0]
         raise InvalidInput(
-            f"cannot use database URL {shown}://...: {exc} "
-            "(give a SQLite file path or a URL like postgresql://host/db)"
+            _(
+                "cannot use database URL {scheme}://...: {reason} "
+                "(give a SQLite file path or a URL like postgresql://host/db)"
+            ).format(scheme=scheme, reason=exc)
         ) from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def private_sqlite_file(path: Path) -> None:
+    """The database file, its ``-wal`` and ``-shm`` readable by the coach only (600), in a
+    folder only she can open when it is ours (the data folder: 700), whatever the umask.
+
+    SQLite makes the file at the first connection, under a private umask
+    (:func:`_configure_sqlite`), and gives the WAL and shared-memory files the mode of the
+    database file. Files made by an older version are closed to others here.
+    """
+    from programs.config import data_dir
+
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=PRIVATE_FOLDER)
+    ours = data_dir()
+    if folder == ours or ours in folder.parents:
+        for owned in (folder, *[p for p in folder.parents if p == ours]):
+            _restrict(owned, PRIVATE_FOLDER)
+    for sidecar in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if sidecar.exists():
+            _restrict(sidecar, PRIVATE_FILE)
+
+
+def _restrict(path: Path, mode: int) -> None:
+    """chmod to ``mode`` when it is wider; a file we cannot change is left to the OS."""
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o777 & ~mode:
+            path.chmod(mode)
 
 
 def cannot_open(url: str | sa.URL, exc: BaseException) -> Exception:
@@ -111,6 +162,17 @@ def _set_wal(cursor: Any) -> None:
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _private_connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        """Connect under umask 077: a database file SQLite makes now is the coach's alone."""
+        import os
+
+        previous = os.umask(0o077)
+        try:
+            return dialect.dbapi.connect(*cargs, **cparams)
+        finally:
+            os.umask(previous)
+
     # pysqlite's own transaction handling cannot issue BEGIN IMMEDIATE; take it over
     # (the recipe from SQLAlchemy's SQLite dialect documentation).
     @event.listens_for(engine, "connect")
@@ -119,6 +181,9 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # deleted rows are overwritten with zeros, not left in free pages: an erased person
+        # leaves nothing in the file (python.org and macOS builds do not do it by default)
+        cursor.execute("PRAGMA secure_delete = ON")
         _set_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
@@ -131,37 +196,76 @@ def _configure_sqlite(engine: sa.Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def backup_sqlite(url: str, target: Path) -> Path:
+def backup_sqlite(url: str, target: Path, *, force: bool = False) -> Path:
     """A consistent copy of a live SQLite database (SQLite's online backup API).
 
-    Safe while other processes write: the copy is one transaction's view of the file.
+    Safe while other processes write: the copy is one transaction's view of the file. It is
+    written to a private temporary file in the target's folder (600, whatever the umask),
+    then renamed: a crash, a full disk or a refusal never leaves a copy of people's data
+    behind, and never a half-written backup under the target's name. An existing file is
+    kept unless ``force``.
     """
+    import os
     import sqlite3
+    import tempfile
 
     from programs.errors import InvalidInput
+    from programs.i18n import _
 
     source = sqlite_path(url)
     if source is None:
-        raise InvalidInput("backup copies SQLite databases only; use pg_dump for PostgreSQL")
+        raise InvalidInput(_("backup copies SQLite databases only; use pg_dump for PostgreSQL"))
     if not source.exists():
-        raise InvalidInput(f"no database at {source}; run `programs init` first")
+        raise InvalidInput(
+            _("no database at {path}; run `programs init` first").format(path=source)
+        )
+    if not str(target).strip():
+        raise InvalidInput(_("give the backup file's name, e.g. programs-2026-12-01.db"))
     target = target.expanduser().resolve()
     if target == source.resolve():
-        raise InvalidInput("the backup file must not be the database itself")
+        raise InvalidInput(_("the backup file must not be the database itself"))
+    if target.is_dir():
+        raise InvalidInput(_("{path} is a folder; give a file name").format(path=target))
     if not target.parent.is_dir():
-        raise InvalidInput(f"folder {target.parent} does not exist")
-    partial = target.with_name(target.name + ".partial")
-    # A URI, so the source is opened read-only; as_uri() escapes spaces, "?" and "#".
-    src = sqlite3.connect(
-        source.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
-    )
+        raise InvalidInput(_("folder {path} does not exist").format(path=target.parent))
+    if target.exists() and not force:
+        raise InvalidInput(
+            _("{path} exists: give another name, or --force to replace it").format(path=target)
+        )
     try:
-        dst = sqlite3.connect(partial)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise InvalidInput(
+            _("cannot write in {path}: {reason}").format(path=target.parent, reason=exc.strerror)
+        ) from None
+    os.close(fd)  # mkstemp made it 600; SQLite writes into it
+    partial = Path(name)
+    try:
+        # A URI, so the source is opened read-only; as_uri() escapes spaces, "?" and "#".
+        src = sqlite3.connect(
+            source.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    partial.replace(target)  # atomic: a crash never leaves a half-written backup under its name
+            src.close()
+        partial.chmod(PRIVATE_FILE)
+        partial.replace(target)  # atomic
+    except BaseException as exc:
+        partial.unlink(missing_ok=True)
+        for sidecar in ("-journal", "-wal", "-shm"):
+            Path(name + sidecar).unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error | OSError):
+            raise InvalidInput(
+                _(
+                    "the backup was not written ({reason}; is the disk full?): nothing was left "
+                    "in {folder}"
+                ).format(reason=exc, folder=target.parent)
+            ) from None
+        raise
     return target

@@ -113,8 +113,18 @@ class TrackStatus(StrEnum):
     CLOSED = "closed"
 
 
+NEVER_REUSE = {"sqlite_autoincrement": True}
+"""Ids are never given twice (migration 0004): an erased person's id never reaches anyone."""
+
+
 class Coach(SQLModel, table=True):
-    """The person running programs: ORGANIZER of feeds, sender of reminders, the shared card."""
+    """The person running programs: ORGANIZER of feeds, sender of reminders, the shared card.
+    Emails are unique whatever their case (migration 0004)."""
+
+    __table_args__ = (
+        sa.Index("uq_coach_email_ci", sa.func.lower(sa.literal_column("email")), unique=True),
+        NEVER_REUSE,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -128,6 +138,8 @@ class Coach(SQLModel, table=True):
 
 class Program(SQLModel, table=True):
     """A group program (e.g. two workshop days in Marseille)."""
+
+    __table_args__ = (NEVER_REUSE,)
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(sa_column=sa.Column(sa.String(100), unique=True, nullable=False))
@@ -146,6 +158,7 @@ class Session(SQLModel, table=True):
     """One meeting of a program. Keeps its UID when moved; ``revision`` grows with time/place."""
 
     __tablename__ = "program_session"
+    __table_args__ = (NEVER_REUSE,)
 
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
@@ -172,6 +185,7 @@ class Participant(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("uq_participant_email_ci", sa.func.lower(sa.literal_column("email")), unique=True),
+        NEVER_REUSE,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -196,6 +210,7 @@ class Enrollment(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("program_id", "participant_id"),
         sa.Index("ix_enrollment_queue", "program_id", "status", "requested_at"),
+        NEVER_REUSE,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -211,7 +226,7 @@ class Enrollment(SQLModel, table=True):
 class Attendance(SQLModel, table=True):
     """Whether a participant was at a session."""
 
-    __table_args__ = (sa.UniqueConstraint("session_id", "participant_id"),)
+    __table_args__ = (sa.UniqueConstraint("session_id", "participant_id"), NEVER_REUSE)
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="program_session.id", index=True, ondelete="CASCADE")
@@ -222,6 +237,8 @@ class Attendance(SQLModel, table=True):
 
 class Track(SQLModel, table=True):
     """An individual coaching engagement: a goal, a planned number of sessions, an outcome."""
+
+    __table_args__ = (NEVER_REUSE,)
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
@@ -238,6 +255,7 @@ class FollowUp(SQLModel, table=True):
     """An individual contact: a phone call or a one-to-one session."""
 
     __tablename__ = "followup"
+    __table_args__ = (NEVER_REUSE,)
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,26 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CORE_VERSION_TABLE = "alembic_version"
 MIGRATION_LOCK = 0x70726F67  # "prog": the PostgreSQL advisory lock held while migrating
+
+
+def alembic_errors() -> tuple[type[Exception], ...]:
+    """What Alembic raises for a revision it cannot find (a database made by a newer
+    version): turned into one line that says what to do."""
+    from alembic.util.exc import CommandError
+
+    return (CommandError,)
+
+
+def _newer(part: str, found: set[str], exc: Exception) -> SchemaError:
+    from programs.i18n import _
+
+    known = CORE_HEAD if part == "core" else "its newest revision"
+    return SchemaError(
+        _(
+            "the database was made by a newer version of programs ({found}, {part}); "
+            "this one knows up to {known}: upgrade programs"
+        ).format(found=", ".join(sorted(found)) or "?", part=part, known=known)
+    )
 
 
 def _alembic_config(connection: sa.Connection, versions_dir: Path, version_table: str):  # type: ignore[no-untyped-def]
@@ -57,9 +78,11 @@ def upgrade(
     plugins: Mapping[str, Migrations] | None = None,
     *,
     core_revision: str = "heads",
+    clear_duplicate_emails: bool = False,
 ) -> list[str]:
     """Bring the core (then each plugin's ``Migrations``) to its newest revision; returns
-    what was upgraded.
+    what was upgraded, and what a migration changed on the way (emails cleared with
+    ``clear_duplicate_emails``: the way out of a refusal, offered by the refusal itself).
 
     Each part runs in one transaction: on PostgreSQL a failed migration changes nothing; on
     SQLite, Alembic's batch mode copies tables so a failure leaves the old ones in place.
@@ -73,7 +96,17 @@ def upgrade(
         target = core_revision if name == "core" else "heads"
         with _migration_connection(engine) as connection:
             before = _versions(connection, version_table)
-            command.upgrade(_alembic_config(connection, versions_dir, version_table), target)
+            config = _alembic_config(connection, versions_dir, version_table)
+            config.attributes["clear_duplicate_emails"] = clear_duplicate_emails
+            try:
+                with warnings.catch_warnings():
+                    # SQLite batch mode cannot reflect lower(email) indexes; the migrations
+                    # that rebuild a table drop and recreate them themselves (0004)
+                    warnings.filterwarnings("ignore", "Skipped unsupported reflection")
+                    command.upgrade(config, target)
+            except alembic_errors() as exc:
+                raise _newer(name, before, exc) from None
+            done += [f"note: {n}" for n in config.attributes.get("notes", [])]
             _check_foreign_keys(connection, name)
             after = _versions(connection, version_table)
         if before != after:
@@ -279,3 +312,22 @@ def _known_core_revisions() -> set[str]:
 
 def _describe(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def follow_core_rows(table: str, column: str, core_table: str, *, index: bool = True) -> None:
+    """For a plugin's migration: add ``column`` to the plugin's ``table``, a foreign key to
+    ``core_table`` with ``ON DELETE CASCADE``, nullable, indexed.
+
+    A row that references a core row this way goes with it whatever plugins are enabled at
+    the time (a participant erased while the plugin is disabled still takes the plugin's rows
+    about them). Works on SQLite (the table is rebuilt in batch mode) and PostgreSQL.
+    """
+    from alembic import op
+
+    with op.batch_alter_table(table) as batch:
+        batch.add_column(sa.Column(column, sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            f"fk_{table}_{column}", core_table, [column], ["id"], ondelete="CASCADE"
+        )
+        if index:
+            batch.create_index(f"ix_{table}_{column}", [column])

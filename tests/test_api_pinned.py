@@ -63,6 +63,7 @@ API = [
     "event_file",
     "events_file",
     "find_person",
+    "follow_core_rows",
     "followup_end",
     "followup_item",
     "format_duration",

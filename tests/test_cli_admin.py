@@ -34,11 +34,11 @@ def test_bad_input_is_one_line_and_writes_nothing(run, sqlite_url, tmp_path) -> 
         [
             (("backup", db_path(sqlite_url)), "must not be the database itself"),
             (("backup", str(tmp_path / "missing" / "b.db")), "does not exist"),
-            (("backup", str(tmp_path)), "is a directory", 2),
+            (("backup", str(tmp_path)), "is a folder; give a file name"),
             (("backup",), "TARGET", 2),
         ],
     )
-    refused(run("init", db="foo://nowhere"), "cannot use database URL foo://")
+    refused(run("init", db="foo://nowhere"), "unsupported database URL foo://")
     refused(run("list", db=str(tmp_path / "empty.db")), "not initialised: run `programs init`")
 
 

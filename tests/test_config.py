@@ -3,6 +3,7 @@ broken (from the API and from the command line, with nothing written)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -95,4 +96,38 @@ def test_a_broken_file_stops_every_command_and_writes_nothing(
         assert result.exit_code == 1
         assert result.output.startswith(f"Error: config file {private_env / 'config.toml'}")
         assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert snapshot(sqlite_url) == before
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("[icall]\ncancelled_grace_days = 3\n", "unknown table [icall] (tables: contacts, core,"),
+        ("[contacts]\nwindow = 3\n", "config [contacts]: unknown key window"),
+    ],
+    ids=["misspelt-table", "key-of-a-plugin-without-settings"],
+)
+def test_no_table_or_key_of_the_config_file_is_ignored(
+    private_env: Path, sqlite_url: str, table: str, expected: str
+) -> None:
+    """With the installed plugins known (the real command, entry points read), a table that
+    is nobody's, or a key a plugin does not take, stops the first change, naming it."""
+    import subprocess
+    import sys
+
+    from cli_support import snapshot
+
+    programs = str(Path(sys.executable).parent / "programs")
+    env = {**os.environ, "PROGRAMS_TEST_MODE": "0"}
+    subprocess.run([programs, "--db", sqlite_url, "init"], env=env, check=True, capture_output=True)
+    before = snapshot(sqlite_url)
+    config = private_env / "config.toml"
+    config.write_text(table)
+    config.chmod(0o600)
+    result = subprocess.run(
+        [programs, "--db", sqlite_url, "create", "x", "--title", "X"],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert expected in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert snapshot(sqlite_url) == before

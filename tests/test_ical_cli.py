@@ -224,3 +224,27 @@ def test_export_notes_when_the_coach_has_no_email(run, sqlite_url: str) -> None:
     result = run("ical", "export", "p")
     assert result.exit_code == 0
     assert "no ORGANIZER" in result.stderr and "ORGANIZER" not in result.stdout
+
+
+def test_export_counts_events_not_the_words_in_their_text(run, world, tmp_path: Path) -> None:
+    """A description that contains "BEGIN:VEVENT" lines is one event, not several."""
+    noisy = "notes\nBEGIN:VEVENT\nBEGIN:VEVENT\nEND:VEVENT"
+    assert (
+        run(
+            "session",
+            "add",
+            world.slug,
+            "--start",
+            "2027-09-01 09:00",
+            "--end",
+            "12:00",
+            "--title",
+            noisy,
+        ).exit_code
+        == 0
+    )
+    target = tmp_path / "m.ics"
+    result = run("ical", "export", world.slug, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert len(read_back(target.read_bytes()).events) == 3
+    assert "(3 events" in result.stderr

@@ -266,21 +266,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any, *, base_url: str | None = None) -> Iterator[str]:
+def serving(app: Any, *, base_url: str | None = None, slots: int | None = None) -> Iterator[str]:
     """Run the feed server for ``app`` on a free loopback port; yields its base URL."""
     import uvicorn
-    from programs.plugins.ical.server import create_asgi_app
+    from programs.plugins.ical.server import SLOTS, create_asgi_app, uvicorn_config
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    config = uvicorn.Config(
-        create_asgi_app(app, base_url=base_url or url),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
+    asgi = create_asgi_app(app, base_url=base_url or url, slots=slots or SLOTS)
+    config = uvicorn_config(asgi, host="127.0.0.1", port=port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -20,9 +20,11 @@ SCOPE = CalendarScope("program", 1)
 def ical_app(db_url: str):  # type: ignore[no-untyped-def]
     app = make_app(db_url, plugins=["ical"])
     with app.write() as db:
+        from programs.domain.participant import add_participant
         from programs.domain.program import create_program
 
         create_program(db, slug="p", title="P")
+        add_participant(db, name="S. Martin")
     yield app
     app.close()
 

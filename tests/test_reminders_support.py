@@ -168,7 +168,9 @@ def toml(config: dict[str, Any]) -> str:
 
 
 def write_config(path: Path, config: dict[str, Any]) -> Path:
+    """The config file as a coach keeps one that may hold a password: hers alone (600)."""
     path.write_text(toml(config), encoding="utf-8")
+    path.chmod(0o600)
     return path
 
 

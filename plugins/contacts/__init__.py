@@ -38,6 +38,21 @@ def register_migrations(register: Callable[[Any], None]) -> None:
 
 
 @hookimpl
+def startup(app: App) -> None:
+    """The plugin has no settings yet: a ``[contacts]`` key is a mistake, said now."""
+    from programs.api import PluginError
+    from programs.i18n import _
+
+    keys = sorted(app.config.section("contacts"))
+    if keys:
+        raise PluginError(
+            _(
+                "config [contacts]: unknown key {key} (the contacts plugin takes no settings)"
+            ).format(key=keys[0])
+        )
+
+
+@hookimpl
 def participant_data(app: App, db: DbSession, participant: Participant) -> dict[str, Any] | None:
     from programs.plugins.contacts import consent
 

@@ -152,7 +152,7 @@ def export(
     except OSError as exc:
         Path(partial).unlink(missing_ok=True)
         raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
-    count = feed.body.count(b"BEGIN:VEVENT")
+    count = feed.events
     plural = "s" if count != 1 else ""
     click.echo(f"Wrote {path} ({count} event{plural}, {target.label}).", err=True)
 
@@ -252,18 +252,36 @@ def revoke(obj: Any, slug: str | None, participant: str | None, coach: str | Non
     "--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
 @base_url_option
+@click.option(
+    "--proxy",
+    metavar="ADDRESSES",
+    default="127.0.0.1,::1",
+    show_default=True,
+    help="The reverse proxy's addresses (comma-separated, CIDR allowed): only from them is "
+    "X-Forwarded-For believed, for the log.",
+)
 @click.pass_obj
-def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
+def serve(obj: Any, host: str, port: int, base_url: str | None, proxy: str) -> None:
     """Serve feeds to calendar apps: /feeds/TOKEN.ics, and /feeds/TOKEN for people.
 
-    Put it behind a reverse proxy with HTTPS for calendar apps outside your network.
+    Put it behind a reverse proxy with HTTPS for calendar apps outside your network
+    (docs/serving.md: Caddy and nginx, and keeping links out of the proxy's log).
 
     \b
     Example:
       programs ical serve --host 127.0.0.1 --port 8080 --base-url https://feeds.example.org
     """
+    import logging
+
     import uvicorn
-    from programs.plugins.ical.server import create_asgi_app, listen_socket
+    from programs.plugins.ical.server import (
+        QUEUE_SECONDS,
+        SLOTS,
+        create_asgi_app,
+        listen_socket,
+        trusted,
+        uvicorn_config,
+    )
     from programs.plugins.ical.settings import check_base_url, read_settings
 
     from programs.api import require_plugin_schema
@@ -276,8 +294,12 @@ def serve(obj: Any, host: str, port: int, base_url: str | None) -> None:
     else:
         base = read_settings(app).base_url or f"http://{host}:{port}"
     sock = listen_socket(host, port)
+    app.size_pool(SLOTS, timeout=QUEUE_SECONDS)  # one connection per request being answered
+    access = logging.getLogger("programs.ical.access")  # each request, its token hashed
+    access.setLevel(logging.INFO)
+    access.addHandler(logging.StreamHandler())
     click.echo(f"Serving calendar feeds on http://{host}:{port} (links: {base}); Ctrl-C stops.")
-    config = uvicorn.Config(
-        create_asgi_app(app, base_url=base), log_level="warning", access_log=False
+    config = uvicorn_config(
+        create_asgi_app(app, base_url=base, slots=SLOTS), forwarded_allow_ips=trusted(proxy)
     )
     uvicorn.Server(config).run(sockets=[sock])

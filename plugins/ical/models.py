@@ -1,7 +1,9 @@
 """The iCal plugin's table: one private feed token per program, participant or coach.
 
 Only the token's SHA-256 is stored, so a copy of the database does not give anyone a
-working feed URL. There is one row per scope: rotating replaces the hash, revoking stamps
+working feed URL. A token references its owner by foreign key: erasing a person removes it,
+whatever plugins are enabled. There is one row per scope: rotating replaces the hash,
+revoking stamps
 ``revoked_at`` (the row stays, so ``link`` can say when it was revoked), and issuing again
 after a revocation reuses the row with a new hash.
 
@@ -25,6 +27,15 @@ def _time(nullable: bool = False) -> sa.Column:
     return sa.Column(UTCDateTime(), nullable=nullable)
 
 
+def _owner(table: str) -> sa.Column:
+    return sa.Column(
+        sa.Integer,
+        sa.ForeignKey(f"{table}.id", ondelete="CASCADE", name=f"fk_ical_token_{table}_id"),
+        nullable=True,
+        index=True,
+    )
+
+
 class FeedToken(SQLModel, table=True):
     """The secret of one feed URL, stored as its SHA-256 (hex)."""
 
@@ -35,6 +46,11 @@ class FeedToken(SQLModel, table=True):
     scope_kind: str = Field(max_length=20)
     scope_id: int
     token_hash: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    # The owner by foreign key, so the token goes with it even while this plugin is
+    # disabled (migration ical_0002): exactly one of these is set, the scope's.
+    program_id: int | None = Field(default=None, sa_column=_owner("program"))
+    participant_id: int | None = Field(default=None, sa_column=_owner("participant"))
+    coach_id: int | None = Field(default=None, sa_column=_owner("coach"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     rotated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))

@@ -33,11 +33,14 @@ FORMAT_VERSION = b"programs-ical-2"  # part of every ETag: bump when the output 
 
 @dataclass(frozen=True)
 class Feed:
-    """A rendered feed: the bytes, a strong ETag, and when its newest item last changed."""
+    """A rendered feed: the bytes, a strong ETag, when its newest item last changed, and how
+    many events it holds (counted from the items, never from the text, which may itself
+    contain "BEGIN:VEVENT" in a topic)."""
 
     body: bytes
     etag: str
     last_modified: datetime | None
+    events: int = 0
 
 
 def render_vevent(entry: FeedItem) -> bytes:
@@ -121,4 +124,4 @@ def render(spec: FeedSpec, cache: VeventCache | None = None) -> Feed:
     cache = cache if cache is not None else VeventCache()
     items = [e.item for e in spec.items]
     body = assemble(spec.name, feed_uid(spec), items, cache.render(spec.scope.kind, spec.items))
-    return Feed(body, etag_of(spec), spec.last_modified)
+    return Feed(body, etag_of(spec), spec.last_modified, len(items))

@@ -5,25 +5,35 @@
   decided from the items alone, without rendering.
 - ``GET|HEAD /feeds/<token>``: an HTML page with the calendar's name, what comes next and
   subscribe links.
-- Anything else, and any unknown or revoked token, gets the same plain ``404 Not Found``.
+- Anything else, and any unknown or revoked token, gets the same plain ``404 Not Found``;
+  a path is never redirected (no absolute URL is ever built from the request's Host:
+  ``--base-url`` is the only source of links).
 
-Handlers are plain functions: Starlette runs them in its thread pool, each with its own
-read transaction.
+Each request holds one database connection, its read session, for the whole answer (the
+alarms are asked on it too). At most ``slots`` requests use the database at once, the size
+of the connection pool; a request that waits longer than ``queue_seconds`` for its turn gets
+``503`` with ``Retry-After``, never a feed missing a part. Handlers run in Starlette's
+thread pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from programs.plugins.ical.guard import Headers
 from programs.plugins.ical.service import FeedService, service_for
 from programs.plugins.ical.tokens import resolve
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from programs.i18n import _
 
 if TYPE_CHECKING:
     from programs.plugins.ical.items import FeedSpec
@@ -31,15 +41,28 @@ if TYPE_CHECKING:
     from programs.api import App
 
 log = logging.getLogger("programs.ical")
-PRIVATE = {
-    "Cache-Control": "private, no-cache",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Referrer-Policy": "no-referrer",
+PRIVATE = {"Cache-Control": "private, no-cache"}
+PAGE = {
+    "Cache-Control": "private, no-store",
+    # nothing but itself: no script, style, font or image from anywhere else
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
 }
+SLOTS = 8
+QUEUE_SECONDS = 5.0
+RETRY_AFTER = "5"
 
 
 def not_found() -> Response:
     return PlainTextResponse("Not Found", status_code=404)
+
+
+def busy() -> Response:
+    return PlainTextResponse(
+        "Busy: try again in a few seconds", status_code=503, headers={"Retry-After": RETRY_AFTER}
+    )
 
 
 def _matches(header: str | None, etag: str) -> bool:
@@ -53,7 +76,16 @@ def _matches(header: str | None, etag: str) -> bool:
 class FeedServer:
     """The request handlers, bound to one app and its feed service."""
 
-    def __init__(self, app: App, *, base_url: str) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        base_url: str,
+        slots: int = SLOTS,
+        queue_seconds: float = QUEUE_SECONDS,
+    ) -> None:
+        import sqlalchemy as sa
+
         from programs.api import NotFound
 
         self.app = app
@@ -62,6 +94,25 @@ class FeedServer:
         assert service is not None
         self.service: FeedService = service
         self._not_found = NotFound
+        self._pool_timeout = sa.exc.TimeoutError
+        self.slots = slots
+        self.queue_seconds = queue_seconds
+        self._turns: asyncio.Semaphore | None = None
+
+    async def _answer(self, handler: Any, request: Request) -> Response:
+        """``handler(request)`` in the thread pool, once a database turn is free."""
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(self.slots)
+        try:
+            await asyncio.wait_for(self._turns.acquire(), timeout=self.queue_seconds)
+        except TimeoutError:
+            return busy()
+        try:
+            return await run_in_threadpool(handler, request)
+        except self._pool_timeout:
+            return busy()
+        finally:
+            self._turns.release()
 
     def _spec(self, token: str) -> FeedSpec | None:
         with self.app.read() as db:
@@ -76,7 +127,13 @@ class FeedServer:
                 for failure in self.app.take_failures():
                     log.warning("%s", failure)
 
-    def feed(self, request: Request) -> Response:
+    async def feed(self, request: Request) -> Response:
+        return await self._answer(self._feed, request)
+
+    async def page(self, request: Request) -> Response:
+        return await self._answer(self._page, request)
+
+    def _feed(self, request: Request) -> Response:
         spec = self._spec(request.path_params["token"])
         if spec is None:
             return not_found()
@@ -89,7 +146,7 @@ class FeedServer:
         feed = self.service.feed(spec, etag)
         return Response(feed.body, media_type="text/calendar; charset=utf-8", headers=headers)
 
-    def page(self, request: Request) -> Response:
+    def _page(self, request: Request) -> Response:
         from programs.plugins.ical.page import render_page
 
         token = request.path_params["token"]
@@ -97,19 +154,64 @@ class FeedServer:
         if spec is None:
             return not_found()
         html = render_page(spec, feed_url=f"{self.base_url}/feeds/{token}.ics")
-        return HTMLResponse(html, headers=PRIVATE)
+        return HTMLResponse(html, headers=PAGE)
 
 
-def create_asgi_app(app: App, *, base_url: str) -> Starlette:
+def create_asgi_app(app: App, *, base_url: str, slots: int = SLOTS) -> Any:
     """The ASGI application serving ``app``'s feeds; links on pages start with ``base_url``."""
-    server = FeedServer(app, base_url=base_url)
+    server = FeedServer(app, base_url=base_url, slots=slots)
     methods = ["GET", "HEAD"]
-    return Starlette(
+    starlette = Starlette(
         routes=[
             Route("/feeds/{token}.ics", server.feed, methods=methods),
             Route("/feeds/{token}", server.page, methods=methods),
         ]
     )
+    starlette.router.redirect_slashes = False  # a redirect would be built from the Host header
+    return Headers(starlette)
+
+
+def uvicorn_config(asgi: Any, **options: Any) -> Any:
+    """uvicorn's settings for the feed server: the guarded protocol (a deadline on headers,
+    headers capped), idle connections closed, no ``server`` header, and a stop within a
+    few seconds of SIGTERM even under load."""
+    import uvicorn
+    from programs.plugins.ical.guard import MAX_HEADER_BYTES, GuardedH11Protocol
+
+    return uvicorn.Config(
+        asgi,
+        http=GuardedH11Protocol,
+        server_header=False,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=3,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        **options,
+    )
+
+
+def trusted(addresses: str) -> list[str]:
+    """The proxies whose forwarded headers are believed: addresses or networks, checked
+    here so a typo is an error at start rather than a log full of the proxy's address."""
+    import ipaddress
+
+    from programs.api import InvalidInput
+
+    found = [a.strip() for a in addresses.split(",") if a.strip()]
+    for address in found:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise InvalidInput(
+                _("--proxy: {address!r} is not an IP address or network").format(
+                    address=address[:60]
+                )
+            ) from None
+    if not found:
+        raise InvalidInput(_("--proxy: give at least one address, e.g. 127.0.0.1"))
+    return found
 
 
 def listen_socket(host: str, port: int) -> socket.socket:

@@ -48,6 +48,7 @@ def _set_new(db: DbSession, scope: CalendarScope, row: FeedToken | None) -> str:
     token = new_token()
     if row is None:
         row = FeedToken(scope_kind=scope.kind, scope_id=scope.id, token_hash=token_hash(token))
+        setattr(row, f"{scope.kind}_id", scope.id)  # the owner, by foreign key
         db.add(row)
     else:
         row.token_hash = token_hash(token)

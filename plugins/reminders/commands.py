@@ -301,7 +301,7 @@ def list_(
 @click.argument("person", required=False)
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 100_000),
     default=200,
     show_default=True,
     help="At most this many rows.",
@@ -410,7 +410,7 @@ def _one_line(exc: Exception) -> str:
 )
 @click.option(
     "--iterations",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 1_000_000_000),
     help="Stop after this many runs (default: run until stopped).",
 )
 @pass_app

@@ -39,6 +39,16 @@ def _time(nullable: bool = False) -> sa.Column:
     return sa.Column(UTCDateTime(), nullable=nullable)
 
 
+def _follows(table: str) -> sa.Column:
+    column = {"program_session": "session_id"}.get(table, f"{table}_id")
+    return sa.Column(
+        sa.Integer,
+        sa.ForeignKey(f"{table}.id", ondelete="CASCADE", name=f"fk_reminders_outbox_{column}"),
+        nullable=True,
+        index=True,
+    )
+
+
 class Outbox(SQLModel, table=True):
     """One reminder: what (rule, target, revision), to whom, by which channel, when."""
 
@@ -67,6 +77,11 @@ class Outbox(SQLModel, table=True):
     revision: int = 0
     recipient_kind: str = Field(max_length=12)  # participant, coach
     recipient_id: int
+    # What the row is about, by foreign key: it goes with its person, follow-up or session
+    # whatever plugins are enabled when they are erased (migration reminders_0002).
+    participant_id: int | None = Field(default=None, sa_column=_follows("participant"))
+    followup_id: int | None = Field(default=None, sa_column=_follows("followup"))
+    session_id: int | None = Field(default=None, sa_column=_follows("program_session"))
     channel: str = Field(max_length=40)
     due_at: datetime = Field(sa_column=_time())
     status: str = Field(default=PENDING, max_length=12)

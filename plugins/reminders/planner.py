@@ -125,6 +125,13 @@ def plan(db: DbSession, app: App, *, now: datetime, scope: PlanScope) -> PlanRes
     return result
 
 
+def about_of(target: Occasion) -> int | None:
+    """The participant of a follow-up (a coach's reminder of it is about them)."""
+    if target.kind == "followup" and len(target.participants) == 1:
+        return next(iter(target.participants))
+    return None
+
+
 def _rounds(targets: list[Occasion]) -> Iterator[list[Occasion]]:
     batch: list[Occasion] = []
     size = 0
@@ -138,11 +145,14 @@ def _rounds(targets: list[Occasion]) -> Iterator[list[Occasion]]:
         yield batch
 
 
-def _desired(
-    targets: Iterable[Occasion],
-) -> dict[Key, tuple[datetime, str, str | None, int | None]]:
-    """``key -> (due, state, reason, program id)`` for every row the targets call for."""
-    out: dict[Key, tuple[datetime, str, str | None, int | None]] = {}
+Wanted = tuple[datetime, str, "str | None", "int | None", "int | None"]
+
+
+def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
+    """``key -> (due, state, reason, program id, participant)`` for every row the targets
+    call for; the participant is whom the row is about (its recipient, or the participant of
+    a follow-up the coach is reminded of), so the row goes when they are erased."""
+    out: dict[Key, Wanted] = {}
     for t in targets:
         if t.inactive:
             continue
@@ -171,7 +181,8 @@ def _desired(
                 else:
                     state, reason = PENDING, None
                 key = (rule.name, t.kind, t.id, t.revision, kind, rid, rule.channel)
-                out[key] = (due, state, reason, t.program_id)
+                about = rid if kind == "participant" else about_of(t)
+                out[key] = (due, state, reason, t.program_id, about)
     return out
 
 
@@ -228,7 +239,7 @@ def _reconcile(
                 reason = row_problem(row, by_key.get((row.target_kind, row.target_id)))
                 cancel.setdefault(reason or "no longer planned", []).append(row.id)
             continue
-        due, state, reason, _program = want
+        due, state, reason, _program, _about = want
         if row.status == PENDING and row.due_at != due and state != PENDING:
             # its new time had passed before the change (the rule now says earlier)
             late.append({"row_id": row.id, "due": due, "reason": reason})
@@ -246,6 +257,9 @@ def _reconcile(
             "recipient_id": key[5],
             "channel": key[6],
             "program_id": program_id,
+            "participant_id": about,
+            "followup_id": key[2] if key[1] == "followup" else None,
+            "session_id": key[2] if key[1] == "session" else None,
             "due_at": due,
             "status": state,
             "reason": reason,
@@ -253,7 +267,7 @@ def _reconcile(
             "planned_at": now,
             "updated_at": now,
         }
-        for key, (due, state, reason, program_id) in desired.items()
+        for key, (due, state, reason, program_id, about) in desired.items()
     ]
     for start in range(0, len(inserts), INSERT_CHUNK):
         db.execute(sa.insert(OUTBOX), inserts[start : start + INSERT_CHUNK])

@@ -263,6 +263,16 @@ def _db_time(db: DbSession, value: object) -> object:
     return processor(value) if processor else value
 
 
+def _last_id(conn: sa.Connection, table: sa.Table) -> int:
+    """The last id SQLite gave in ``table``: with ``AUTOINCREMENT`` (ids never reused) the
+    next rows get the ones after it, even when the newest rows were deleted."""
+    seq = conn.exec_driver_sql(
+        "SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,)
+    ).scalar()
+    highest = conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    return max(seq or 0, highest)
+
+
 def _insert_participants(db: DbSession, table: sa.Table, records: list[tuple]) -> list[int]:
     """Insert a chunk and return the new ids in input order.
 
@@ -275,7 +285,7 @@ def _insert_participants(db: DbSession, table: sa.Table, records: list[tuple]) -
     now = utcnow()
     if conn.dialect.name == "sqlite":
         stamp = _db_time(db, now)
-        before = conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+        before = _last_id(conn, table)
         marks = ", ".join("?" for _ in PARTICIPANT_COLUMNS)
         conn.exec_driver_sql(
             f"INSERT INTO {table.name} ({', '.join(PARTICIPANT_COLUMNS)}) VALUES ({marks})",

@@ -15,7 +15,7 @@ Create Date: 2026-11-29
 """
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 from programs.errors import SchemaError
 
@@ -26,6 +26,9 @@ depends_on = None
 
 
 def _refuse_case_duplicates() -> None:
+    if context.config.attributes.get("clear_duplicate_emails"):
+        _clear_case_duplicates()
+        return
     rows = (
         op.get_bind()
         .execute(
@@ -40,9 +43,33 @@ def _refuse_case_duplicates() -> None:
         shown = ", ".join(f"{email} ({n} participants)" for email, n in rows[:10])
         raise SchemaError(
             f"cannot upgrade: these emails belong to several participants, differing only in "
-            f"case: {shown}. Give each person their own email (programs participant edit), "
-            "then run `programs init` again"
+            f"case: {shown}. Run `programs init --clear-duplicate-emails` to keep each address "
+            "on its oldest participant and clear it on the others (then give them theirs with "
+            "`programs participant edit`)"
         )
+
+
+def _clear_case_duplicates() -> None:
+    """Each address stays with its oldest participant; the others lose it (named)."""
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text("SELECT id, lower(email) FROM participant WHERE email IS NOT NULL ORDER BY id")
+    ).all()
+    seen: set[str] = set()
+    cleared = []
+    for row_id, email in rows:
+        if email in seen:
+            cleared.append(row_id)
+        seen.add(email)
+    if cleared:
+        bind.execute(
+            sa.text("UPDATE participant SET email = NULL WHERE id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": cleared},
+        )
+        notes = context.config.attributes.setdefault("notes", [])
+        notes.append("participants: email cleared on " + ", ".join(f"#{i}" for i in cleared))
 
 
 def upgrade() -> None:

@@ -1,0 +1,134 @@
+"""What keeps the feed server standing when its subscribers (or anyone) misbehave.
+
+- :class:`GuardedH11Protocol`: uvicorn's HTTP/1.1 protocol, plus a deadline for a request's
+  headers: a connection that opens and sends nothing, or sends its headers a byte at a time
+  (slowloris), is closed after ``HEADER_SECONDS``; idle keep-alive connections are closed by
+  uvicorn's own ``timeout_keep_alive``. Headers are capped in size (uvicorn's h11 limit).
+- :class:`Headers`: an ASGI middleware putting the headers every answer carries
+  (``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
+  ``X-Robots-Tag``), and logging each request with its token replaced by a short hash, so
+  no log line ever holds a working link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import time
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+HEADER_SECONDS = 10.0
+MAX_HEADER_BYTES = 16 * 1024
+ALWAYS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-robots-tag", b"noindex, nofollow"),
+]
+access = logging.getLogger("programs.ical.access")
+_TOKEN = re.compile(r"(/(?:feeds|p)/)([^/.?]+)")
+
+
+class GuardedH11Protocol(H11Protocol):
+    """H11 with a deadline on every request's headers."""
+
+    _deadline: asyncio.TimerHandle | None = None
+    _seen = 0  # bytes of the current request's head received so far
+    _tail = b""
+
+    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        waiting = self.cycle is None or self.cycle.response_complete
+        if waiting:
+            if self._deadline is None:
+                self._arm()  # the first bytes of a next request on a kept connection
+            if self._too_large(data):
+                return
+        super().data_received(data)
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm()  # its headers are in: the request is being answered
+
+    def _too_large(self, data: bytes) -> bool:
+        """Whether this request's head passes ``MAX_HEADER_BYTES``: answered 431, closed.
+        (h11's own limit only holds for a head that arrives in several pieces.)"""
+        window = self._tail + data
+        end = window.find(b"\r\n\r\n")
+        size = self._seen + (end + 4 - len(self._tail) if end >= 0 else len(data))
+        if size > MAX_HEADER_BYTES:
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n"
+                b"connection: close\r\nx-content-type-options: nosniff\r\n\r\n"
+            )
+            self.transport.close()
+            return True
+        if end >= 0:  # the head is complete: the next request counts from zero
+            self._seen, self._tail = 0, b""
+        else:
+            self._seen, self._tail = size, window[-3:]
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(HEADER_SECONDS, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def hashed(path: str) -> str:
+    """``/feeds/<token>.ics`` -> ``/feeds/~1a2b3c4d.ics``: what a log may say of a link."""
+    return _TOKEN.sub(
+        lambda m: m.group(1) + "~" + hashlib.sha256(m.group(2).encode()).hexdigest()[:8], path
+    )
+
+
+class Headers:
+    """Adds the headers every answer carries, and logs the request without its token."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 0}
+
+        async def sending(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                present = {k.lower() for k, _v in message.get("headers", [])}
+                extra = [(k, v) for k, v in ALWAYS if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            client = (scope.get("client") or ("-",))[0]
+            access.info(
+                "%s %s %s %s %.1fms",
+                client,
+                scope.get("method"),
+                hashed(scope.get("path", "")),
+                status["code"],
+                (time.perf_counter() - started) * 1000,
+            )
