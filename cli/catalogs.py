@@ -43,7 +43,9 @@ METHODS = [
     ("**.j2", "jinja2.ext:babel_extract"),
     ("**.html", "jinja2.ext:babel_extract"),
 ]
-JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "false"}
+JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "false", "newstyle_gettext": "true"}
+"""Templates and pages use newstyle gettext (`_("Hello %(name)s,", name=...)`, formatted by
+Jinja after translating), as `programs.plugins.reminders.messages` and `ical.page` install it."""
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 
 
@@ -188,7 +190,7 @@ def update(languages_: Iterable[str] | None = None) -> dict[str, tuple[int, int]
         path = po_path(language)
         catalog = read(path)
         before = {m.id for m in catalog if m.id}
-        catalog.update(pot, no_fuzzy_matching=True)
+        catalog.update(read(TEMPLATE), no_fuzzy_matching=True)  # its own copy of each message
         catalog.obsolete.clear()
         if language == "en":
             for message in catalog:
