@@ -80,38 +80,37 @@ def load(config: Config) -> EmailSettings:
     table, values = section(config)
     configured = values is not None
     values = values or {}
-    where = _where(config, table)
+
+    def bad(message: str, **fields: Any) -> PluginError:
+        """The refusal, naming where the setting was read (worded only then: this runs for
+        every message sent)."""
+        return PluginError(message.format(where=_where(config, table), **fields))
+
     unknown = sorted(set(values) - set(KEYS))
     if unknown:
-        raise PluginError(
-            _("{where}: unknown setting(s) {keys} (known: {known})").format(
-                where=where, keys=", ".join(unknown), known=", ".join(KEYS)
-            )
+        raise bad(
+            _("{where}: unknown setting(s) {keys} (known: {known})"),
+            keys=", ".join(unknown),
+            known=", ".join(KEYS),
         )
     security = str(values.get("security", "none")).lower()
     if security not in SECURITY:
-        raise PluginError(
-            _("{where} security must be one of {known}").format(
-                where=where, known=", ".join(SECURITY)
-            )
-        )
+        raise bad(_("{where} security must be one of {known}"), known=", ".join(SECURITY))
     port = values.get("port", DEFAULT_PORTS[security])
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise PluginError(_("{where} port must be a number from 1 to 65535").format(where=where))
+        raise bad(_("{where} port must be a number from 1 to 65535"))
     timeout = values.get("timeout", 30)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise PluginError(_("{where} timeout must be a number of seconds").format(where=where))
+        raise bad(_("{where} timeout must be a number of seconds"))
     for key in ("host", "username", "password", "password_env", "sender"):
         if key in values and not isinstance(values[key], str):
-            raise PluginError(_("{where} {key} must be a string").format(where=where, key=key))
+            raise bad(_("{where} {key} must be a string"), key=key)
     if values.get("password") and values.get("password_env"):
-        raise PluginError(_("{where}: give password or password_env, not both").format(where=where))
+        raise bad(_("{where}: give password or password_env, not both"))
     sender = values.get("sender")
     if sender is not None and "@" not in sender:
-        raise PluginError(
-            _(
-                '{where} sender must be an email address, e.g. "Claire Dubois <claire@example.com>"'
-            ).format(where=where)
+        raise bad(
+            _('{where} sender must be an email address, e.g. "Claire Dubois <claire@example.com>"')
         )
     return EmailSettings(
         host=values.get("host", "localhost") or "localhost",

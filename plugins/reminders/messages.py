@@ -186,6 +186,7 @@ class Composer:
         self._programs: dict[int, Program | None] = {}
         self._items: dict[tuple[str, int, Reader], CalendarItem | None] = {}
         self._envs: dict[str, jinja2.Environment] = {}
+        self._templates: dict[tuple[str, ...], jinja2.Template] = {}
         self._when: dict[tuple[datetime, str, str], dict[str, str]] = {}
         self.region = app.settings.phone_region
 
@@ -227,7 +228,7 @@ class Composer:
                         p.name,
                         p.email,
                         p.phone,
-                        i18n.supported(tag) or i18n.FALLBACK,
+                        i18n.primary(tag) or i18n.FALLBACK,  # a language with a catalog
                         reader.timezone,
                         tag,
                         greeting(p),
@@ -345,7 +346,10 @@ class Composer:
         import jinja2
 
         try:
-            template = self.env(language).select_template(names)
+            key = (language, *names)
+            if key not in self._templates:  # found once per run: no file looked up per message
+                self._templates[key] = self.env(language).select_template(names)
+            template = self._templates[key]
             rendered = template.render(**context)
         except jinja2.TemplateNotFound:
             raise ComposeError(
