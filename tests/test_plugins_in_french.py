@@ -43,7 +43,7 @@ def test_reminders_commands_speak_french(french: Callable[..., Result]) -> None:
     rules = ok(french("reminders", "rules")).stdout
     assert "Règles de rappel (tous les programmes)" in rules and "intégrée" in rules
     listed = ok(french("reminders", "list")).stdout
-    assert f"{SLUG} séance n° " in listed and "à envoyer" in listed
+    assert f"{SLUG} séance #" in listed and "à envoyer" in listed
     assert "pending" not in listed and " session #" not in listed
     machine = json.loads(ok(french("reminders", "list", "--json")).stdout)
     assert {r["status"] for r in machine} == {"pending"}  # JSON keeps the state itself
