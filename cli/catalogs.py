@@ -44,7 +44,9 @@ METHODS = [
     ("**.j2", "jinja2.ext:babel_extract"),
     ("**.html", "jinja2.ext:babel_extract"),
 ]
-JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "false"}
+JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "false", "newstyle_gettext": "true"}
+"""Templates and pages use newstyle gettext (`_("Hello %(name)s,", name=...)`, formatted by
+Jinja after translating), as `programs.plugins.reminders.messages` and `ical.page` install it."""
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 
 

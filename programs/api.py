@@ -100,6 +100,7 @@ from programs.models import (
     TrackStatus,
     UTCDateTime,
     followup_end,
+    greeting,
     utcnow,
 )
 from programs.registry import (
@@ -184,6 +185,7 @@ __all__ = [
     "get_program",
     "get_session",
     "get_track",
+    "greeting",
     "hookimpl",
     "is_seated",
     "list_coaches",

@@ -12,7 +12,8 @@ The rules, once:
   the session has none), shown in its program's zone (people travel to it), at the
   session's place, else the program's; its description is the program's;
 - a follow-up is titled for its reader: the participant reads "Call with <coach>", the
-  coach reads "Call: <participant>" (in the reader's language); it is shown in the
+  coach reads "Call: <participant>" (in the reader's language: a participant's own when
+  the tool speaks it, else the coach's); it is shown in the
   participant's zone for the participant and in the coach's (the default zone) for the
   coach; its description is its topic (never its outcome, a coach's note);
 - only what the reader may see is read (an allow-list of columns): a participant's items
@@ -32,6 +33,7 @@ import sqlalchemy as sa
 
 from programs.domain.base import seated_program_ids
 from programs.errors import NotFound
+from programs.i18n import Translator, gettext, supported, translator
 from programs.models import (
     Coach,
     FollowUp,
@@ -100,26 +102,24 @@ class CalendarItem:
 
 # --- words of follow-up titles ----------------------------------------------------------------
 
-_WORDS = {
-    "fr": {"call": "Appel", "session": "Séance individuelle", "with": "{what} avec {name}",
-           "about": "{what} : {name}"},
-    "en": {"call": "Call", "session": "One-to-one session", "with": "{what} with {name}",
-           "about": "{what}: {name}"},
-}  # fmt: skip
-
-
-def words(language: str) -> dict[str, str]:
-    primary = (language or "fr").replace("_", "-").split("-", 1)[0].lower()
-    return _WORDS.get(primary, _WORDS["fr"])
-
 
 def followup_title(kind: str, other: str | None, reader_kind: str, language: str) -> str:
-    """ "Call with Claire Dubois" for the participant, "Call: S. Martin" for the coach."""
-    w = words(language)
-    what = w["call" if kind == FollowUpKind.CALL else "session"]
+    """ "Call with Claire Dubois" for the participant, "Call: S. Martin" for the coach, in
+    the reader's language (the catalog's words; English for a language without one)."""
+    return _followup_title(translator(language), kind, other, reader_kind)
+
+
+def _followup_title(t: Translator, kind: str, other: str | None, reader_kind: str) -> str:
+    call = kind == FollowUpKind.CALL
     if not other:
-        return what
-    return w["about" if reader_kind == "coach" else "with"].format(what=what, name=other)
+        return t.gettext("Call") if call else t.gettext("One-to-one session")
+    if reader_kind == "coach":
+        text = t.gettext("Call: {name}") if call else t.gettext("One-to-one session: {name}")
+    else:
+        text = (
+            t.gettext("Call with {name}") if call else t.gettext("One-to-one session with {name}")
+        )
+    return text.format(name=other)
 
 
 def session_title(program_title: str, title: str | None) -> str:
@@ -135,17 +135,17 @@ def reader_for(db: DbSession, scope: CalendarScope, settings: Settings | None = 
     if scope.kind == "participant":
         person = db.get(Participant, scope.id)
         if person is None:
-            raise NotFound(f"no participant #{scope.id}")
+            raise NotFound(gettext("no participant #{id}").format(id=scope.id))
         return participant_reader(person, settings)
     if scope.kind == "coach":
         if db.get(Coach, scope.id) is None:
-            raise NotFound(f"no coach #{scope.id}")
+            raise NotFound(gettext("no coach #{id}").format(id=scope.id))
         return Reader("coach", scope.id, settings.coach_language, settings.default_timezone)
     if scope.kind == "program":
         if db.get(Program, scope.id) is None:
-            raise NotFound(f"no program #{scope.id}")
+            raise NotFound(gettext("no program #{id}").format(id=scope.id))
         return Reader("program", scope.id, settings.coach_language, settings.default_timezone)
-    raise NotFound(f"no calendar of kind {scope.kind!r}")
+    raise NotFound(gettext("no calendar of kind {kind!r}").format(kind=scope.kind))
 
 
 def participant_zone(person: Participant, settings: Settings) -> str:
@@ -154,11 +154,18 @@ def participant_zone(person: Participant, settings: Settings) -> str:
     return person.timezone or settings.default_timezone
 
 
+def participant_language(person: Participant, settings: Settings) -> str:
+    """The language a participant reads: their own when the tool speaks it (``en-GB`` kept
+    whole, for its dates), else the coach's (a Brazilian participant reads what the coach
+    writes in, not a language neither chose)."""
+    return person.language if supported(person.language) else settings.coach_language
+
+
 def participant_reader(person: Participant, settings: Settings) -> Reader:
     return Reader(
         "participant",
         person.id,  # type: ignore[arg-type]
-        person.language or "fr",
+        participant_language(person, settings),
         participant_zone(person, settings),
     )
 
@@ -282,6 +289,7 @@ class ItemReader:
             Participant, Participant.id == FollowUp.participant_id
         )
         reader = self.reader
+        words = translator(reader.language)
         items = []
         for row in self._rows(query.where(where)):
             (fid, uid, revision, kind, status, start, minutes, topic, place, coach_id,
@@ -298,7 +306,7 @@ class ItemReader:
             items.append(
                 CalendarItem(
                     uid=uid,
-                    summary=followup_title(kind, other, reader.kind, reader.language),
+                    summary=_followup_title(words, kind, other, reader.kind),
                     start=start,
                     end=start + timedelta(minutes=minutes),
                     timezone=tz,
@@ -328,7 +336,7 @@ class ItemReader:
         elif scope.kind == "coach":
             coach = self.coaches.get(scope.id)
             if coach is None:
-                raise NotFound(f"no coach #{scope.id}")
+                raise NotFound(gettext("no coach #{id}").format(id=scope.id))
             mine_p = Program.coach_id == coach.id
             mine_f = FollowUp.coach_id == coach.id
             if coach.is_default:  # rows without a coach are the default coach's
@@ -336,7 +344,7 @@ class ItemReader:
                 mine_f = sa.or_(mine_f, FollowUp.coach_id.is_(None))  # type: ignore[union-attr]
             items = self.sessions(mine_p) + self.followups(mine_f)
         else:
-            raise NotFound(f"no calendar of kind {scope.kind!r}")
+            raise NotFound(gettext("no calendar of kind {kind!r}").format(kind=scope.kind))
         return sorted(items, key=lambda i: (i.start, i.uid))
 
 

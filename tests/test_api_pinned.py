@@ -74,6 +74,7 @@ API = [
     "get_program",
     "get_session",
     "get_track",
+    "greeting",
     "hookimpl",
     "is_seated",
     "list_coaches",

@@ -141,7 +141,8 @@ def test_a_channel_may_ship_its_own_template(world) -> None:  # type: ignore[no-
     )
     send_due(app, now=DUE)
     (message,) = sms.sent
-    assert message.text == "RDV jeudi 4 février 2027 09:00 : Accompagnement collectif — Jour 1\n"
+    # item.time as a sentence writes it ("9 h"), since templates speak French typography
+    assert message.text == "RDV jeudi 4 février 2027 9\u00a0h : Accompagnement collectif — Jour 1\n"
 
 
 def test_a_text_over_the_limit_is_cut(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]

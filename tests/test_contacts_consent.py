@@ -30,6 +30,20 @@ from programs.api import (
 )
 
 TZ = "Europe/Paris"
+NNBSP = "\u202f"
+MONTHS = {
+    "en": "January February March April May June July August September October November December",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+}
+
+
+def in_words(iso: str, language: str) -> str:
+    """``2026-12-31`` as a sentence writes it: "31 décembre 2026", "December 31, 2026"."""
+    year, month, day = (int(part) for part in iso.split("-"))
+    name = MONTHS[language].split()[month - 1]
+    if language == "en":
+        return f"{name} {day}, {year}"
+    return f"{'1er' if day == 1 else day} {name} {year}"
 
 
 @dataclass
@@ -56,6 +70,9 @@ class World:
     def today(self, days: int = 0) -> str:
         return (to_local(self.now, TZ).date() + timedelta(days=days)).isoformat()
 
+    def day(self, days: int = 0, language: str = "en") -> str:
+        return in_words(self.today(days), language)
+
     def agree(
         self, who: str, *, phone: bool = False, email: bool = False, at: datetime | None = None
     ) -> Consent:
@@ -63,7 +80,13 @@ class World:
         with self.app.write() as db:
             program, person = self.program(db), self.person(db, who)
             shown = consent.wording(
-                db, program=program, participant=person, phone=phone, email=email, now=at
+                db,
+                program=program,
+                participant=person,
+                phone=phone,
+                email=email,
+                now=at,
+                settings=self.app.settings,
             )
             return consent.give(
                 db,
@@ -292,15 +315,28 @@ def test_the_wording_shown_is_recorded_word_for_word_in_the_persons_language(wor
     world.share(world.today(), world.today(30))
     sam = world.agree("S. Martin", phone=True)
     lea = world.agree("Léa", email=True)
-    last = world.today(30)
-    assert sam.wording.startswith("J'accepte que mon numéro de téléphone soit communiqué")
-    assert f"jusqu'au {last} inclus" in sam.wording
-    assert lea.wording.startswith("I agree that my email address is shared")
+    assert sam.wording == (  # French, his language: one whole sentence, the day in words
+        "J'accepte que mon numéro de téléphone soit communiqué aux autres participants de "
+        f"«{NNBSP}Accompagnement collectif{NNBSP}» (marseille-2026) qui ont eux aussi accepté, "
+        f"dans l'annuaire du groupe, jusqu'au {world.day(30, 'fr')} inclus. Je peux retirer mon "
+        f"accord à tout moment{NNBSP}; le retrait prend effet immédiatement."
+    )
+    assert lea.wording == (  # English, hers
+        'I agree that my email address is shared with the other participants of "Accompagnement '
+        "collectif\" (marseille-2026) who also agreed, in the group's contact list, until "
+        f"{world.day(30, 'en')} inclusive. I can withdraw at any time; the withdrawal takes "
+        "effect at once."
+    )
+    karim = world.agree("Karim", phone=True, email=True)  # both: a sentence of its own
+    assert karim.wording.startswith(
+        "J'accepte que mon numéro de téléphone et mon adresse e-mail soient communiqués aux "
+    )
     assert "Léa" not in lea.wording and "Martin" not in sam.wording  # the log may keep it
     log = world.rows(ConsentLog)
     assert [(e.action, e.wording, e.source) for e in log] == [
         ("given", sam.wording, "test"),
         ("given", lea.wording, "test"),
+        ("given", karim.wording, "test"),
     ]
 
 
@@ -368,11 +404,11 @@ def test_no_directory_outside_the_window(world: World) -> None:
     with pytest.raises(RuleViolation, match="not shared"):
         world.directory()
     world.share(world.today(1), world.today(3))
-    with pytest.raises(RuleViolation, match=f"opens on {world.today(1)}"):
+    with pytest.raises(RuleViolation, match=f"opens on {world.day(1)}"):
         world.directory()
     world.agree("S. Martin", phone=True, at=world.now + timedelta(days=1))
     assert names(world.directory(world.now + timedelta(days=2))) == ["S. Martin"]
-    with pytest.raises(RuleViolation, match=f"ended on {world.today(3)}"):
+    with pytest.raises(RuleViolation, match=f"ended on {world.day(3)}"):
         world.directory(world.now + timedelta(days=5))
 
 

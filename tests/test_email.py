@@ -75,7 +75,7 @@ def test_email_test_sends_one_message(run, private_env) -> None:  # type: ignore
         out = ok(run("email", "test", "claire@example.com")).stdout
         assert out.startswith(f"sent a test message to claire@example.com through 127.0.0.1:{port}")
         (received,) = inbox.received
-        assert received.message["Subject"] == "programs : message d'essai"
+        assert received.message["Subject"] == "programs\u202f: message d'essai"
         assert received.message["From"] == "Claire Dubois <claire@example.com>"
 
 

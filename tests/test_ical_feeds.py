@@ -222,9 +222,9 @@ def test_coach_feed_has_everything_with_names_and_topics(ical_app) -> None:
     followups = rows(ical_app, FollowUp, *world.followups.values())
     assert set(read.events) == {x.uid for x in [*sessions, *followups]}
     karim = read.events[followups[1].uid]
-    assert karim.summary == "Séance individuelle : Karim Benali"  # the coach's language
+    assert karim.summary == "Séance individuelle\u202f: Karim Benali"  # the coach's language
     assert karim.description == "TOPIC-KARIM team conflict" and karim.location == "Visio"
-    assert read.events[followups[0].uid].summary == "Appel : Sophie Martin"
+    assert read.events[followups[0].uid].summary == "Appel\u202f: Sophie Martin"
     assert "NOTE-" not in read.text  # coach notes never leave the machine through a feed
 
 

@@ -146,7 +146,9 @@ def test_the_page_shows_name_next_sessions_and_subscribe_links_escaped(ical_app)
     assert f"<h1>{html.escape(evil, quote=False)}</h1>" in page.text.replace("&#34;", '"')
     assert f'href="webcal://feeds.example.org/cal/feeds/{token}.ics"' in page.text
     assert f"<code>https://feeds.example.org/cal/feeds/{token}.ics</code>" in page.text
-    assert "Sun 28 Mar 2027, 09:00–17:00 (Europe/Paris)" in page.text
+    # a program's page speaks the coach's language (French by default), dates included
+    assert '<html lang="fr">' in page.text and "Ajouter à mon agenda" in page.text
+    assert "dim. 28 mars 2027, 09:00–17:00 (Europe/Paris)" in page.text
     assert "Jour 2" not in page.text  # cancelled: not among the next sessions
     assert page.headers["referrer-policy"] == "no-referrer"
 
@@ -229,7 +231,7 @@ def test_no_participant_sees_anything_of_the_others(ical_app) -> None:
         coach_token = issue(ical_app, "coach", world.coach_id)
         coach_feed = http.get(f"/feeds/{coach_token}.ics").text
         assert "NOTE-" not in coach_feed and "TOPIC-EXTRA3" in coach_feed
-        assert "Appel : Extra Person3" in coach_feed
+        assert "Appel\u202f: Extra Person3" in coach_feed
 
 
 def test_the_serve_command_serves_feeds(sqlite_url: str, tmp_path) -> None:

@@ -108,8 +108,9 @@ def test_one_session_and_one_follow_up_read_the_same_everywhere(world) -> None: 
     with serving(app) as url, httpx.Client(base_url=url) as http:
         page = http.get(f"/feeds/{token}").text
     assert "Accompagnement collectif — Jour 1" in page and "Call with Claire Dubois" in page
-    assert "Thu 04 Feb 2027, 09:00–17:00 (Europe/Paris)" in page  # the venue's time and zone
+    assert "Thu 4 Feb 2027, 09:00–17:00 (Europe/Paris)" in page  # the venue's time and zone
     assert "Thu 11 Feb 2027, 17:00–17:45 (Europe/London)" in page  # her call, in her zone
+    assert '<html lang="en">' in page  # her language
     assert "Marseille, La Joliette" in page
 
     # 3. the reminders, 2 days before the session and 1 hour before the call
@@ -136,7 +137,8 @@ def test_one_session_and_one_follow_up_read_the_same_everywhere(world) -> None: 
 
 
 def test_the_coach_reads_her_own_words_for_the_same_call(world) -> None:  # type: ignore[no-untyped-def]
-    """The coach's feed and her reminder of the call: "Appel : Amy Clark", in her zone."""
+    """The coach's feed and her reminder of the call: "Appel : Amy Clark", in her zone and
+    her language, the alarm's words agreeing with the title's."""
     from programs.plugins.ical.service import build_feed
     from programs.plugins.reminders.sender import send_due
 
@@ -148,10 +150,13 @@ def test_the_coach_reads_her_own_words_for_the_same_call(world) -> None:  # type
     feed = build_feed(app, CalendarScope("coach", coach.id)).body.decode()
     block = vevent(feed, call.uid).replace("\r\n ", "")
     assert (
-        "SUMMARY:Appel : Amy Clark" in block
+        "SUMMARY:Appel\u202f: Amy Clark" in block
+        and "DESCRIPTION:Rappel\u202f: Appel\u202f: Amy Clark" in block
         and "DTSTART;TZID=Europe/Paris:20270211T180000" in block
     )
     send_due(app, now=CALL - timedelta(hours=1))
     (mine,) = [read_mail(r) for r in inbox.to("claire@example.com")]
-    assert mine.subject == "Rappel : Appel : Amy Clark, jeudi 11 février 2027 à 18:00"
+    assert mine.subject == (
+        "Rappel\u202f: Appel\u202f: Amy Clark, le jeudi 11 février 2027 à 18\u00a0h"
+    )
     assert vevent(mine.ics_text, call.uid) == vevent(feed, call.uid)

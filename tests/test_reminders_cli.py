@@ -72,7 +72,7 @@ def test_a_dry_run_lists_what_would_go_and_writes_nothing(run, world, sqlite_url
     _app, inbox, _ids = world
     before = snapshot(sqlite_url)
     out = ok(run("reminders", "send", "--dry-run", "--now", DUE))
-    assert "Would send 2 reminder(s) (nothing was changed):" in out.stdout
+    assert "Would send 2 reminders (nothing was changed):" in out.stdout
     assert "S. Martin" in out.stdout and "Léa Roux" in out.stdout
     assert snapshot(sqlite_url) == before
     assert inbox.received == []
@@ -86,7 +86,7 @@ def test_a_failing_server_exits_1_with_one_line_per_reminder(run, world) -> None
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 3
     assert all(line.startswith("Error: ") for line in errors)
-    assert "421" in errors[0] and errors[-1] == "Error: 2 reminder(s) not sent (see above)"
+    assert "421" in errors[0] and errors[-1] == "Error: 2 reminders not sent (see above)"
     assert "Traceback" not in result.stderr
     assert {r.status for r in outbox(app, rule="session-2d")} == {"pending"}
 

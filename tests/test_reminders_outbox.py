@@ -318,11 +318,12 @@ def test_the_demo_shows_the_outbox_and_writes_one_message(lite, tmp_path) -> Non
     ((plugin, sections),) = lite.call_each("demo_sections", workdir=tmp_path)
     ((title, text),) = sections
     assert (plugin, title) == ("reminders", "Reminders")
-    assert "The outbox holds 9 reminder(s) to send" in text  # 2 x 2 x 2 + the nudge
+    assert "The outbox holds 9 reminders to send" in text  # 2 x 2 x 2 + the nudge
     assert "S. Martin" in text and "session-2d" in text and "program-nudge 1" in text
     example = (tmp_path / "reminder-example.txt").read_text(encoding="utf-8")
     assert example.startswith(
-        "To: S. Martin <s.martin@example.com>\nSubject: Rappel : Accompagnement collectif — Jour 1"
+        "To: S. Martin <s.martin@example.com>\n"
+        "Subject: Rappel\u202f: Accompagnement collectif — Jour 1"
     )
     assert (tmp_path / "reminder-session.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
 

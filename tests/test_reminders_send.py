@@ -28,6 +28,7 @@ from programs.domain.session import cancel_session, move_session
 from programs.models import Participant, Program, Session, utcnow
 
 MARTIN, LEA = "s.martin@example.com", "lea.roux@example.com"
+NNBSP, NBSP = "\u202f", "\u00a0"  # French typography: before ":", and in "9 h"
 TWO_DAYS_BEFORE = utc("2027-03-26T08:00:00Z")  # 09:00 CET, two days before 09:00 CEST
 TWO_HOURS_BEFORE = utc("2027-03-28T05:00:00Z")
 
@@ -64,8 +65,13 @@ def test_each_person_gets_one_message_in_their_language_time_zone_with_the_ics(
     assert all(len(r.rcpt_tos) == 1 for r in inbox.received)  # never a shared To/CC/BCC
     fr = read_mail(inbox.to(MARTIN)[0])
     # The title, time, zone and place of the feed (the core's calendar item).
-    assert fr.subject == "Rappel : Accompagnement collectif — Jour 1, dimanche 28 mars 2027 à 09:00"
-    assert "Quand : dimanche 28 mars 2027 à 09:00, jusqu'à 17:00 (Europe/Paris)" in fr.text
+    assert fr.subject == (
+        f"Rappel{NNBSP}: Accompagnement collectif — Jour 1, le dimanche 28 mars 2027 à 9{NBSP}h"
+    )
+    assert (
+        f"Quand{NNBSP}: le dimanche 28 mars 2027 à 9{NBSP}h, jusqu'à 17{NBSP}h (Europe/Paris)"
+        in fr.text
+    )
     assert "à votre heure" not in fr.text  # her zone is the venue's
     assert "Marseille, 12 rue de la République" in fr.text
     assert "Cc" not in fr.raw and "Bcc" not in fr.raw
@@ -108,8 +114,8 @@ def test_a_moved_session_is_reminded_at_its_new_time_only(mail_app, server) -> N
     assert send(mail_app, TWO_HOURS_BEFORE + timedelta(days=1)).sent == 2
     assert len(inbox.received) == 2
     mail = read_mail(inbox.to(MARTIN)[0])
-    assert "lundi 29 mars 2027 à 09:00" in mail.subject
-    assert "Où : Aix, salle 2" in mail.text and "déplacée" in mail.text
+    assert f"le lundi 29 mars 2027 à 9{NBSP}h" in mail.subject
+    assert f"Où{NNBSP}: Aix, salle 2" in mail.text and "déplacée" in mail.text
     assert int(mail.ics.vevent.sequence.value) == 1
     assert mail.ics.vevent.location.value == "Aix, salle 2"
 
@@ -220,7 +226,7 @@ def test_a_refused_address_fails_at_once_and_attempts_are_bounded(sqlite_url: st
     assert report.failed == 2  # the second attempt was the last
     rows = outbox(app, rule="session-2h")
     assert {(r.status, r.attempts, r.reason) for r in rows} == {
-        ("failed", 2, "failed after 2 attempt(s)")
+        ("failed", 2, "failed after 2 attempts")
     }
     assert send(app, TWO_HOURS_BEFORE + timedelta(minutes=20)).handled == 0
     assert inbox.received == []
@@ -281,10 +287,10 @@ def test_the_coach_gets_the_nudge_and_the_weekly_digest(mail_app, server) -> Non
     day_after = utc("2027-03-29T07:00:00Z")
     assert send(mail_app, day_after).sent == 2
     mails = {read_mail(r).subject: read_mail(r) for r in inbox.to("claire@example.com")}
-    nudge = mails["Accompagnement collectif : 1 participant(s) sans suivi prévu"]
+    nudge = mails[f"Accompagnement collectif{NNBSP}: 1 participant sans suivi prévu"]
     assert "Léa Roux" in nudge.text and "S. Martin" not in nudge.text
-    digest = mails["Accompagnements en pause : 1"]
-    assert "S. Martin : prepare the meeting with management (0 séance(s) sur 6" in digest.text
+    digest = mails[f"Parcours au point mort{NNBSP}: 1"]
+    assert f"S. Martin{NNBSP}: prepare the meeting with management (0 sur 6 séances" in digest.text
     assert send(mail_app, day_after + timedelta(days=1)).sent == 0
     next_monday = utc("2027-04-05T07:05:00Z")
     assert send(mail_app, next_monday).sent == 1  # the digest again, one week later
@@ -306,7 +312,7 @@ def test_templates_are_overridden_from_the_config_dir(mail_app, server) -> None:
     send(mail_app, TWO_DAYS_BEFORE)
     fr, en = read_mail(inbox.to(MARTIN)[0]), read_mail(inbox.to(LEA)[0])
     assert fr.subject == "À ne pas manquer : Accompagnement collectif — Jour 1"
-    assert fr.text.strip() == "S. Martin, on vous attend dimanche 28 mars 2027."
+    assert fr.text.strip() == "S. Martin, on vous attend dimanche 28 mars 2027."  # as it was
     assert en.subject.startswith("Reminder:")  # English was not overridden
 
 
@@ -320,7 +326,7 @@ def test_the_console_channel_prints_the_message(sqlite_url: str, capsys) -> None
     out = capsys.readouterr().out
     assert (
         "--- to S. Martin" in out
-        and "Subject: Rappel : Accompagnement collectif — Jour 1, dimanche 28 mars" in out
+        and f"Subject: Rappel{NNBSP}: Accompagnement collectif — Jour 1, le dimanche 28 mars" in out
     )
     assert outbox(app)[0].message_id.startswith("console:")
     app.close()
@@ -400,14 +406,18 @@ def test_a_call_reminds_the_participant_and_the_coach_an_hour_before(mail_app, s
         )
     assert send(mail_app, utc("2027-04-08T15:30:00Z")).sent == 2
     participant = read_mail(inbox.to(MARTIN)[0])
-    assert participant.subject == "Rappel : Appel avec Claire Dubois, jeudi 8 avril 2027 à 18:30"
-    assert "Numéro : +33612345678" in participant.text
-    assert "Sujet : prepare the meeting" in participant.text
+    assert participant.subject == (
+        f"Rappel{NNBSP}: Appel avec Claire Dubois, le jeudi 8 avril 2027 à 18{NBSP}h{NBSP}30"
+    )
+    assert f"Numéro{NNBSP}: 06 12 34 56 78" in participant.text  # as dialled in France
+    assert f"Sujet{NNBSP}: prepare the meeting" in participant.text
     coach = read_mail(inbox.to("claire@example.com")[0])
-    assert coach.subject == "Rappel : Appel : S. Martin, jeudi 8 avril 2027 à 18:30"
-    assert "Appel : S. Martin" in coach.text and "Numéro : +336" not in coach.text
+    assert coach.subject == (
+        f"Rappel{NNBSP}: Appel{NNBSP}: S. Martin, le jeudi 8 avril 2027 à 18{NBSP}h{NBSP}30"
+    )
+    assert f"Appel{NNBSP}: S. Martin" in coach.text and "Numéro" not in coach.text
     # the .ics says what each one's feed says
-    assert coach.ics.vevent.summary.value == "Appel : S. Martin"
+    assert coach.ics.vevent.summary.value == f"Appel{NNBSP}: S. Martin"
     assert participant.ics.vevent.summary.value == "Appel avec Claire Dubois"
 
 
@@ -426,10 +436,10 @@ def test_regional_languages_and_languages_without_templates(mail_app, server) ->
         == "Reminder: Accompagnement collectif — Jour 1, Sunday, 28 March 2027 at 09:00"
     )
     assert "that is 08:00 your time (Europe/London)" in british.text
-    brazilian = read_mail(inbox.to("joao@example.com")[0])  # no Portuguese templates: French
-    assert (
-        brazilian.subject
-        == "Rappel : Accompagnement collectif — Jour 1, dimanche 28 mars 2027 à 09:00"
+    # no Portuguese catalog: the coach's language (French by default), dates included
+    brazilian = read_mail(inbox.to("joao@example.com")[0])
+    assert brazilian.subject == (
+        f"Rappel{NNBSP}: Accompagnement collectif — Jour 1, le dimanche 28 mars 2027 à 9{NBSP}h"
     )
 
 

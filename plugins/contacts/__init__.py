@@ -80,6 +80,7 @@ def on_withdrawn(
     from programs.plugins.contacts import consent
 
     from programs.api import plugin_schema_ready, utcnow
+    from programs.i18n import _
 
     with app.write() as db:
         if plugin_schema_ready(db, "contacts"):
@@ -89,7 +90,7 @@ def on_withdrawn(
                 participant_id=participant.id,  # type: ignore[arg-type]
                 source="program withdrawal",
                 now=utcnow(),
-                reason="left the program",
+                reason=_("left the program"),
             )
 
 

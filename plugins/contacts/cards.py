@@ -28,24 +28,29 @@ def phone_region(app: App) -> str:
     return app.settings.phone_region
 
 
-def checked_phone(phone: str, whose: str, region: str = "FR") -> str:
+def checked_phone(phone: str, name: str, region: str = "FR", *, coach: bool = False) -> str:
     """E.164, checked again (the core's check) before it goes on a card: the core stores
     valid numbers, but a card with a bogus number is worse than no card."""
     from programs.api import InvalidInput, check_phone
+    from programs.i18n import _
 
     try:
         return check_phone(phone, region) or ""
     except InvalidInput:
-        raise InvalidInput(f"{whose} phone number {phone!r} is not a valid number") from None
+        message = (
+            _("coach {name}'s phone number {phone!r} is not a valid number")
+            if coach
+            else _("{name}'s phone number {phone!r} is not a valid number")
+        )
+        raise InvalidInput(message.format(name=name, phone=phone)) from None
 
 
-def display_phone(e164: str) -> str:
-    """``+33 6 12 34 56 78``: how a number is shown to people."""
-    import phonenumbers
+def display_phone(e164: str, region: str) -> str:
+    """How people dial a number: ``06 12 34 56 78`` in the coach's region, ``+44 20 7946
+    0958`` from elsewhere (``programs.formats.phone``)."""
+    from programs import formats
 
-    return phonenumbers.format_number(
-        phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
+    return formats.phone(e164, region) or ""
 
 
 def card_coach(db: DbSession, program: Program | None = None, ref: str | None = None) -> Coach:
@@ -55,8 +60,10 @@ def card_coach(db: DbSession, program: Program | None = None, ref: str | None = 
 
     coach = coach_of(db, program) if program is not None else get_coach(db, ref)
     if coach is None:
+        from programs.i18n import _
+
         raise NotFound(
-            'no coach yet: programs coach set --name "Your Name" --phone "06 12 34 56 78"'
+            _('no coach yet: programs coach set --name "Your Name" --phone "06 12 34 56 78"')
         )
     return coach
 
@@ -66,13 +73,17 @@ def coach_card(coach: Coach, *, region: str = "FR", now: datetime | None = None)
     from programs.api import RuleViolation, utcnow
 
     if not coach.phone:
+        from programs.i18n import _
+
         raise RuleViolation(
-            f"coach {coach.name} has no phone number: programs coach set --phone NUMBER"
+            _("coach {name} has no phone number: programs coach set --phone NUMBER").format(
+                name=coach.name
+            )
         )
     return Card(
         name=coach.name,
         uid=stable_uid("coach", coach.id, coach.created_at),
-        phone=checked_phone(coach.phone, f"coach {coach.name}'s", region),
+        phone=checked_phone(coach.phone, coach.name, region, coach=True),
         email=coach.email,
         organisation=coach.organisation,
         website=coach.website,
@@ -88,6 +99,6 @@ def participant_card(
     return Card(
         name=participant.name,
         uid=stable_uid("participant", participant.id, participant.created_at),
-        phone=checked_phone(number, f"{participant.name}'s", region) if number else None,
+        phone=checked_phone(number, participant.name, region) if number else None,
         email=participant.email if email else None,
     )

@@ -12,6 +12,8 @@ from typing import Any
 import click
 from programs.cli.toolkit import output_options, pass_app, render, zoned
 
+from programs.i18n import _, ngettext, pgettext
+
 OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
@@ -19,7 +21,11 @@ def _check_folder(path: Path) -> None:
     from programs.api import InvalidInput
 
     if not path.parent.is_dir():
-        raise InvalidInput(f"cannot write {path}: the folder {path.parent} does not exist")
+        raise InvalidInput(
+            _("cannot write {path}: the folder {folder} does not exist").format(
+                path=path, folder=path.parent
+            )
+        )
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -29,7 +35,9 @@ def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+        raise InvalidInput(
+            _("cannot write {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
 
 
 @click.group()
@@ -71,6 +79,7 @@ def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: boo
     from programs.plugins.contacts import sharing
     from programs.plugins.contacts.cards import card_coach, coach_card, display_phone, phone_region
     from programs.plugins.contacts.delivery import deliver, message, recipients
+    from programs.plugins.contacts.sharing import day_words
     from programs.plugins.contacts.vcard import render
 
     from programs.api import get_program, require_plugin_schema, utcnow
@@ -93,35 +102,59 @@ def share(obj: Any, slug: str, first: str | None, last: str | None, no_send: boo
                 coach=coach,
                 participant=p,
                 card_data=data,
-                phone_shown=display_phone(card.phone or ""),
+                phone_shown=display_phone(card.phone or "", phone_region(app)),
+                settings=app.settings,
             )
             for p in ([] if no_send else recipients(db, program))
         ]
-    click.echo(f"{slug}: {coach.name}'s card is shared from {days.first} to {days.last} inclusive.")
+    click.echo(
+        _("{slug}: {name}'s card is shared from {first} to {last} inclusive.").format(
+            slug=slug, name=coach.name, first=day_words(days.first), last=day_words(days.last)
+        )
+    )
     file_hint = "programs contacts card -o coach.vcf --version 3"
     if no_send:
-        click.echo(f"Not sent (--no-send); the card is available as a file: {file_hint}")
+        click.echo(
+            _("Not sent (--no-send); the card is available as a file: {command}").format(
+                command=file_hint
+            )
+        )
         return
     report = deliver(app, messages)
     if not report.channels:
         click.echo(
-            f"No delivery channel is registered; the card is available as a file: {file_hint}"
+            _(
+                "No delivery channel is registered; the card is available as a file: {command}"
+            ).format(command=file_hint)
         )
         return
     if not messages:
-        click.echo(f"Nobody is enrolled in {slug} yet: nothing sent.")
+        click.echo(_("Nobody is enrolled in {slug} yet: nothing sent.").format(slug=slug))
     if report.sent:
         counts: dict[str, int] = {}
-        for _, channel in report.sent:
+        for _name, channel in report.sent:
             counts[channel] = counts.get(channel, 0) + 1
-        by = ", ".join(f"{n} by {channel}" for channel, n in sorted(counts.items()))
-        click.echo(f"Sent to {len(report.sent)} participant(s): {by}.")
+        by = ", ".join(
+            _("{n} by {channel}").format(n=n, channel=channel)
+            for channel, n in sorted(counts.items())
+        )
+        n = len(report.sent)
+        click.echo(
+            ngettext("Sent to {n} participant: {by}.", "Sent to {n} participants: {by}.", n).format(
+                n=n, by=by
+            )
+        )
     if report.unreachable:
         click.echo(
-            "No channel can reach: " + ", ".join(report.unreachable) + f" (give them {file_hint})"
+            _("No channel can reach: {names} (give them {command})").format(
+                names=", ".join(report.unreachable), command=file_hint
+            )
         )
     for name, error in report.failed:
-        click.echo(f"Error: could not send to {name}: {error}", err=True)
+        click.echo(
+            _("Error: could not send to {name}: {error}").format(name=name, error=error),
+            err=True,
+        )
     if report.failed:
         raise click.exceptions.Exit(1)
 
@@ -144,7 +177,13 @@ def unshare(obj: Any, slug: str) -> None:
         require_plugin_schema(db, "contacts")
         program = get_program(db, slug)
         ended = sharing.unshare(db, program=program, now=utcnow())
-    click.echo(f"{slug}: contacts are no longer shared; {ended} consent(s) ended.")
+    click.echo(
+        ngettext(
+            "{slug}: contacts are no longer shared; {n} consent ended.",
+            "{slug}: contacts are no longer shared; {n} consents ended.",
+            ended,
+        ).format(slug=slug, n=ended)
+    )
 
 
 @contacts.command()
@@ -174,20 +213,32 @@ def consent(obj: Any, person: str, slug: str, phone: bool, email: bool, yes: boo
         program = get_program(db, slug)
         participant = find_person(db, person)
         shown = consents.wording(
-            db, program=program, participant=participant, phone=phone, email=email, now=utcnow()
+            db,
+            program=program,
+            participant=participant,
+            phone=phone,
+            email=email,
+            now=utcnow(),
+            settings=app.settings,
         )
     click.echo(shown)
     if not yes:
-        click.confirm(f"Does {participant.name} agree?", abort=True)
+        click.confirm(_("Does {name} agree?").format(name=participant.name), abort=True)
     with app.write() as db:
         program = get_program(db, slug)
         participant = find_person(db, str(participant.id))
         now = utcnow()
         again = consents.wording(
-            db, program=program, participant=participant, phone=phone, email=email, now=now
+            db,
+            program=program,
+            participant=participant,
+            phone=phone,
+            email=email,
+            now=now,
+            settings=app.settings,
         )
         if again != shown:
-            raise RuleViolation("the sharing window changed meanwhile: run the command again")
+            raise RuleViolation(_("the sharing window changed meanwhile: run the command again"))
         given = consents.give(
             db,
             program=program,
@@ -198,9 +249,13 @@ def consent(obj: Any, person: str, slug: str, phone: bool, email: bool, yes: boo
             source="cli",
             now=now,
         )
-    shared = (("phone", given.share_phone), ("email", given.share_email))
-    what = " and ".join(w for w, on in shared if on)
-    click.echo(f"Recorded: {participant.name} shares their {what} with {slug}'s group.")
+    if given.share_phone and given.share_email:
+        recorded = _("Recorded: {name} shares their phone and email with {slug}'s group.")
+    elif given.share_phone:
+        recorded = _("Recorded: {name} shares their phone with {slug}'s group.")
+    else:
+        recorded = _("Recorded: {name} shares their email with {slug}'s group.")
+    click.echo(recorded.format(name=participant.name, slug=slug))
 
 
 @contacts.command()
@@ -223,7 +278,11 @@ def withdraw(obj: Any, person: str, slug: str) -> None:
         program = get_program(db, slug)
         participant = find_person(db, person)
         consents.withdraw(db, program=program, participant=participant, source="cli", now=utcnow())
-    click.echo(f"Withdrawn: {participant.name} is out of {slug}'s directory from now on.")
+    click.echo(
+        _("Withdrawn: {name} is out of {slug}'s directory from now on.").format(
+            name=participant.name, slug=slug
+        )
+    )
 
 
 @contacts.command()
@@ -273,10 +332,14 @@ def card(
         image = buffer.getvalue()
     if output is not None:
         _write(output, text.encode("utf-8"))
-        click.echo(f"vCard {version}.0 of {made.name} written to {output}")
+        click.echo(
+            _("vCard {version} of {name} written to {path}").format(
+                version=f"{version}.0", name=made.name, path=output
+            )
+        )
     if qr is not None and image is not None:
         _write(qr, image)
-        click.echo(f"QR code (vCard 3.0) written to {qr}")
+        click.echo(_("QR code (vCard 3.0) written to {path}").format(path=qr))
     if output is None and qr is None:
         click.echo(text, nl=False)
 
@@ -315,7 +378,12 @@ def directory(obj: Any, slug: str, output: Path | None, fmt: str, version: str) 
         program = get_program(db, slug)
         found = group.entries(db, program, now=utcnow(), region=phone_region(obj.app))
     if not found:
-        click.echo(f"No participant of {slug} shares their details: nothing to export.", err=True)
+        click.echo(
+            _("No participant of {slug} shares their details: nothing to export.").format(
+                slug=slug
+            ),
+            err=True,
+        )
         return
     vcards = fmt == "table"
     text = group.as_vcf(found, f"{version}.0") if vcards else group.as_text(found, fmt)
@@ -323,7 +391,13 @@ def directory(obj: Any, slug: str, output: Path | None, fmt: str, version: str) 
         click.echo(text, nl=False)
         return
     _write(output, text.encode("utf-8"))
-    click.echo(f"{len(found)} contact(s) of {slug} written to {output}")
+    click.echo(
+        ngettext(
+            "{n} contact of {slug} written to {path}",
+            "{n} contacts of {slug} written to {path}",
+            len(found),
+        ).format(n=len(found), slug=slug, path=output)
+    )
 
 
 @contacts.command(name="consents")
@@ -349,11 +423,23 @@ def list_consents(app: Any, slug: str, fmt: str) -> None:
     if fmt != "table":
         render([r.as_dict() for r in rows], fmt)
         return
+    what = {
+        (True, True): _("phone, email"),
+        (True, False): _("phone"),
+        (False, True): _("email"),
+        (False, False): "",
+    }
+    states = {
+        "active": pgettext("consent", "active"),
+        "withdrawn": pgettext("consent", "withdrawn"),
+        "expired": pgettext("consent", "expired"),
+        "left": pgettext("consent", "left"),
+    }
     shown = [
         {
             "participant": f"#{r.participant_id} {r.name}",
-            "shares": ", ".join(w for w, on in (("phone", r.phone), ("email", r.email)) if on),
-            "status": r.status,
+            "shares": what[(r.phone, r.email)],
+            "status": states.get(r.status, r.status),
             "given": r.given_at,
             "ends": r.expires_at,
             "source": r.source,
@@ -365,7 +451,7 @@ def list_consents(app: Any, slug: str, fmt: str) -> None:
     render(
         shown,
         fmt,
-        title=f"Consents for {slug}",
+        title=_("Consents for {slug}").format(slug=slug),
         columns=["participant", "shares", "status", names["given"], names["ends"], "source"],
-        empty=f"No consent recorded for {slug}.",
+        empty=_("No consent recorded for {slug}.").format(slug=slug),
     )

@@ -13,45 +13,49 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from programs.plugins.contacts.models import Consent, ConsentLog, SharingWindow
-from programs.plugins.contacts.sharing import window_days, window_of
+from programs.plugins.contacts.sharing import day_words, window_days, window_of
 from sqlmodel import select
+
+from programs.i18n import Translator, _, translator
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
 
-    from programs.api import Participant, Program
+    from programs.api import Participant, Program, Settings
 
-_WORDING = {
-    "fr": (
-        "J'accepte que {what} aux autres participants de « {title} » ({slug}) qui ont "
-        "eux aussi accepté, dans l'annuaire du groupe, jusqu'au {last} inclus. Je peux "
-        "retirer mon accord à tout moment ; le retrait prend effet immédiatement."
-    ),
-    "en": (
-        'I agree that {what} with the other participants of "{title}" ({slug}) who also '
-        "agreed, in the group's contact list, until {last} inclusive. I can withdraw at any "
-        "time; the withdrawal takes effect at once."
-    ),
-}
-_WHAT = {
-    "fr": {
-        (True, False): "mon numéro de téléphone soit communiqué",
-        (False, True): "mon adresse e-mail soit communiquée",
-        (True, True): "mon numéro de téléphone et mon adresse e-mail soient communiqués",
-    },
-    "en": {
-        (True, False): "my phone number is shared",
-        (False, True): "my email address is shared",
-        (True, True): "my phone number and my email address are shared",
-    },
-}
+
+def _sentence(t: Translator, phone: bool, email: bool) -> str:
+    """The consent, one whole sentence per choice (it is recorded word for word: no piece
+    of it is made of another)."""
+    if phone and email:
+        return t.gettext(
+            "I agree that my phone number and my email address are shared with the other "
+            'participants of "{title}" ({slug}) who also agreed, in the group\'s contact list, '
+            "until {last} inclusive. I can withdraw at any time; the withdrawal takes effect at "
+            "once."
+        )
+    if phone:
+        return t.gettext(
+            'I agree that my phone number is shared with the other participants of "{title}" '
+            "({slug}) who also agreed, in the group's contact list, until {last} inclusive. I "
+            "can withdraw at any time; the withdrawal takes effect at once."
+        )
+    return t.gettext(
+        'I agree that my email address is shared with the other participants of "{title}" '
+        "({slug}) who also agreed, in the group's contact list, until {last} inclusive. I can "
+        "withdraw at any time; the withdrawal takes effect at once."
+    )
 
 
 def _require_choice(phone: bool, email: bool, participant: Participant) -> None:
     from programs.api import InvalidInput
 
     if not (phone or email):
-        raise InvalidInput(f"say what {participant.name} agrees to share: --phone, --email or both")
+        raise InvalidInput(
+            _("say what {name} agrees to share: --phone, --email or both").format(
+                name=participant.name
+            )
+        )
 
 
 def check(
@@ -70,18 +74,26 @@ def check(
     window = window_of(db, program)
     if window is None:
         raise RuleViolation(
-            f"program {program.slug} is not shared yet: programs contacts share {program.slug}"
+            _("program {slug} is not shared yet: programs contacts share {slug}").format(
+                slug=program.slug
+            )
         )
     if window.ends_at <= now:
-        raise RuleViolation(f"the sharing window of {program.slug} is over: no new consent")
+        raise RuleViolation(
+            _("the sharing window of {slug} is over: no new consent").format(slug=program.slug)
+        )
     from programs.api import is_seated
 
     if not is_seated(db, program, participant):
-        raise RuleViolation(f"{participant.name} is not enrolled in {program.slug}")
+        raise RuleViolation(
+            _("{name} is not enrolled in {slug}").format(name=participant.name, slug=program.slug)
+        )
     if phone and not participant.phone:
-        raise RuleViolation(f"{participant.name} has no phone number on record")
+        raise RuleViolation(_("{name} has no phone number on record").format(name=participant.name))
     if email and not participant.email:
-        raise RuleViolation(f"{participant.name} has no email address on record")
+        raise RuleViolation(
+            _("{name} has no email address on record").format(name=participant.name)
+        )
     return window
 
 
@@ -93,16 +105,19 @@ def wording(
     phone: bool,
     email: bool,
     now: datetime,
+    settings: Settings,
 ) -> str:
-    """The sentence shown to the person before they agree, in their language (French or
-    English); recorded word for word with the consent. It names no one, so the log may keep it."""
+    """The sentence shown to the person before they agree, in their language (their own,
+    else the coach's: ``settings``), the last day in words; recorded word for word with the
+    consent. It names no one, so the log may keep it."""
+    from programs.api import participant_reader
+
     window = check(db, program=program, participant=participant, phone=phone, email=email, now=now)
-    language = "fr" if (participant.language or "fr").split("-")[0] == "fr" else "en"
-    return _WORDING[language].format(
-        what=_WHAT[language][(phone, email)],
+    language = participant_reader(participant, settings).language
+    return _sentence(translator(language), phone, email).format(
         title=program.title,
         slug=program.slug,
-        last=window_days(window, program).last.isoformat(),
+        last=day_words(window_days(window, program).last, language),
     )
 
 
@@ -162,7 +177,7 @@ def give(
 
     window = check(db, program=program, participant=participant, phone=phone, email=email, now=now)
     if not shown or not shown.strip():
-        raise InvalidInput("a consent needs the wording the person was shown")
+        raise InvalidInput(_("a consent needs the wording the person was shown"))
     consent = consent_of(db, program, participant)
     if consent is None:
         consent = Consent(
@@ -196,7 +211,11 @@ def withdraw(
 
     consent = consent_of(db, program, participant)
     if consent is None or consent.withdrawn_at is not None:
-        raise NotFound(f"{participant.name} has no consent to withdraw in {program.slug}")
+        raise NotFound(
+            _("{name} has no consent to withdraw in {slug}").format(
+                name=participant.name, slug=program.slug
+            )
+        )
     _withdraw(db, consent, source, now, reason)
     return consent
 

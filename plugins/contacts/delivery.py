@@ -3,8 +3,9 @@ plugins register (the email plugin's ``email``, a third party's SMS...), found i
 registry by name: this plugin never imports another.
 
 A message goes to each enrolled participant on the first channel that can reach them,
-``email`` first. With no channel registered, nothing is sent and the card stays available as a
-file (``programs contacts card``).
+``email`` first, in their language (their own, else the coach's), the window's days in words.
+With no channel registered, nothing is sent and the card stays available as a file
+(``programs contacts card``).
 """
 
 from __future__ import annotations
@@ -18,37 +19,10 @@ if TYPE_CHECKING:
     from programs.plugins.contacts.sharing import WindowDays
     from sqlmodel import Session as DbSession
 
-    from programs.api import App, Coach, OutgoingMessage, Participant, Program
+    from programs.api import App, Coach, OutgoingMessage, Participant, Program, Settings
 
 VCARD_TYPE = "text/vcard"
 FILENAME = "coach.vcf"
-
-_TEXT = {
-    "fr": {
-        "subject": "Coordonnées de {coach} – {title}",
-        "body": (
-            "Bonjour {name},\n\n"
-            "Entre les séances de « {title} », vous pouvez joindre {coach} en cas de besoin, "
-            "du {first} au {last} inclus.\n\n"
-            "{lines}\n\n"
-            "Sa fiche contact est jointe ({file}) : ouvrez-la pour l'ajouter à vos contacts.\n"
-        ),
-        "phone": "Téléphone : {}",
-        "email": "E-mail : {}",
-    },
-    "en": {
-        "subject": "How to reach {coach} – {title}",
-        "body": (
-            "Hello {name},\n\n"
-            'Between the sessions of "{title}", you can reach {coach} if you need to, '
-            "from {first} to {last} inclusive.\n\n"
-            "{lines}\n\n"
-            "Their contact card is attached ({file}): open it to add it to your contacts.\n"
-        ),
-        "phone": "Phone: {}",
-        "email": "Email: {}",
-    },
-}
 
 
 @dataclass
@@ -77,32 +51,45 @@ def message(
     participant: Participant,
     card_data: bytes,
     phone_shown: str,
+    settings: Settings,
 ) -> OutgoingMessage:
-    from programs.api import Attachment, OutgoingMessage
+    from programs.plugins.contacts.sharing import day_words
 
-    language = "fr" if (participant.language or "fr").split("-")[0] == "fr" else "en"
-    text = _TEXT[language]
-    lines = [text["phone"].format(phone_shown)]
+    from programs.api import Attachment, OutgoingMessage, greeting, participant_reader
+    from programs.i18n import translator
+
+    language = participant_reader(participant, settings).language
+    t = translator(language)
+    lines = [t.gettext("Phone: {phone}").format(phone=phone_shown)]
     if coach.email:
-        lines.append(text["email"].format(coach.email))
-    values: dict[str, Any] = {
-        "name": participant.name,
-        "coach": coach.name,
-        "title": program.title,
-        "first": days.first.isoformat(),
-        "last": days.last.isoformat(),
-        "lines": "\n".join(lines),
-        "file": FILENAME,
-    }
+        lines.append(t.gettext("Email: {email}").format(email=coach.email))
+    body = [
+        t.gettext("Hello {name},").format(name=greeting(participant)),
+        t.gettext(
+            'Between the sessions of "{title}", you can reach {coach} if you need to, from '
+            "{first} to {last} inclusive."
+        ).format(
+            title=program.title,
+            coach=coach.name,
+            first=day_words(days.first, language),
+            last=day_words(days.last, language),
+        ),
+        "\n".join(lines),
+        t.gettext(
+            "Their contact card is attached ({file}): open it to add it to your contacts."
+        ).format(file=FILENAME),
+    ]
     stamp = window.updated_at.strftime("%Y%m%dT%H%M%S")
     return OutgoingMessage(
         key=f"contacts-share-{program.id}-{participant.id}-{window.id}-{stamp}",
         to_name=participant.name,
         to_email=participant.email,
         to_phone=participant.phone,
-        subject=text["subject"].format(**values),
-        text=text["body"].format(**values),
-        language=language,
+        subject=t.gettext("How to reach {coach} – {title}").format(
+            coach=coach.name, title=program.title
+        ),
+        text="\n\n".join(body) + "\n",
+        language=t.language,
         attachments=(Attachment(FILENAME, VCARD_TYPE, card_data),),
     )
 

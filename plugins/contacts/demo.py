@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from programs.api import App
 
-TITLE = "Contact sharing"
-
 
 def sections(app: App, workdir: Path) -> list[tuple[str, str]]:
     from programs.api import ProgramsError
+    from programs.i18n import _
 
+    title = _("Contact sharing")
     try:
-        return [(TITLE, _run(app, workdir))]
+        return [(title, _run(app, workdir))]
     except ProgramsError as exc:
-        return [(TITLE, f"Not shown: {exc}")]
+        return [(title, _("Not shown: {error}").format(error=exc))]
 
 
 def _run(app: App, workdir: Path) -> str:
@@ -28,9 +28,11 @@ def _run(app: App, workdir: Path) -> str:
     from programs.plugins.contacts.cards import card_coach, coach_card, display_phone, phone_region
     from programs.plugins.contacts.delivery import recipients
     from programs.plugins.contacts.directory import as_vcf, entries
+    from programs.plugins.contacts.sharing import day_words
     from programs.plugins.contacts.vcard import render
 
     from programs.api import list_programs, require_plugin_schema, utcnow
+    from programs.i18n import _, ngettext
 
     region = phone_region(app)
     now = utcnow()
@@ -42,7 +44,7 @@ def _run(app: App, workdir: Path) -> str:
             found_programs[0] if found_programs else None,
         )
         if program is None:
-            return "No program in the demo database."
+            return _("No program in the demo database.")
         card = coach_card(card_coach(db, program), region=region, now=now)
         tz = program.timezone
         default = sharing.default_days(db, program)
@@ -67,7 +69,13 @@ def _run(app: App, workdir: Path) -> str:
             if not (phone or email):
                 continue
             shown = consent.wording(
-                db, program=program, participant=person, phone=phone, email=email, now=now
+                db,
+                program=program,
+                participant=person,
+                phone=phone,
+                email=email,
+                now=now,
+                settings=app.settings,
             )
             consent.give(
                 db,
@@ -92,19 +100,33 @@ def _run(app: App, workdir: Path) -> str:
     width = max((len(e.card.name) for e in listed), default=0)
     rows = [
         f"  {e.card.name:<{width}}  "
-        f"{display_phone(e.card.phone) if e.card.phone else '-':<18}  {e.card.email or '-'}"
+        f"{display_phone(e.card.phone, region) if e.card.phone else '-':<18}  "
+        f"{e.card.email or '-'}"
         for e in listed
-    ] or ["  (nobody agreed)"]
+    ] or ["  " + _("(nobody agreed)")]
+    contacts = ngettext("{n} contact", "{n} contacts", len(listed)).format(n=len(listed))
     return "\n".join(
         [
-            f"{card.name}'s number is shared with {program.slug} from {days.first} "
-            f"to {days.last} inclusive: {display_phone(card.phone or '')}.",
-            f"Files in {workdir}:",
-            "  coach.vcf             the coach's card (vCard 3.0, read by every phone)",
-            "  coach.png, coach.svg  its QR code, to project in the workshop room",
-            f"  group.vcf             the group directory ({len(listed)} contact(s))",
-            "Group directory (only those who agreed, only what each agreed to share):",
+            _(
+                "{name}'s number is shared with {slug} from {first} to {last} inclusive: {phone}."
+            ).format(
+                name=card.name,
+                slug=program.slug,
+                first=day_words(days.first),
+                last=day_words(days.last),
+                phone=display_phone(card.phone or "", region),
+            ),
+            _("Files in {folder}:").format(folder=workdir),
+            "  coach.vcf             " + _("the coach's card (vCard 3.0, read by every phone)"),
+            "  coach.png, coach.svg  " + _("its QR code, to project in the workshop room"),
+            "  group.vcf             "
+            + _("the group directory ({contacts})").format(contacts=contacts),
+            _("Group directory (only those who agreed, only what each agreed to share):"),
             *rows,
-            "Not in it (never agreed): " + (", ".join(others) if others else "nobody"),
+            (
+                _("Not in it (never agreed): {names}").format(names=", ".join(others))
+                if others
+                else _("Not in it (never agreed): nobody")
+            ),
         ]
     )

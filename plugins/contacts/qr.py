@@ -27,7 +27,13 @@ def check_target(path: Path) -> str:
 
     suffix = path.suffix.lower()
     if suffix not in QR_SUFFIXES:
-        raise InvalidInput(f"cannot write a QR code to {path.name!r}: use a .png or .svg file name")
+        from programs.i18n import _
+
+        raise InvalidInput(
+            _("cannot write a QR code to {name!r}: use a .png or .svg file name").format(
+                name=path.name
+            )
+        )
     return suffix[1:]
 
 

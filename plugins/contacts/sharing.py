@@ -1,6 +1,7 @@
 """Sharing windows: when a program's participants get the coach's card, and the only time a
 group directory can be made. Dates are whole days in the program's time zone; a window runs
-from the start of its first day to the end of its last."""
+from the start of its first day to the end of its last. People read them in words ("du 3
+décembre 2026 au 21 janvier 2027 inclus": :func:`day_words`), never in ISO."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import TYPE_CHECKING
 from programs.plugins.contacts.models import Consent, ConsentLog, SharingWindow
 from sqlmodel import select
 
+from programs import formats
+from programs.i18n import _, current_language
+
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
 
@@ -19,13 +23,29 @@ if TYPE_CHECKING:
 DEFAULT_AFTER_LAST = timedelta(weeks=1)
 
 
+def day_words(day: date, language: str | None = None) -> str:
+    """A day as a sentence writes it, without its weekday: ``3 décembre 2026`` (the 1st is
+    ``1er décembre``), ``December 3, 2026``; in ``language`` (default: the current one)."""
+    from babel.dates import format_date
+
+    locale = formats.locale_of(language or current_language())
+    text = format_date(day, "long", locale=locale)
+    if locale.startswith("fr") and day.day == 1 and text.startswith("1 "):
+        text = "1er " + text[2:]
+    return text
+
+
 def parse_day(text: str, option: str) -> date:
     from programs.api import InvalidInput
 
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"cannot read {option} {text!r}: expected a date, YYYY-MM-DD") from None
+        raise InvalidInput(
+            _("cannot read {option} {text!r}: expected a date, YYYY-MM-DD").format(
+                option=option, text=text
+            )
+        ) from None
 
 
 def day_start(day: date, tz_name: str) -> datetime:
@@ -87,28 +107,40 @@ def share(
     from programs.api import InvalidInput, ProgramStatus, RuleViolation
 
     if program.status == ProgramStatus.CANCELLED:
-        raise RuleViolation(f"program {program.slug} is cancelled: nothing to share")
+        raise RuleViolation(
+            _("program {slug} is cancelled: nothing to share").format(slug=program.slug)
+        )
     first_day = parse_day(first, "--from") if first is not None else None
     last_day = parse_day(last, "--until") if last is not None else None
     if first_day is None or last_day is None:
         default = default_days(db, program)
         if default is None:
             raise RuleViolation(
-                f"program {program.slug} has no sessions: give --from and --until dates"
+                _("program {slug} has no sessions: give --from and --until dates").format(
+                    slug=program.slug
+                )
             )
         first_day = first_day or default[0]
         last_day = last_day or default[1]
     if last_day < first_day:
-        raise InvalidInput(f"--until {last_day} is before --from {first_day}")
+        raise InvalidInput(
+            _("--until {last} is before --from {first}").format(last=last_day, first=first_day)
+        )
     try:
         starts_at = day_start(first_day, program.timezone)
         ends_at = day_start(last_day + timedelta(days=1), program.timezone)
     except OverflowError:  # 0001-01-01 or 9999-12-31: no instant before or after it
         raise InvalidInput(
-            f"cannot share from {first_day} to {last_day}: dates out of range"
+            _("cannot share from {first} to {last}: dates out of range").format(
+                first=first_day, last=last_day
+            )
         ) from None
     if ends_at <= now:
-        raise RuleViolation(f"a window ending on {last_day} is already over: nothing to share")
+        raise RuleViolation(
+            _("a window ending on {day} is already over: nothing to share").format(
+                day=day_words(last_day)
+            )
+        )
     window = window_of(db, program)
     if window is None:
         window = SharingWindow(program_id=program.id, starts_at=starts_at, ends_at=ends_at)  # type: ignore[arg-type]
@@ -140,7 +172,9 @@ def _end_consents_with(db: DbSession, program: Program, ends_at: datetime, now: 
                 share_email=consent.share_email,
                 at=now,
                 source="cli",
-                wording=f"the coach shortened the sharing window to end at {ends_at.isoformat()}",
+                wording=_("the coach shortened the sharing window to end at {time}").format(
+                    time=ends_at.isoformat()
+                ),
             )
         )
 
@@ -152,7 +186,7 @@ def unshare(db: DbSession, *, program: Program, now: datetime, source: str = "cl
 
     window = window_of(db, program)
     if window is None:
-        raise RuleViolation(f"program {program.slug} is not shared")
+        raise RuleViolation(_("program {slug} is not shared").format(slug=program.slug))
     ended = 0
     for consent in db.exec(select(Consent).where(Consent.program_id == program.id)):
         if consent.withdrawn_at is None and consent.expires_at > now:
@@ -166,7 +200,7 @@ def unshare(db: DbSession, *, program: Program, now: datetime, source: str = "cl
                     share_email=consent.share_email,
                     at=now,
                     source=source,
-                    wording="the coach stopped sharing this program's contacts",
+                    wording=_("the coach stopped sharing this program's contacts"),
                 )
             )
         db.delete(consent)
@@ -180,21 +214,29 @@ def open_window(db: DbSession, program: Program, now: datetime) -> SharingWindow
     from programs.api import ProgramStatus, RuleViolation
 
     if program.status == ProgramStatus.CANCELLED:
-        raise RuleViolation(f"program {program.slug} is cancelled: its contacts are not shared")
+        raise RuleViolation(
+            _("program {slug} is cancelled: its contacts are not shared").format(slug=program.slug)
+        )
     window = window_of(db, program)
     if window is None:
         raise RuleViolation(
-            f"program {program.slug} is not shared: no contact sharing window "
-            f"(programs contacts share {program.slug})"
+            _(
+                "program {slug} is not shared: no contact sharing window "
+                "(programs contacts share {slug})"
+            ).format(slug=program.slug)
         )
     days = window_days(window, program)
     if now < window.starts_at:
         raise RuleViolation(
-            f"the sharing window of {program.slug} opens on {days.first}: no directory before then"
+            _("the sharing window of {slug} opens on {day}: no directory before then").format(
+                slug=program.slug, day=day_words(days.first)
+            )
         )
     if now >= window.ends_at:
         raise RuleViolation(
-            f"the sharing window of {program.slug} ended on {days.last}: "
-            "shared contacts are no longer exported"
+            _(
+                "the sharing window of {slug} ended on {day}: shared contacts are no longer "
+                "exported"
+            ).format(slug=program.slug, day=day_words(days.last))
         )
     return window

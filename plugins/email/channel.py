@@ -31,6 +31,8 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from typing import TYPE_CHECKING, Any
 
+from programs.i18n import _
+
 if TYPE_CHECKING:
     import smtplib
 
@@ -115,8 +117,10 @@ class EmailChannel:
         sender = settings.sender or self._coach_sender
         if not sender:
             raise ChannelError(
-                f"no sender: set sender in the [{settings.table}] table of the config file "
-                "(or give the coach an email: programs coach set --email ...)",
+                _(
+                    "no sender: set sender in the [{table}] table of the config file "
+                    "(or give the coach an email: programs coach set --email ...)"
+                ).format(table=settings.table),
                 configuration=True,
             )
         return sender
@@ -131,7 +135,9 @@ class EmailChannel:
         settings = load(app.config)
         sender = self.sender(app, settings)
         if not message.to_email:
-            raise ChannelError(f"{message.to_name} has no email address", permanent=True)
+            raise ChannelError(
+                _("{name} has no email address").format(name=message.to_name), permanent=True
+            )
         envelope_from = parseaddr(sender)[1]
         domain = envelope_from.rpartition("@")[2] or "localhost"
         email = build_email(message, sender=sender, domain=domain)
@@ -144,18 +150,24 @@ class EmailChannel:
             except smtplib.SMTPServerDisconnected as exc:
                 self._drop()
                 if attempt == 2:
-                    raise ChannelError(f"SMTP server closed the connection: {exc}") from exc
+                    raise ChannelError(
+                        _("SMTP server closed the connection: {error}").format(error=exc)
+                    ) from exc
                 continue  # a kept connection the server timed out: open a new one, once
             except smtplib.SMTPRecipientsRefused as exc:
                 raise ChannelError(
-                    f"address refused: {_reply(exc.recipients)}",
+                    _("address refused: {reply}").format(reply=_reply(exc.recipients)),
                     permanent=_permanent(exc.recipients),
                 ) from exc
             except smtplib.SMTPSenderRefused as exc:
                 self._drop()
                 raise ChannelError(
-                    f"sender {envelope_from} refused by {settings.where}: "
-                    f"{exc.smtp_code} {_text(exc.smtp_error)}",
+                    _("sender {sender} refused by {server}: {code} {reply}").format(
+                        sender=envelope_from,
+                        server=settings.where,
+                        code=exc.smtp_code,
+                        reply=_text(exc.smtp_error),
+                    ),
                     configuration=500 <= exc.smtp_code < 600,
                 ) from exc
             except smtplib.SMTPResponseException as exc:
@@ -166,10 +178,11 @@ class EmailChannel:
                 ) from exc
             except (smtplib.SMTPException, OSError) as exc:
                 self._drop()
-                raise ChannelError(f"SMTP error: {exc}") from exc
+                raise ChannelError(_("SMTP error: {error}").format(error=exc)) from exc
             if refused:
                 raise ChannelError(
-                    f"address refused: {_reply(refused)}", permanent=_permanent(refused)
+                    _("address refused: {reply}").format(reply=_reply(refused)),
+                    permanent=_permanent(refused),
                 )
             return str(email["Message-ID"])
         raise AssertionError("unreachable")  # pragma: no cover
@@ -215,8 +228,10 @@ class EmailChannel:
                 smtp.ehlo()
                 if not smtp.has_extn("starttls"):
                     raise ChannelError(
-                        f"SMTP server {where} does not offer STARTTLS "
-                        f'(set security = "none" or "ssl" in [{settings.table}])',
+                        _(
+                            'SMTP server {server} does not offer STARTTLS (set security = "none" '
+                            'or "ssl" in [{table}])'
+                        ).format(server=where, table=settings.table),
                         configuration=True,
                     )
                 smtp.starttls(context=ssl.create_default_context())
@@ -228,7 +243,9 @@ class EmailChannel:
         except smtplib.SMTPAuthenticationError as exc:
             _close(smtp)
             raise ChannelError(
-                f"SMTP login refused by {where}: {exc.smtp_code} {_text(exc.smtp_error)}",
+                _("SMTP login refused by {server}: {code} {reply}").format(
+                    server=where, code=exc.smtp_code, reply=_text(exc.smtp_error)
+                ),
                 configuration=True,
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
@@ -236,12 +253,18 @@ class EmailChannel:
             answered = isinstance(exc, smtplib.SMTPException)
             if not settings.configured and not answered:
                 raise ChannelError(
-                    f"email is not configured: nothing answers on {where} ({_reason(exc)}); "
-                    "add an [email] table to the config file (host, port, security, "
-                    "username, sender)",
+                    _(
+                        "email is not configured: nothing answers on {server} ({error}); add an "
+                        "[email] table to the config file (host, port, security, username, "
+                        "sender)"
+                    ).format(server=where, error=_reason(exc)),
                     configuration=True,
                 ) from exc
-            raise ChannelError(f"cannot reach SMTP server {where}: {_reason(exc)}") from exc
+            raise ChannelError(
+                _("cannot reach SMTP server {server}: {error}").format(
+                    server=where, error=_reason(exc)
+                )
+            ) from exc
         self._smtp, self._key = smtp, settings.connection_key
         return smtp
 
@@ -263,7 +286,9 @@ def _password(settings: EmailSettings) -> str:
         value = os.environ.get(settings.password_env)
         if value is None:
             raise ChannelError(
-                f"environment variable {settings.password_env} (the SMTP password) is not set",
+                _("environment variable {name} (the SMTP password) is not set").format(
+                    name=settings.password_env
+                ),
                 configuration=True,
             )
         return value

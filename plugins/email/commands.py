@@ -36,33 +36,36 @@ def test(obj: Any, address: str) -> None:
     from programs.plugins.email.settings import load
 
     from programs.api import ChannelError, InvalidInput, OutgoingMessage, check_email, utcnow
+    from programs.i18n import _, translator
 
     app = obj.app
     to = check_email(address)
     if not to:
-        raise InvalidInput("give the address to send the test message to")
+        raise InvalidInput(_("give the address to send the test message to"))
     settings = load(app.config)
-    french = app.settings.coach_language.startswith("fr")
+    words = translator(app.settings.coach_language)  # the coach reads it, in her language
     message = OutgoingMessage(
         key=f"email-test/{uuid.uuid4().hex}",
         to_name=to,
         to_email=to,
         to_phone=None,
-        subject="programs : message d'essai" if french else "programs: test message",
-        text=(
-            "Ce message confirme que programs peut envoyer des e-mails "
-            f"(serveur {settings.where}).\n"
-            if french
-            else f"This message shows that programs can send email (server {settings.where}).\n"
-        ),
-        language="fr" if french else "en",
+        subject=words.gettext("programs: test message"),
+        text=words.gettext(
+            "This message shows that programs can send email (server {server})."
+        ).format(server=settings.where)
+        + "\n",
+        language=words.language,
         now=utcnow(),
     )
     channel = EmailChannel()
     try:
         sent = channel.send(app, message)
     except ChannelError as exc:
-        raise InvalidInput(f"the test message was not sent: {exc}") from None
+        raise InvalidInput(_("the test message was not sent: {error}").format(error=exc)) from None
     finally:
         channel.close()
-    click.echo(f"sent a test message to {to} through {settings.where} (Message-ID {sent})")
+    click.echo(
+        _("sent a test message to {address} through {server} (Message-ID {id})").format(
+            address=to, server=settings.where, id=sent
+        )
+    )

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from programs.i18n import _
+
 if TYPE_CHECKING:
     from programs.api import App, Config
 
@@ -52,7 +54,9 @@ class EmailSettings:
 
 
 def _where(config: Config, table: str) -> str:
-    return f"config file {config.path}: [{table}]" if config.path else f"config [{table}]"
+    if config.path:
+        return _("config file {path}: [{table}]").format(path=config.path, table=table)
+    return _("config [{table}]").format(table=table)
 
 
 def section(config: Config) -> tuple[str, dict[str, Any] | None]:
@@ -64,7 +68,7 @@ def section(config: Config) -> tuple[str, dict[str, Any] | None]:
     old = config.data.get("reminders", {})
     if isinstance(old, dict) and "email" in old:
         if not isinstance(old["email"], dict):
-            raise PluginError(f"{_where(config, OLD_TABLE)} must be a table")
+            raise PluginError(_("{where} must be a table").format(where=_where(config, OLD_TABLE)))
         return OLD_TABLE, old["email"]
     return "email", None
 
@@ -76,30 +80,37 @@ def load(config: Config) -> EmailSettings:
     table, values = section(config)
     configured = values is not None
     values = values or {}
-    where = _where(config, table)
+
+    def bad(message: str, **fields: Any) -> PluginError:
+        """The refusal, naming where the setting was read (worded only then: this runs for
+        every message sent)."""
+        return PluginError(message.format(where=_where(config, table), **fields))
+
     unknown = sorted(set(values) - set(KEYS))
     if unknown:
-        raise PluginError(
-            f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(KEYS)})"
+        raise bad(
+            _("{where}: unknown setting(s) {keys} (known: {known})"),
+            keys=", ".join(unknown),
+            known=", ".join(KEYS),
         )
     security = str(values.get("security", "none")).lower()
     if security not in SECURITY:
-        raise PluginError(f"{where} security must be one of {', '.join(SECURITY)}")
+        raise bad(_("{where} security must be one of {known}"), known=", ".join(SECURITY))
     port = values.get("port", DEFAULT_PORTS[security])
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise PluginError(f"{where} port must be a number from 1 to 65535")
+        raise bad(_("{where} port must be a number from 1 to 65535"))
     timeout = values.get("timeout", 30)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise PluginError(f"{where} timeout must be a number of seconds")
+        raise bad(_("{where} timeout must be a number of seconds"))
     for key in ("host", "username", "password", "password_env", "sender"):
         if key in values and not isinstance(values[key], str):
-            raise PluginError(f"{where} {key} must be a string")
+            raise bad(_("{where} {key} must be a string"), key=key)
     if values.get("password") and values.get("password_env"):
-        raise PluginError(f"{where}: give password or password_env, not both")
+        raise bad(_("{where}: give password or password_env, not both"))
     sender = values.get("sender")
     if sender is not None and "@" not in sender:
-        raise PluginError(
-            f'{where} sender must be an email address, e.g. "Claire Dubois <claire@example.com>"'
+        raise bad(
+            _('{where} sender must be an email address, e.g. "Claire Dubois <claire@example.com>"')
         )
     return EmailSettings(
         host=values.get("host", "localhost") or "localhost",
@@ -121,7 +132,10 @@ def check(app: App) -> EmailSettings:
     if settings.table == OLD_TABLE:
         app.notice(
             "email",
-            "the [reminders.email] table is now [email] (same keys): rename it in "
-            f"{app.config.path or 'the config file'}",
+            (
+                _("the [reminders.email] table is now [email] (same keys): rename it in {path}")
+                if app.config.path
+                else _("the [reminders.email] table is now [email] (same keys): rename it")
+            ).format(path=app.config.path),
         )
     return settings

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from programs.i18n import _, ngettext
+
 if TYPE_CHECKING:
     from programs.plugins.ical.scopes import FeedChoice
 
@@ -41,7 +43,7 @@ def _target(app: App, slug: str | None, participant: str | None, coach: str | No
     from programs.plugins.ical.scopes import resolve_target
 
     if sum([bool(slug), participant is not None, coach is not None]) != 1:
-        raise click.UsageError("name one feed: a program SLUG, --participant PERSON, or --coach")
+        raise click.UsageError(_("name one feed: a program SLUG, --participant PERSON, or --coach"))
     with app.read() as db:
         return resolve_target(db, slug=slug, participant=participant, coach=coach)
 
@@ -62,8 +64,10 @@ def _warn_without_organizer(app: App) -> None:
         coach = default_coach(db)
     if coach is not None and not coach.email:
         click.echo(
-            "Note: the coach has no email, so events carry no ORGANIZER; "
-            "`programs coach set --email ...` adds it.",
+            _(
+                "Note: the coach has no email, so events carry no ORGANIZER; "
+                "`programs coach set --email ...` adds it."
+            ),
             err=True,
         )
 
@@ -71,10 +75,14 @@ def _warn_without_organizer(app: App) -> None:
 def _print_link(base_url: str, token: str, target: FeedChoice) -> None:
     click.echo(f"{base_url}/feeds/{token}.ics")
     click.echo(
-        f"Feed of {target.label}. For people, share the page with subscribe buttons: "
-        f"{base_url}/feeds/{token}\n"
-        "This link is shown only once (only its hash is stored); anyone who has it can "
-        "read the feed.",
+        _("This is {feed}. For people, share the page with subscribe buttons: {page}").format(
+            feed=target.feed, page=f"{base_url}/feeds/{token}"
+        )
+        + "\n"
+        + _(
+            "This link is shown only once (only its hash is stored); anyone who has it can "
+            "read the feed."
+        ),
         err=True,
     )
 
@@ -135,9 +143,11 @@ def export(
     if output != "-":
         path = Path(output).expanduser()
         if path.is_dir():
-            raise InvalidInput(f"{output} is a folder; give a file name, e.g. {output}/feed.ics")
+            raise InvalidInput(
+                _("{path} is a folder; give a file name, e.g. {path}/feed.ics").format(path=output)
+            )
         if not path.parent.is_dir():
-            raise InvalidInput(f"folder {path.parent} does not exist")
+            raise InvalidInput(_("folder {path} does not exist").format(path=path.parent))
     feed = build_feed(app, target.scope)
     _warn_without_organizer(app)
     if output == "-":
@@ -151,10 +161,16 @@ def export(
         os.replace(partial, path)
     except OSError as exc:
         Path(partial).unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+        raise InvalidInput(
+            _("cannot write {path}: {error}").format(path=output, error=exc.strerror)
+        ) from None
     count = feed.events
-    plural = "s" if count != 1 else ""
-    click.echo(f"Wrote {path} ({count} event{plural}, {target.label}).", err=True)
+    click.echo(
+        ngettext(
+            "Wrote {path} ({n} event, {label}).", "Wrote {path} ({n} events, {label}).", count
+        ).format(path=path, n=count, label=target.label),
+        err=True,
+    )
 
 
 @ical.command()
@@ -176,6 +192,7 @@ def link(
     """
     from programs.plugins.ical.tokens import issue, token_row
 
+    from programs import formats
     from programs.api import RuleViolation, require_plugin_schema
 
     app = obj.app
@@ -187,11 +204,13 @@ def link(
         if token is None:
             row = token_row(db, target.scope)
             assert row is not None
-            issued = (row.rotated_at or row.created_at).strftime("%Y-%m-%d %H:%M UTC")
+            issued = formats.when_short(row.rotated_at or row.created_at, "UTC") + " UTC"
             raise RuleViolation(
-                f"the feed of {target.label} already has a link (issued {issued}); it is stored "
-                f"hashed and cannot be shown again: `programs ical rotate {target.selector}` "
-                "makes a new one and stops the old one"
+                _(
+                    "{feed} already has a link (issued {time}); it is stored hashed and cannot "
+                    "be shown again: `programs ical rotate {selector}` makes a new one and "
+                    "stops the old one"
+                ).format(feed=target.feed, time=issued, selector=target.selector)
             )
     _print_link(base, token, target)
     _warn_without_organizer(app)
@@ -242,8 +261,8 @@ def revoke(obj: Any, slug: str | None, participant: str | None, coach: str | Non
     with app.write() as db:
         require_plugin_schema(db, "ical")
         if revoke_token(db, target.scope) is None:
-            raise NotFound(f"the feed of {target.label} has no active link")
-    click.echo(f"Revoked the link of the feed of {target.label}; it no longer works.")
+            raise NotFound(_("{feed} has no active link").format(feed=target.feed))
+    click.echo(_("Revoked the link of {feed}; it no longer works.").format(feed=target.feed))
 
 
 @ical.command()
@@ -298,7 +317,11 @@ def serve(obj: Any, host: str, port: int, base_url: str | None, proxy: str) -> N
     access = logging.getLogger("programs.ical.access")  # each request, its token hashed
     access.setLevel(logging.INFO)
     access.addHandler(logging.StreamHandler())
-    click.echo(f"Serving calendar feeds on http://{host}:{port} (links: {base}); Ctrl-C stops.")
+    click.echo(
+        _("Serving calendar feeds on {url} (links: {base}); Ctrl-C stops.").format(
+            url=f"http://{host}:{port}", base=base
+        )
+    )
     config = uvicorn_config(
         create_asgi_app(app, base_url=base, slots=SLOTS), forwarded_allow_ips=trusted(proxy)
     )

@@ -18,6 +18,7 @@ def demo_section(app: App, workdir: Path) -> list[tuple[str, str]]:
     from sqlmodel import select
 
     from programs.api import CalendarScope, Enrollment, Participant, seated_condition
+    from programs.i18n import _, ngettext
 
     with app.read() as db:
         row = db.exec(
@@ -39,10 +40,20 @@ def demo_section(app: App, workdir: Path) -> list[tuple[str, str]]:
     start = next((i for i, line in enumerate(lines) if line == "BEGIN:VEVENT"), 0)
     snippet = "\n".join("  " + line for line in lines[start : start + SNIPPET_LINES])
     count = feed.body.count(b"BEGIN:VEVENT")
-    text = (
-        f"{row[1]}'s private link (one per person; `programs ical link --participant ...`):\n"
-        f"  {base}/feeds/{token}\n"
-        f"Calendar apps subscribe to {base}/feeds/{token}.ics, served by `programs ical serve`.\n"
-        f"Their feed, {count} event(s), is in {path.name}; it starts:\n{snippet}"
-    )
-    return [("Calendar feed", text)]
+    page = f"{base}/feeds/{token}"
+    lines = [
+        _("{name}'s private link (one per person; `programs ical link --participant ...`):").format(
+            name=row[1]
+        ),
+        f"  {page}",
+        _("Calendar apps subscribe to {url}, served by `programs ical serve`.").format(
+            url=f"{page}.ics"
+        ),
+        ngettext(
+            "Their feed, {n} event, is in {file}; it starts:",
+            "Their feed, {n} events, is in {file}; it starts:",
+            count,
+        ).format(n=count, file=path.name),
+        snippet,
+    ]
+    return [(_("Calendar feed"), "\n".join(lines))]

@@ -19,19 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from programs.plugins.ical.settings import read_settings
 
+from programs.i18n import _
+
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
 
     from programs.api import App, CalendarItem, CalendarScope, Reader
 
 AlarmSpec = tuple[int, str]
-
-NAMES = {
-    "fr": {"participant": "Accompagnement — {coach}", "coach": "Programmes — {coach}",
-           "alone": "Accompagnement"},
-    "en": {"participant": "Coaching — {coach}", "coach": "Programs — {coach}",
-           "alone": "Coaching"},
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +40,13 @@ class FeedItem:
 
 @dataclass(frozen=True)
 class FeedSpec:
-    """A feed before serialisation: its name and its items, sorted by start."""
+    """A feed before serialisation: its name and its items, sorted by start, and the
+    language they are worded in (its reader's: the page behind the feed speaks it too)."""
 
     scope: CalendarScope
     name: str
     items: tuple[FeedItem, ...]
+    language: str = "en"
 
     @property
     def tzid(self) -> str | None:
@@ -63,16 +60,21 @@ class FeedSpec:
 
 
 def feed_name(db: DbSession, scope: CalendarScope, reader: Reader) -> str:
+    """A program's feed is named by its title; a person's in their language: "Coaching —
+    Claire Dubois" for a participant, "Programs — Claire Dubois" for the coach."""
     from programs.api import Program, default_coach, get_coach
+    from programs.i18n import translator
 
-    words = NAMES.get(reader.language.split("-")[0], NAMES["fr"])
     if scope.kind == "program":
         program = db.get(Program, scope.id)
         return program.title if program else ""
+    t = translator(reader.language)
     coach = get_coach(db, scope.id) if scope.kind == "coach" else default_coach(db)
     if coach is None:
-        return words["alone"]
-    return words[scope.kind].format(coach=coach.name)
+        return t.gettext("Coaching")
+    if scope.kind == "coach":
+        return t.gettext("Programs — {coach}").format(coach=coach.name)
+    return t.gettext("Coaching — {coach}").format(coach=coach.name)
 
 
 def _alarms(
@@ -108,7 +110,7 @@ def _legacy_alarms(
     from programs.api import FollowUp, Session
 
     for plugin in app.implementers("calendar_alarms"):
-        app.notice(plugin, "calendar_alarms is deprecated: implement calendar_item_alarms")
+        app.notice(plugin, _("calendar_alarms is deprecated: implement calendar_item_alarms"))
     for model, kind in ((Session, "session"), (FollowUp, "followup")):
         ids = [i.id for i in items if i.kind == kind and i.id is not None]
         rows: dict[int, Any] = {}
@@ -141,10 +143,14 @@ def _sources(app: App, scope: CalendarScope, seen: set[str], cutoff: datetime) -
         try:
             for item in source.items(app, scope):
                 if item.start.tzinfo is None or item.end.tzinfo is None:
-                    raise ValueError(f"item {item.uid!r} has a time without a zone")
+                    raise ValueError(
+                        _("item {uid!r} has a time without a zone").format(uid=item.uid)
+                    )
                 zone(item.timezone)
                 if item.uid in seen:
-                    raise ValueError(f"item {item.uid!r} reuses a UID already in the feed")
+                    raise ValueError(
+                        _("item {uid!r} reuses a UID already in the feed").format(uid=item.uid)
+                    )
                 modified = item.last_modified or item.start
                 if item.cancelled and modified < cutoff:
                     continue
@@ -161,7 +167,11 @@ def _sources(app: App, scope: CalendarScope, seen: set[str], cutoff: datetime) -
                     )
                 )
         except Exception as exc:  # another plugin's bug must not take the feed down
-            app.report_failure(owner, f"calendar source {name}", str(exc) or type(exc).__name__)
+            app.report_failure(
+                owner,
+                _("calendar source {name}").format(name=name),
+                str(exc) or type(exc).__name__,
+            )
     return found
 
 
@@ -178,4 +188,4 @@ def collect(
     feed = [FeedItem(i, () if i.cancelled else alarms.get(i.uid, ())) for i in items]
     feed += _sources(app, scope, {i.uid for i in items}, cutoff)
     feed.sort(key=lambda f: (f.item.start, f.item.uid))
-    return FeedSpec(scope, feed_name(db, scope, reader), tuple(feed))
+    return FeedSpec(scope, feed_name(db, scope, reader), tuple(feed), reader.language)

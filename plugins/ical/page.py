@@ -1,6 +1,7 @@
 """The HTML page behind a feed link, for people who do not know what a feed URL is: the
-calendar's name, what comes next, and subscribe links. Everything shown is escaped by
-Jinja's autoescape, and it shows only the feed's own items (the same allow-list)."""
+calendar's name, what comes next, and subscribe links, in the feed reader's language (a
+participant's own, the coach's for a program's feed). Everything shown is escaped by Jinja's
+autoescape, and it shows only the feed's own items (the same allow-list)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+
+from programs import formats, i18n
 
 if TYPE_CHECKING:
     import jinja2
@@ -19,13 +21,20 @@ if TYPE_CHECKING:
 MAX_UPCOMING = 20
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+@lru_cache(maxsize=16)
+def _environment(language: str) -> jinja2.Environment:
+    """One environment per language, its words installed once: pages are rendered in the
+    server's threads, so nothing is installed per request."""
     import jinja2
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    t = i18n.translator(language)
+    env.install_gettext_callables(t.gettext, t.ngettext, newstyle=True, pgettext=t.pgettext)  # type: ignore[attr-defined]
+    return env
 
 
 def webcal(url: str) -> str:
@@ -33,12 +42,24 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def when(item: CalendarItem) -> str:
-    """``Thu 03 Dec 2026, 09:00–17:00 (Europe/Paris)`` in the item's own time zone."""
-    tz = ZoneInfo(item.timezone)
-    start, end = item.start.astimezone(tz), item.end.astimezone(tz)
-    day = start.strftime("%a %d %b %Y, %H:%M")
-    until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%d %b %H:%M")
+def html_lang(language: str) -> str:
+    """The ``lang`` attribute: ``fr``, ``en-GB`` (BCP 47 writes a hyphen)."""
+    tag = language.replace("_", "-").split(".", 1)[0]
+    head, _, region = tag.partition("-")
+    return f"{head.lower()}-{region.upper()}" if region else head.lower()
+
+
+def when(item: CalendarItem, language: str) -> str:
+    """``jeu. 3 déc. 2026, 09:00–17:00 (Europe/Paris)`` in the item's own time zone, as
+    every table writes a time (``programs.formats.when_short``)."""
+    from programs.api import to_local
+
+    start, end = to_local(item.start, item.timezone), to_local(item.end, item.timezone)
+    day = formats.when_short(item.start, item.timezone, language)
+    if end.date() == start.date():
+        until = f"{end:%H:%M}"
+    else:
+        until = formats.when_short(item.end, item.timezone, language)
     return f"{day}–{until} ({item.timezone})"
 
 
@@ -46,12 +67,19 @@ def render_page(spec: FeedSpec, *, feed_url: str, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     from programs.api import upcoming as next_items
 
+    language = spec.language
     upcoming = [
-        {"when": when(i), "summary": i.summary, "location": i.location}
+        {"when": when(i, language), "summary": i.summary, "location": i.location}
         for i in next_items([e.item for e in spec.items], now)
     ][:MAX_UPCOMING]
     return (
-        _environment()
+        _environment(i18n.supported(language) or i18n.FALLBACK)
         .get_template("page.html")
-        .render(name=spec.name, feed_url=feed_url, webcal_url=webcal(feed_url), upcoming=upcoming)
+        .render(
+            lang=html_lang(language),
+            name=spec.name,
+            feed_url=feed_url,
+            webcal_url=webcal(feed_url),
+            upcoming=upcoming,
+        )
     )

@@ -228,5 +228,9 @@ def listen_socket(host: str, port: int) -> socket.socket:
     except (OSError, UnicodeError) as exc:
         sock.close()
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise InvalidInput(f"cannot listen on {host}:{port}: {reason}") from None
+        from programs.i18n import _
+
+        raise InvalidInput(
+            _("cannot listen on {address}: {error}").format(address=f"{host}:{port}", error=reason)
+        ) from None
     return sock

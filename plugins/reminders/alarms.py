@@ -7,38 +7,41 @@ item's start translate into an alarm; rules at a fixed time of day ("the day aft
 
 Asked once per feed with all its items, on the feed's own database session: the rulebook is
 read once (two queries), whatever the number of items, and no second connection is opened.
+An alarm speaks the language of the titles around it: the feed reader's (the core's
+``reader_for``: a participant's own language, else the coach's), or the message's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from programs.plugins.reminders.rules import RuleBook, load_rulebook
 
-from programs.api import Alarm, Participant
+from programs.api import Alarm
+from programs.i18n import translator
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
 
     from programs.api import App, CalendarItem, CalendarScope
 
-WORDS = {"fr": "Rappel : {}", "en": "Reminder: {}"}  # French puts a space before ":"
 TARGETS = ("session", "followup")
 
 
-def language_of(app: App, db: DbSession, scope: CalendarScope) -> str:
-    """The feed reader's language: the participant's own, else the coach's."""
-    from programs.plugins.reminders.settings import load_settings
+@lru_cache(maxsize=16)
+def _reminder(language: str) -> str:
+    """ "Reminder: {title}" in ``language``, looked up once (a feed has thousands of items)."""
+    return translator(language).gettext("Reminder: {title}")
 
-    if scope.kind == "participant":
-        person = db.get(Participant, scope.id)
-        primary = (person.language if person else "") or ""
-        primary = primary.replace("_", "-").split("-", 1)[0].lower()
-        if primary in WORDS:
-            return primary
-    return load_settings(app).coach_language
+
+def language_of(app: App, db: DbSession, scope: CalendarScope) -> str:
+    """The feed reader's language, the one its titles are worded in (the core's rule)."""
+    from programs.api import reader_for
+
+    return reader_for(db, scope, app.settings).language
 
 
 def rulebook(app: App, db: DbSession, items: Iterable[CalendarItem]) -> RuleBook:
@@ -54,6 +57,7 @@ def item_alarms(
         return []
     alarms: list[Alarm] = []
     seen: set[timedelta] = set()
+    words = _reminder(language)
     for rule in book.for_target(item.kind, item.program_id):
         if rule.anchor != "start" or rule.at is not None:
             continue
@@ -63,7 +67,7 @@ def item_alarms(
         if before <= timedelta(0) or before in seen:
             continue
         seen.add(before)
-        alarms.append(Alarm(before=before, description=WORDS[language].format(item.summary)))
+        alarms.append(Alarm(before=before, description=words.format(title=item.summary)))
     return sorted(alarms, key=lambda a: a.before, reverse=True)
 
 

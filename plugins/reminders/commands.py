@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from programs.cli.toolkit import output_options, pass_app, render, zoned
 
+from programs.i18n import _, ngettext
+
 if TYPE_CHECKING:
     from programs.api import App
 
@@ -26,7 +28,7 @@ def _now(app: App, text: str | None) -> datetime:
     if text is None:
         return utcnow()
     if not text.strip():
-        raise InvalidInput("--now needs a time, e.g. 2027-06-08T07:05:00Z")
+        raise InvalidInput(_("--now needs a time, e.g. 2027-06-08T07:05:00Z"))
     return parse_time(text, app.settings.default_timezone)
 
 
@@ -36,7 +38,14 @@ COLUMNS = ["id", "due", "status", "to", "channel", "rule", "about", "note"]
 def _show(
     rows: list[dict[str, Any]], fmt: str, *, times: list[str], columns: list[str], **kwargs: Any
 ) -> None:
-    """Outbox rows, each time in its row's zone (in the header when they share one)."""
+    """Outbox rows, each time in its row's zone (in the header when they share one); in a
+    table, states as words of the coach's language."""
+    from programs.plugins.reminders.listing import status_words
+
+    if fmt == "table":
+        words = status_words()
+        for row in rows:
+            row["status"] = words.get(row["status"], row["status"])
     names = zoned(rows, times, fmt)
     shown = [names.get(c, c) for c in columns] if fmt == "table" else None
     render(rows, fmt, columns=shown, **kwargs)
@@ -95,19 +104,34 @@ def rules(ctx: click.Context) -> None:
       programs reminders rules remove session-2h --program marseille-2026
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(show, slug=None, fmt="table")
+        ctx.invoke(show, slug=None)  # its own defaults: a table
 
 
-def _rule_rows(app: App, rules: list[Any], slugs: dict[int, str]) -> list[dict[str, Any]]:
+def _layer(rule: Any, slugs: dict[int, str], fmt: str) -> str:
+    """Where a rule comes from: machine words in JSON and CSV, a phrase in a table."""
+    slug = slugs.get(rule.program_id, "?")
+    if fmt != "table":
+        return f"program {slug}" if rule.layer == "program" else rule.layer
+    words = {
+        "built-in": _("built-in"),
+        "config": _("config file"),
+        "all programs": _("all programs"),
+    }
+    if rule.layer == "program":
+        return _("program {slug}").format(slug=slug)
+    return words.get(rule.layer, rule.layer)
+
+
+def _rule_rows(rules: list[Any], slugs: dict[int, str], fmt: str) -> list[dict[str, Any]]:
     return [
         {
             "name": r.name,
             "target": r.target,
             "audience": r.audience,
-            "when": r.when,
+            "when": r.described() if fmt == "table" else r.when,
             "channel": r.channel,
             "template": r.template,
-            "from": "program " + slugs.get(r.program_id, "?") if r.layer == "program" else r.layer,
+            "from": _layer(r, slugs, fmt),
         }
         for r in rules
     ]
@@ -134,12 +158,14 @@ def show(app: App, slug: str | None, fmt: str) -> None:
         book = load_rulebook(db, app.config, now=None, program_ids=[pid] if pid else [])
         listed = book.for_program(pid) if pid else list(book.defaults.values())
         slugs = {pid: slug} if pid and slug else {}
-        rows = _rule_rows(app, listed, slugs)
+        rows = _rule_rows(listed, slugs, fmt)
     render(
         rows,
         fmt,
-        empty="No rules: nothing will be sent.",
-        title=f"Reminder rules for {slug}" if slug else "Reminder rules (all programs)",
+        empty=_("No rules: nothing will be sent."),
+        title=_("Reminder rules for {slug}").format(slug=slug)
+        if slug
+        else _("Reminder rules (all programs)"),
     )
 
 
@@ -210,7 +236,7 @@ def add(
     }
     message, result = add_rule(app, {k: v for k, v in values.items() if v}, slug=slug)
     click.echo(message)
-    click.echo(f"outbox: {result}")
+    click.echo(_("outbox: {result}").format(result=result))
 
 
 @rules.command("remove")
@@ -228,7 +254,7 @@ def remove(app: App, name: str, slug: str | None) -> None:
 
     message, result = remove_rule(app, name, slug=slug)
     click.echo(message)
-    click.echo(f"outbox: {result}")
+    click.echo(_("outbox: {result}").format(result=result))
 
 
 @rules.command("reset")
@@ -246,7 +272,7 @@ def reset(app: App, name: str, slug: str | None) -> None:
 
     message, result = reset_rule(app, name, slug=slug)
     click.echo(message)
-    click.echo(f"outbox: {result}")
+    click.echo(_("outbox: {result}").format(result=result))
 
 
 # --- plan, list, history -----------------------------------------------------------------
@@ -264,7 +290,7 @@ def plan(app: App, now: str | None) -> None:
     """
     from programs.plugins.reminders.sync import plan_all
 
-    click.echo(f"outbox: {plan_all(app, now=_now(app, now))}")
+    click.echo(_("outbox: {result}").format(result=plan_all(app, now=_now(app, now))))
 
 
 @reminders.command("list")
@@ -292,8 +318,8 @@ def list_(
         fmt,
         times=["due"],
         columns=COLUMNS,
-        empty="Nothing in the outbox." if not due else "Nothing is due.",
-        title="Reminders" if not due else "Reminders due",
+        empty=_("Nothing in the outbox.") if not due else _("Nothing is due."),
+        title=_("Reminders") if not due else _("Reminders due"),
     )
 
 
@@ -323,8 +349,8 @@ def history(app: App, person: str | None, limit: int, fmt: str) -> None:
         fmt,
         times=["when", "due"],
         columns=["id", "when", "status", "to", "channel", "rule", "about", "note"],
-        empty="No reminder history.",
-        title="Reminder history",
+        empty=_("No reminder history."),
+        title=_("Reminder history"),
     )
 
 
@@ -338,7 +364,7 @@ def _progress_bar() -> tuple[Any, Any]:
     from rich.progress import Progress
 
     bar = Progress(transient=True)
-    task = bar.add_task("sending", total=None)
+    task = bar.add_task(_("sending reminders"), total=None)
 
     def update(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total or None)
@@ -378,26 +404,37 @@ def send(app: App, dry_run: bool, now: str | None) -> None:
     if dry_run:
         rows = describe_rows(app, report.due)
         if not rows:
-            click.echo("Nothing is due.")
+            click.echo(_("Nothing is due."))
         else:
-            click.echo(f"Would send {len(rows)} reminder(s) (nothing was changed):")
+            click.echo(
+                ngettext(
+                    "Would send {n} reminder (nothing was changed):",
+                    "Would send {n} reminders (nothing was changed):",
+                    len(rows),
+                ).format(n=len(rows))
+            )
             _show(rows, "table", times=["due"], columns=COLUMNS)
         return
     if report.handled == 0:
-        click.echo("Nothing is due.")
+        click.echo(_("Nothing is due."))
         return
-    click.echo(f"reminders: {report}")
+    click.echo(_("reminders: {report}").format(report=report))
     for error in report.errors:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(_("Error: {error}").format(error=error), err=True)
     if report.errors:
-        raise ProgramsError(f"{len(report.errors)} reminder(s) not sent (see above)")
+        n = len(report.errors)
+        raise ProgramsError(
+            ngettext(
+                "{n} reminder not sent (see above)", "{n} reminders not sent (see above)", n
+            ).format(n=n)
+        )
 
 
 def _one_line(exc: Exception) -> str:
     """An unexpected error as one line: the driver's message, without SQLAlchemy's SQL."""
     cause = getattr(exc, "orig", None) or exc
     first = (str(cause).strip().splitlines() or [""])[0]
-    return f"unexpected {type(cause).__name__}: {first}"
+    return _("unexpected {kind}: {message}").format(kind=type(cause).__name__, message=first)
 
 
 @reminders.command()
@@ -434,17 +471,21 @@ def run(app: App, every: str, iterations: int | None) -> None:
             try:
                 report = send_due(app, now=utcnow())
             except ProgramsError as exc:
-                click.echo(f"Error: {exc}", err=True)
+                click.echo(_("Error: {error}").format(error=exc), err=True)
             except Exception as exc:  # a lost database connection must not end the loop
-                click.echo(f"Error: {_one_line(exc)} (the next run tries again)", err=True)
+                click.echo(
+                    _("Error: {error} (the next run tries again)").format(error=_one_line(exc)),
+                    err=True,
+                )
             else:
                 if report.handled:
-                    click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S}Z reminders: {report}")
+                    stamp = f"{utcnow():%Y-%m-%d %H:%M:%S}Z"
+                    click.echo(_("{time} reminders: {report}").format(time=stamp, report=report))
                 for error in report.errors:
-                    click.echo(f"Error: {error}", err=True)
+                    click.echo(_("Error: {error}").format(error=error), err=True)
             done += 1
             if iterations is not None and done >= iterations:
                 break
             clock.sleep(pause)
     except KeyboardInterrupt:
-        click.echo("stopped")
+        click.echo(_("stopped"))

@@ -27,10 +27,15 @@ class ConsoleChannel:
             if message.to_email
             else (message.to_name)
         )
+        from programs.i18n import _
+
         files = ", ".join(a.filename for a in message.attachments)
-        lines = [f"--- to {to} [{digest}]", f"Subject: {message.subject}"]
+        lines = [
+            "--- " + _("to {name} [{digest}]").format(name=to, digest=digest),
+            _("Subject: {subject}").format(subject=message.subject),
+        ]
         if files:
-            lines.append(f"Attached: {files}")
+            lines.append(_("Attached: {files}").format(files=files))
         lines += ["", message.text.rstrip("\n"), "---"]
         sys.stdout.write("\n".join(lines) + "\n")
         sys.stdout.flush()

@@ -16,7 +16,9 @@ from programs.plugins.reminders.listing import describe
 from programs.plugins.reminders.models import OUTBOX, PENDING
 from programs.plugins.reminders.sync import plan_all
 
-from programs.api import format_local, utcnow
+from programs import formats
+from programs.api import utcnow
+from programs.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from programs.api import App
@@ -33,26 +35,33 @@ def sections(app: App, workdir: Path) -> list[tuple[str, str]]:
             db.execute(sa.select(OUTBOX).where(c.status == PENDING).order_by(c.due_at, c.id))
         )
         described = describe(db, app, rows)
+    title = _("Reminders")
     if not rows:
-        return [("Reminders", "The outbox is empty: no session or follow-up ahead.")]
+        return [(title, _("The outbox is empty: no session or follow-up ahead."))]
     lines = [
-        f"The outbox holds {len(rows)} reminder(s) to send (each at its recipient's local "
-        "time); `programs reminders send` sends what is due, from cron:",
+        ngettext(
+            "The outbox holds {n} reminder to send (at its recipient's local time); "
+            "`programs reminders send` sends what is due, from cron:",
+            "The outbox holds {n} reminders to send (each at its recipient's local time); "
+            "`programs reminders send` sends what is due, from cron:",
+            len(rows),
+        ).format(n=len(rows)),
         "",
     ]
     for item in described[:SHOWN]:
-        due = format_local(item["due"], item["timezone"])
+        due = formats.when_short(item["due"], item["timezone"])
         lines.append(
             f"  {due}  {item['channel']:<7} {item['to']:<22} {item['rule']:<13} {item['about']}"
         )
     if len(rows) > SHOWN:
-        lines.append(f"  ... and {len(rows) - SHOWN} more")
+        lines.append("  " + _("... and {n} more").format(n=len(rows) - SHOWN))
     by_rule = Counter(r.rule for r in rows)
-    lines += ["", "By rule: " + ", ".join(f"{k} {v}" for k, v in sorted(by_rule.items()))]
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(by_rule.items()))
+    lines += ["", _("By rule: {counts}").format(counts=counts)]
     example = _write_example(app, rows, workdir, now)
     if example is not None:
-        lines.append(f"The first one, as its recipient will read it: {example}")
-    return [("Reminders", "\n".join(lines))]
+        lines.append(_("The first one, as its recipient will read it: {path}").format(path=example))
+    return [(title, "\n".join(lines))]
 
 
 def _write_example(app: App, rows: list, workdir: Path, now) -> Path | None:  # type: ignore[type-arg,no-untyped-def]
@@ -83,7 +92,7 @@ def _write_example(app: App, rows: list, workdir: Path, now) -> Path | None:  # 
         return None
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "reminder-example.txt"
-    path.write_text(
+    path.write_text(  # the headers of a message: the same in every language
         f"To: {message.to_name} <{message.to_email}>\nSubject: {message.subject}\n\n{message.text}",
         encoding="utf-8",
     )

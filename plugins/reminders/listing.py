@@ -1,6 +1,8 @@
 """Outbox rows as people read them: when (local time), to whom, about what, by which channel.
 
 Names are looked up in bulk (one query per kind), so listing thousands of rows stays quick.
+The words (``about``, ``to``, ``note``) are in the coach's terminal language; a session's
+time is written once per session, as tables write times (``programs.formats.when_short``).
 """
 
 from __future__ import annotations
@@ -10,10 +12,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from programs.plugins.reminders.models import OUTBOX, PENDING, SENDING
+from programs.plugins.reminders.models import (
+    CANCELLED,
+    FAILED,
+    OUTBOX,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+)
 from programs.plugins.reminders.settings import load_settings
 from programs.plugins.reminders.targets import chunks
 
+from programs import formats
 from programs.api import (
     Coach,
     FollowUp,
@@ -21,9 +32,9 @@ from programs.api import (
     Program,
     Session,
     find_person,
-    format_local,
     get_program,
 )
+from programs.i18n import _, current_language, pgettext
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -68,34 +79,23 @@ def describe(db: DbSession, app: App, rows: list[Any]) -> list[dict[str, Any]]:
             Participant.timezone,
         )
     )
+    words = _words()
+    abouts: dict[tuple[str, int], str] = {}
     out = []
     for r in rows:
-        if r.target_kind == "session" and r.target_id in sessions:
-            program_id, title, start = sessions[r.target_id]
-            slug, program_tz = programs.get(program_id, ("?", default_tz))
-            about = (
-                f"{slug} session #{r.target_id}"
-                + (f" {title}" if title else "")
-                + f" ({format_local(start, program_tz)} {program_tz})"
-            )
-        elif r.target_kind == "followup" and r.target_id in followups:
-            kind, participant_id = followups[r.target_id]
-            about = f"{kind} #{r.target_id} with {people.get(participant_id, ('?',))[0]}"
-        elif r.target_kind == "program":
-            about = f"{programs.get(r.target_id, ('?',))[0]} (after its last session)"
-        elif r.target_kind == "week":
-            day = str(r.target_id)
-            about = f"week of {day[:4]}-{day[4:6]}-{day[6:]}"
-        else:
-            about = f"{r.target_kind} #{r.target_id} (gone)"
+        key = (r.target_kind, r.target_id)
+        if key not in abouts:
+            abouts[key] = _about(r, words, sessions, followups, programs, people, default_tz)
+        about = abouts[key]
         if r.recipient_kind == "participant":
             name, tz = people.get(r.recipient_id, ("?", None))
             to, zone_name = name, tz or default_tz
         else:
-            to, zone_name = f"{coaches.get(r.recipient_id, '?')} (coach)", default_tz
+            coach = coaches.get(r.recipient_id, "?")
+            to, zone_name = words["coach"].format(name=coach), default_tz
         note = r.reason or r.last_error
         if note is None and r.not_before:
-            note = f"retry after {format_local(r.not_before, zone_name)}"
+            note = words["retry"].format(time=formats.when_short(r.not_before, zone_name))
         out.append(
             {
                 "id": r.id,
@@ -110,6 +110,81 @@ def describe(db: DbSession, app: App, rows: list[Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _words() -> dict[str, str]:
+    """The words of a listing, looked up once for all its rows."""
+    return {
+        "coach": _("{name} (coach)"),
+        "retry": _("retry after {time}"),
+        "session": _("{slug} session #{id} {title} ({time} {zone})"),
+        "untitled": _("{slug} session #{id} ({time} {zone})"),
+        "call": _("call #{id} with {name}"),
+        "one-to-one": _("one-to-one session #{id} with {name}"),
+        "program": _("{slug} (after its last session)"),
+        "week": _("week of {day}"),
+        "gone": _("{kind} #{id} (gone)"),
+    }
+
+
+def _about(
+    r: Any,
+    words: dict[str, str],
+    sessions: dict[int, Any],
+    followups: dict[int, Any],
+    programs: dict[int, Any],
+    people: dict[int, Any],
+    default_tz: str,
+) -> str:
+    """What a row reminds of, in a few words."""
+    if r.target_kind == "session" and r.target_id in sessions:
+        program_id, title, start = sessions[r.target_id]
+        slug, program_tz = programs.get(program_id, ("?", default_tz))
+        values = {
+            "slug": slug,
+            "id": r.target_id,
+            "title": title,
+            "time": formats.when_short(start, program_tz),
+            "zone": program_tz,
+        }
+        return words["session" if title else "untitled"].format(**values)
+    if r.target_kind == "followup" and r.target_id in followups:
+        kind, participant_id = followups[r.target_id]
+        name = people.get(participant_id, ("?",))[0]
+        return words["call" if kind == "call" else "one-to-one"].format(id=r.target_id, name=name)
+    if r.target_kind == "program":
+        return words["program"].format(slug=programs.get(r.target_id, ("?",))[0])
+    if r.target_kind == "week":
+        return words["week"].format(day=_week_day(r.target_id))
+    return words["gone"].format(kind=r.target_kind, id=r.target_id)
+
+
+def _week_day(target_id: int) -> str:
+    """A week's Monday (``20270607``) as tables write a day: ``lun. 7 juin 2027``."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    text = str(target_id)
+    try:
+        day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return text
+    return format_date(
+        day, formats.SHORT.split(",")[0], locale=formats.locale_of(current_language())
+    )
+
+
+def status_words() -> dict[str, str]:
+    """An outbox state as a table shows it (JSON and CSV keep the state itself)."""
+    return {
+        PENDING: pgettext("reminder", "pending"),
+        SENDING: pgettext("reminder", "sending"),
+        SENT: pgettext("reminder", "sent"),
+        SKIPPED: pgettext("reminder", "skipped"),
+        CANCELLED: pgettext("reminder", "cancelled"),
+        FAILED: pgettext("reminder", "failed"),
+    }
 
 
 def describe_rows(app: App, rows: list[Any]) -> list[dict[str, Any]]:

@@ -6,16 +6,23 @@ session or a follow-up is called, when and where, comes from the core's calendar
 (``programs.api.session_item`` / ``followup_item``): the same title, time, zone and place as
 the feed and the page, and the attached ``.ics`` holds the same VEVENT as the feed.
 
-Templates are Jinja2 files ``NAME.LANG.j2`` (French and English shipped, French the
-fallback), looked for first in ``<config dir>/templates/reminders/``; their first line is the
-subject. A channel's own variant (``NAME.CHANNEL.LANG.j2``, e.g. ``session.sms.fr.j2``) is
-tried first, then, for a channel that takes no attachments or has a length limit, the short
-built-in variant (``NAME.short.LANG.j2``). Dates are written with Babel for the recipient's
-language ("jeudi 3 décembre 2026 à 09:00").
+One template per message and kind of channel is shipped (``session.j2``,
+``session.short.j2``...), its words from the catalog in the recipient's language through
+Jinja2's i18n extension (``{{ _("Hello %(name)s,", name=recipient.greeting) }}``): a
+participant's own language, else the coach's; the coach's messages in ``[reminders]
+coach_language``. The first line rendered is the subject. The coach's own copies in
+``<config dir>/templates/reminders/`` come first, by language as before
+(``NAME.CHANNEL.LANG.j2``, ``NAME.short.LANG.j2``, ``NAME.LANG.j2``: a ``session.fr.j2``
+written for an earlier version still wins), then the shipped ``NAME.CHANNEL.j2``,
+``NAME.short.j2`` (for a channel that takes no attachments or has a length limit) and
+``NAME.j2`` (:func:`template_names`). Dates and times read as in a sentence
+(``programs.formats``: "le jeudi 3 décembre 2026 à 9 h"), phones as people dial them in the
+coach's region.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -23,12 +30,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from babel.dates import format_date, format_time
 from programs.plugins.reminders.alarms import item_alarms
 from programs.plugins.reminders.rules import RuleBook, load_rulebook
-from programs.plugins.reminders.settings import LANGUAGES, Settings
+from programs.plugins.reminders.settings import Settings
 from programs.plugins.reminders.targets import Occasion
 
+from programs import formats, i18n
 from programs.api import (
     Attachment,
     CalendarItem,
@@ -45,10 +52,11 @@ from programs.api import (
     coach_of,
     event_file,
     followup_item,
+    greeting,
     list_tracks,
+    participant_reader,
     seated_condition,
     session_item,
-    zone,
 )
 
 if TYPE_CHECKING:
@@ -76,10 +84,12 @@ def override_dir(app: App) -> Path:
     return app.config.directory / "templates" / "reminders"
 
 
-def template_env(app: App) -> jinja2.Environment:
+def template_env(app: App, language: str = i18n.FALLBACK) -> jinja2.Environment:
+    """The templates, the coach's copies first, speaking ``language`` (its catalog's words
+    installed once: one environment per language and run)."""
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(str(override_dir(app))),
@@ -90,28 +100,38 @@ def template_env(app: App) -> jinja2.Environment:
         autoescape=False,  # plain text, not HTML
         keep_trailing_newline=True,
         trim_blocks=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    t = i18n.translator(language)
+    env.install_gettext_callables(t.gettext, t.ngettext, newstyle=True, pgettext=t.pgettext)  # type: ignore[attr-defined]
+    return env
 
 
 def template_exists(app: App, name: str) -> bool:
+    """Whether a rule may name ``name``: shipped or the coach's, in one file for every
+    language (``NAME.j2``) or one per language (``NAME.fr.j2``)."""
     import jinja2
 
+    env = template_env(app)
+    candidates = [f"{name}.j2", *(f"{name}.{lang}.j2" for lang in i18n.available())]
     try:
-        template_env(app).get_template(f"{name}.fr.j2")
+        env.select_template(candidates)
     except jinja2.TemplateNotFound:
         return False
     return True
 
 
 def template_names(name: str, language: str, channel: str, *, short: bool) -> list[str]:
-    """The files tried for a message, most specific first."""
-    names = [f"{name}.{channel}.{language}.j2"]
+    """The files tried for a message, most specific first: the coach's copies per language,
+    then the shipped ones, which speak every language."""
+    lang = i18n.primary(language) or i18n.FALLBACK
+    names = [f"{name}.{channel}.{lang}.j2"]
     if short:
-        names.append(f"{name}.short.{language}.j2")
-    names.append(f"{name}.{language}.j2")
-    if language != "fr":
-        names += [f"{name}.{channel}.fr.j2"] + ([f"{name}.short.fr.j2"] if short else [])
-        names.append(f"{name}.fr.j2")
+        names.append(f"{name}.short.{lang}.j2")
+    names += [f"{name}.{lang}.j2", f"{name}.{channel}.j2"]
+    if short:
+        names.append(f"{name}.short.j2")
+    names.append(f"{name}.j2")
     return names
 
 
@@ -129,39 +149,26 @@ class Person:
     id: int
     name: str
     email: str | None
-    phone: str | None
-    language: str  # the templates' language: fr or en
+    phone: str | None  # E.164, for channels
+    language: str  # the words' language, one with a catalog: fr, en
     timezone: str  # their zone: their own, else the default one
-    locale: str = "fr"  # Babel's locale for dates: en_GB writes "Sunday 28 March 2027"
+    locale: str = "fr"  # the tag for dates: en-GB writes "Sunday, 28 March 2027"
+    greeting: str = ""  # what follows "Hello": the given name
 
     @property
     def reader(self) -> Reader:
-        return Reader(self.kind, self.id, self.language, self.timezone)
+        return Reader(self.kind, self.id, self.locale, self.timezone)
 
-
-def languages(tag: str | None) -> tuple[str, str]:
-    """``(template language, Babel locale)`` for a language tag: ``en-GB`` gives
-    ``("en", "en_GB")``; a language without templates (``pt-BR``) falls back to French,
-    dates included, so that the words around the dates match them."""
-    from babel import Locale, UnknownLocaleError
-
-    text = (tag or "fr").replace("-", "_")
-    primary = text.split("_", 1)[0].lower()
-    if primary not in LANGUAGES:
-        return "fr", "fr"
-    try:
-        Locale.parse(text)
-    except (ValueError, UnknownLocaleError):
-        return primary, primary
-    return primary, text
-
-
-def when(moment: datetime, tz_name: str, locale: str) -> dict[str, str]:
-    local = moment.astimezone(zone(tz_name))
-    return {
-        "date": format_date(local, "full", locale=locale),
-        "time": format_time(local, "short", locale=locale),
-    }
+    def shown(self, region: str) -> dict[str, Any]:
+        """What templates see of the person (a phone as people dial it in ``region``)."""
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "greeting": self.greeting or self.name,
+            "email": self.email,
+            "phone": formats.phone(self.phone, region),
+            "language": self.language,
+        }
 
 
 class Composer:
@@ -178,10 +185,26 @@ class Composer:
         self._people: dict[tuple[str, int], Person | None] = {}
         self._programs: dict[int, Program | None] = {}
         self._items: dict[tuple[str, int, Reader], CalendarItem | None] = {}
+        self._envs: dict[str, jinja2.Environment] = {}
+        self._templates: dict[tuple[str, ...], jinja2.Template] = {}
+        self._when: dict[tuple[datetime, str, str], dict[str, str]] = {}
+        self.region = app.settings.phone_region
 
-    @cached_property
-    def env(self) -> jinja2.Environment:
-        return template_env(self.app)
+    def env(self, language: str) -> jinja2.Environment:
+        if language not in self._envs:
+            self._envs[language] = template_env(self.app, language)
+        return self._envs[language]
+
+    def when(self, moment: datetime, tz_name: str, tag: str) -> dict[str, str]:
+        """``{"date": "jeudi 3 décembre 2026", "time": "9 h"}`` as a sentence writes them,
+        computed once per run for each time (many messages share one session's)."""
+        key = (moment, tz_name, tag)
+        if key not in self._when:
+            self._when[key] = {
+                "date": formats.day_long(moment, tz_name, tag),
+                "time": formats.time_of_day(moment, tz_name, tag),
+            }
+        return self._when[key]
 
     @cached_property
     def rules(self) -> RuleBook:
@@ -193,33 +216,39 @@ class Composer:
     def person(self, kind: str, person_id: int) -> Person | None:
         key = (kind, person_id)
         if key not in self._people:
-            default_tz = self.settings.default_timezone
+            found: Person | None = None
             if kind == "participant":
                 p = self.db.get(Participant, person_id)
-                if p is None:
-                    self._people[key] = None
-                else:
-                    language, locale = languages(p.language)
-                    self._people[key] = Person(
+                if p is not None:
+                    reader = participant_reader(p, self.app.settings)
+                    tag = reader.language  # theirs if the tool speaks it, else the coach's
+                    found = Person(
                         kind,
                         person_id,
                         p.name,
                         p.email,
                         p.phone,
-                        language,
-                        p.timezone or default_tz,
-                        locale,
+                        i18n.primary(tag) or i18n.FALLBACK,  # a language with a catalog
+                        reader.timezone,
+                        tag,
+                        greeting(p),
                     )
             else:
                 c = self.db.get(Coach, person_id)
                 language = self.settings.coach_language
-                self._people[key] = (
-                    None
-                    if c is None
-                    else Person(
-                        kind, person_id, c.name, c.email, c.phone, language, default_tz, language
+                if c is not None:
+                    found = Person(
+                        kind,
+                        person_id,
+                        c.name,
+                        c.email,
+                        c.phone,
+                        language,
+                        self.settings.default_timezone,
+                        language,
+                        c.name,
                     )
-                )
+            self._people[key] = found
         return self._people[key]
 
     def program(self, program_id: int | None) -> Program | None:
@@ -241,22 +270,34 @@ class Composer:
     def compose(self, row: Any, target: Occasion, channel: Any = None) -> OutgoingMessage | Skip:
         recipient = self.person(row.recipient_kind, row.recipient_id)
         if recipient is None:
-            return Skip(f"{row.recipient_kind} #{row.recipient_id} no longer exists")
+            return Skip(
+                (
+                    i18n.gettext("participant #{id} no longer exists")
+                    if row.recipient_kind == "participant"
+                    else i18n.gettext("coach #{id} no longer exists")
+                ).format(id=row.recipient_id)
+            )
         traits = channel_traits(channel)
         coach_id = target.coaches[0] if target.coaches else None
         if coach_id is None:
             coach_id = self._default_coach_id()
         coach = self.person("coach", coach_id) if coach_id else None
         context: dict[str, Any] = {
-            "recipient": recipient,
-            "coach": coach,
+            "recipient": recipient.shown(self.region),
+            "coach": coach.shown(self.region) if coach else None,
             "rule": {"name": row.rule},
         }
         attachments: tuple[Attachment, ...] = ()
         if target.kind in ("session", "followup"):
             item = self.item(target.kind, target.id, recipient.reader)
             if item is None:
-                return Skip(f"{target.kind} #{target.id} no longer exists")
+                return Skip(
+                    (
+                        i18n.gettext("session #{id} no longer exists")
+                        if target.kind == "session"
+                        else i18n.gettext("follow-up #{id} no longer exists")
+                    ).format(id=target.id)
+                )
             context["item"] = self._item_context(item, recipient)
             if traits.takes_attachments:
                 attachments = (self._attachment(item, recipient),)
@@ -265,17 +306,17 @@ class Composer:
             if target.kind == "program":
                 people = self._without_followup(target)
                 if not people:
-                    return Skip("every participant has a follow-up planned")
-                context["participants"] = people
+                    return Skip(i18n.gettext("every participant has a follow-up planned"))
+                context["participants"] = [p.shown(self.region) for p in people]
             elif target.kind == "week":
-                tracks = self._stalled(row.recipient_id, recipient.locale)
+                tracks = self._stalled(row.recipient_id, recipient)
                 if not tracks:
-                    return Skip("no stalled track this week")
+                    return Skip(i18n.gettext("no stalled track this week"))
                 context["tracks"] = tracks
         names = template_names(
             self._template(row, target), recipient.language, row.channel, short=traits.short
         )
-        subject, text = self._render(names, context)
+        subject, text = self._render(names, context, recipient.language)
         if traits.max_length is not None and len(text) > traits.max_length:
             text = text[: traits.max_length - 1].rstrip() + "…"
         return OutgoingMessage(
@@ -296,24 +337,35 @@ class Composer:
     def _template(self, row: Any, target: Occasion) -> str:
         rule = next((r for r in target.rules if r.name == row.rule), None)
         if rule is None:
-            raise ComposeError(f"rule {row.rule} is no longer in force")
+            raise ComposeError(
+                i18n.gettext("rule {name} is no longer in force").format(name=row.rule)
+            )
         return rule.template
 
-    def _render(self, names: list[str], context: dict[str, Any]) -> tuple[str, str]:
+    def _render(self, names: list[str], context: dict[str, Any], language: str) -> tuple[str, str]:
         import jinja2
 
         try:
-            template = self.env.select_template(names)
+            key = (language, *names)
+            if key not in self._templates:  # found once per run: no file looked up per message
+                self._templates[key] = self.env(language).select_template(names)
+            template = self._templates[key]
             rendered = template.render(**context)
         except jinja2.TemplateNotFound:
             raise ComposeError(
-                f"no template (looked for {' or '.join(names)} in "
-                f"{override_dir(self.app)} and the plugin)"
+                i18n.gettext("no template (looked for {names} in {folder} and the plugin)").format(
+                    names=", ".join(names), folder=override_dir(self.app)
+                )
             ) from None
         except jinja2.TemplateError as exc:
-            raise ComposeError(f"template {names[-1]!r} is broken: {exc}") from None
+            raise ComposeError(
+                i18n.gettext("template {name!r} is broken: {error}").format(
+                    name=names[-1], error=exc
+                )
+            ) from None
         subject, _, body = rendered.partition("\n")
-        subject = " ".join(subject.split())  # one line, whatever the data held
+        # One line whatever the data held; the no-break spaces of French typography stay.
+        subject = re.sub(r"[ \t\r\n\f\v\x1c-\x1f\x85\u2028\u2029]+", " ", subject).strip()
         return subject[:200], body.lstrip("\n")
 
     def _default_coach_id(self) -> int | None:
@@ -327,7 +379,8 @@ class Composer:
         reader's own time added when their zone differs (an in-person session is given in
         its venue's zone)."""
         locale = recipient.locale
-        start, end = when(item.start, item.timezone, locale), when(item.end, item.timezone, locale)
+        start = self.when(item.start, item.timezone, locale)
+        end = self.when(item.end, item.timezone, locale)
         program = self.program(item.program_id)
         context: dict[str, Any] = {
             "kind": item.kind,
@@ -338,6 +391,7 @@ class Composer:
             "end_time": end["time"],
             "timezone": item.timezone,
             "reader_timezone": None,
+            "reader_date": None,
             "reader_time": None,
             "program": program.title if program else None,
             "location": item.location,
@@ -349,9 +403,9 @@ class Composer:
         if item.kind == "session":
             context["moved"] = self._session_moved(item)
         if recipient.timezone != item.timezone:
-            mine = when(item.start, recipient.timezone, locale)
-            same_day = mine["date"] == start["date"]
-            context["reader_time"] = mine["time"] if same_day else f"{mine['date']} {mine['time']}"
+            mine = self.when(item.start, recipient.timezone, locale)
+            context["reader_date"] = None if mine["date"] == start["date"] else mine["date"]
+            context["reader_time"] = mine["time"]
             context["reader_timezone"] = recipient.timezone
         return context
 
@@ -364,8 +418,8 @@ class Composer:
     def _occasion_context(self, target: Occasion, recipient: Person) -> dict[str, Any]:
         """A program (first start, last end) or a week, in the recipient's zone."""
         tz = recipient.timezone if target.kind == "week" else str(target.tz.key)
-        start = when(target.start, tz, recipient.locale)
-        end = when(target.end, tz, recipient.locale)
+        start = self.when(target.start, tz, recipient.locale)
+        end = self.when(target.end, tz, recipient.locale)
         program = self.program(target.program_id if target.kind != "program" else target.id)
         return {
             "kind": target.kind,
@@ -403,7 +457,7 @@ class Composer:
         people = [self.person("participant", pid) for (pid,) in seated if pid not in planned]
         return [p for p in people if p is not None]
 
-    def _stalled(self, coach_id: int, language: str) -> list[dict[str, Any]]:
+    def _stalled(self, coach_id: int, recipient: Person) -> list[dict[str, Any]]:
         default = self._default_coach_id()
         out = []
         for progress in list_tracks(self.db, stalled_only=True, now=self.now):
@@ -416,7 +470,9 @@ class Composer:
                     "goal": progress.track.goal,
                     "done": progress.done,
                     "planned": progress.track.planned_sessions,
-                    "last_activity": format_date(progress.last_activity, "long", locale=language),
+                    "last_activity": self.when(
+                        progress.last_activity, recipient.timezone, recipient.locale
+                    )["date"],
                 }
             )
         return out

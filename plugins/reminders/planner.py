@@ -29,6 +29,7 @@ from programs.plugins.reminders.rules import load_rulebook
 from programs.plugins.reminders.settings import load_settings
 from programs.plugins.reminders.targets import Occasion, OccasionLoader, PlanScope, chunks
 from programs.plugins.reminders.timing import due_time
+from programs.plugins.reminders.words import reason as said
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -40,12 +41,6 @@ ROWS_PER_ROUND = 20_000  # desired rows compared and written per round (memory s
 INSERT_CHUNK = 5_000
 
 Key = tuple[str, str, int, int, str, int, str]
-MOVED = {
-    "session": "session moved",
-    "followup": "follow-up moved",
-    "program": "program dates changed",
-    "week": "changed",
-}
 
 
 @dataclass
@@ -56,9 +51,15 @@ class PlanResult:
     updated: int = 0  # due time changed, or wanted again
 
     def __str__(self) -> str:
-        return (
-            f"{self.planned} planned, {self.skipped} skipped, {self.cancelled} cancelled, "
-            f"{self.updated} updated"
+        from programs.i18n import _
+
+        return _(
+            "{planned} planned, {skipped} skipped, {cancelled} cancelled, {updated} updated"
+        ).format(
+            planned=self.planned,
+            skipped=self.skipped,
+            cancelled=self.cancelled,
+            updated=self.updated,
         )
 
     def add(self, other: PlanResult) -> None:
@@ -78,26 +79,26 @@ def lock(db: DbSession) -> None:
 def row_problem(row: Any, target: Occasion | None) -> str | None:
     """Why an outbox row should not go out any more, or None when it still should."""
     if target is None:
-        return f"{row.target_kind} no longer exists"
+        return said(f"{row.target_kind} gone")
     if target.inactive:
         return target.inactive
     if row.revision != target.revision:
-        return MOVED[target.kind]
+        return said(f"{target.kind} moved")
     rule = next((r for r in target.rules if r.name == row.rule), None)
     if rule is None:
-        return "rule removed"
+        return said("rule removed")
     if rule.channel != row.channel:
-        return "rule changed"
+        return said("rule changed")
     if row.recipient_kind == "participant":
         if not rule.to_participants:
-            return "rule changed"
+            return said("rule changed")
         if row.recipient_id not in target.participants:
-            return "no longer enrolled"
+            return said("no longer enrolled")
     elif row.recipient_kind == "coach":
         if not rule.to_coach:
-            return "rule changed"
+            return said("rule changed")
         if row.recipient_id not in target.coaches:
-            return "coach changed"
+            return said("coach changed")
     return None
 
 
@@ -153,6 +154,7 @@ def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
     call for; the participant is whom the row is about (its recipient, or the participant of
     a follow-up the coach is reminded of), so the row goes when they are erased."""
     out: dict[Key, Wanted] = {}
+    late, added = said("booked late"), said("rule added later")
     for t in targets:
         if t.inactive:
             continue
@@ -168,21 +170,19 @@ def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
             if rule.to_coach:
                 recipients += [("coach", cid, t.booked_at) for cid in t.coaches]
             for kind, rid, booked in recipients:
+                why: str | None = None
                 if due < booked:
-                    state, reason = (
-                        SKIPPED,
-                        (
-                            f"booked late: due {due:%Y-%m-%d %H:%M} UTC, "
-                            f"booked {booked:%Y-%m-%d %H:%M} UTC"
-                        ),
+                    state = SKIPPED
+                    why = late.format(
+                        due=f"{due:%Y-%m-%d %H:%M}", booked=f"{booked:%Y-%m-%d %H:%M}"
                     )
                 elif since is not None and due < since:
-                    state, reason = SKIPPED, f"rule {rule.name} added after this was due"
+                    state, why = SKIPPED, added.format(name=rule.name)
                 else:
-                    state, reason = PENDING, None
+                    state = PENDING
                 key = (rule.name, t.kind, t.id, t.revision, kind, rid, rule.channel)
                 about = rid if kind == "participant" else about_of(t)
-                out[key] = (due, state, reason, t.program_id, about)
+                out[key] = (due, state, why, t.program_id, about)
     return out
 
 
@@ -236,8 +236,8 @@ def _reconcile(
         want = desired.pop(key, None)
         if want is None:
             if row.status == PENDING:
-                reason = row_problem(row, by_key.get((row.target_kind, row.target_id)))
-                cancel.setdefault(reason or "no longer planned", []).append(row.id)
+                why = row_problem(row, by_key.get((row.target_kind, row.target_id)))
+                cancel.setdefault(why or said("no longer planned"), []).append(row.id)
             continue
         due, state, reason, _program, _about = want
         if row.status == PENDING and row.due_at != due and state != PENDING:

@@ -16,15 +16,12 @@ from programs.plugins.reminders.rules import load_rulebook, make_rule
 from programs.plugins.reminders.targets import PlanScope
 
 from programs.api import InvalidInput, NotFound, RuleViolation, get_program, utcnow
+from programs.i18n import _
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
 
     from programs.api import App
-
-
-def _where(slug: str | None) -> str:
-    return f"program {slug}" if slug else "all programs"
 
 
 def _row(db: DbSession, name: str, program_id: int | None) -> Any:
@@ -48,22 +45,33 @@ def add_rule(app: App, values: dict[str, Any], *, slug: str | None) -> tuple[str
     with app.write() as db:
         program_id = get_program(db, slug).id if slug else None
         rule = make_rule(
-            values, where="rule", layer="program" if slug else "all programs", program_id=program_id
+            values,
+            where=_("rule"),
+            layer="program" if slug else "all programs",
+            program_id=program_id,
         )
         channels = app.registry.all("channel")
         if rule.channel not in channels:
             raise InvalidInput(
-                f"no channel named {rule.channel!r} (known: {', '.join(sorted(channels))})"
+                _("no channel named {name!r} (known: {known})").format(
+                    name=rule.channel, known=", ".join(sorted(channels))
+                )
             )
         if not template_exists(app, rule.template):
             raise InvalidInput(
-                f"no template {rule.template!r}: write {rule.template}.fr.j2 "
-                "in <config dir>/templates/reminders/"
+                _(
+                    "no template {name!r}: write {name}.j2 (or one per language, {name}.fr.j2) "
+                    "in <config dir>/templates/reminders/"
+                ).format(name=rule.template)
             )
         existing = _row(db, rule.name, program_id)
         if existing is not None and existing.enabled:
             raise RuleViolation(
-                f"rule {rule.name} already exists for {_where(slug)}: remove it first"
+                (
+                    _("rule {name} already exists for program {slug}: remove it first")
+                    if slug
+                    else _("rule {name} already exists for all programs: remove it first")
+                ).format(name=rule.name, slug=slug)
             )
         if existing is not None:
             db.execute(sa.delete(RULES).where(RULES.c.id == existing.id))
@@ -84,8 +92,25 @@ def add_rule(app: App, values: dict[str, Any], *, slug: str | None) -> tuple[str
             )
         )
         result = plan(db, app, now=now, scope=PlanScope(everything=True))
-    note = " (it replaces the rule of that name below)" if overrides else ""
-    return f"rule {rule.name} added for {_where(slug)}: {rule.when}{note}", result
+    if slug:
+        done = (
+            _(
+                "rule {name} added for program {slug}: {when} (it replaces the rule of that "
+                "name below)"
+            )
+            if overrides
+            else _("rule {name} added for program {slug}: {when}")
+        )
+    else:
+        done = (
+            _(
+                "rule {name} added for all programs: {when} (it replaces the rule of that name "
+                "below)"
+            )
+            if overrides
+            else _("rule {name} added for all programs: {when}")
+        )
+    return done.format(name=rule.name, slug=slug, when=rule.described()), result
 
 
 def remove_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResult]:
@@ -95,9 +120,21 @@ def remove_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResu
         existing = _row(db, name, program_id)
         below = _below(db, app, name, program_id)
         if existing is not None and not existing.enabled:
-            raise RuleViolation(f"rule {name} is already off for {_where(slug)}")
+            raise RuleViolation(
+                (
+                    _("rule {name} is already off for program {slug}")
+                    if slug
+                    else _("rule {name} is already off for all programs")
+                ).format(name=name, slug=slug)
+            )
         if existing is None and not below:
-            raise NotFound(f"no rule {name} for {_where(slug)} (see `programs reminders rules`)")
+            raise NotFound(
+                (
+                    _("no rule {name} for program {slug} (see `programs reminders rules`)")
+                    if slug
+                    else _("no rule {name} for all programs (see `programs reminders rules`)")
+                ).format(name=name, slug=slug)
+            )
         if existing is not None:
             db.execute(sa.delete(RULES).where(RULES.c.id == existing.id))
         if below:  # keep the rule below from coming back: turn it off at this level
@@ -117,7 +154,12 @@ def remove_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResu
                 )
             )
         result = plan(db, app, now=now, scope=PlanScope(everything=True))
-    return f"rule {name} removed for {_where(slug)}", result
+    done = (
+        _("rule {name} removed for program {slug}")
+        if slug
+        else _("rule {name} removed for all programs")
+    )
+    return done.format(name=name, slug=slug), result
 
 
 def reset_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResult]:
@@ -126,7 +168,18 @@ def reset_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResul
         program_id = get_program(db, slug).id if slug else None
         existing = _row(db, name, program_id)
         if existing is None:
-            raise NotFound(f"nothing was added or removed for rule {name} at {_where(slug)}")
+            raise NotFound(
+                (
+                    _("nothing was added or removed for rule {name} at program {slug}")
+                    if slug
+                    else _("nothing was added or removed for rule {name} at all programs")
+                ).format(name=name, slug=slug)
+            )
         db.execute(sa.delete(RULES).where(RULES.c.id == existing.id))
         result = plan(db, app, now=now, scope=PlanScope(everything=True))
-    return f"rule {name} reset for {_where(slug)}", result
+    done = (
+        _("rule {name} reset for program {slug}")
+        if slug
+        else _("rule {name} reset for all programs")
+    )
+    return done.format(name=name, slug=slug), result

@@ -27,6 +27,7 @@ from programs.plugins.reminders.models import RULES, SEEN
 from programs.plugins.reminders.timing import parse_clock
 
 from programs.api import InvalidInput, Span, parse_offset
+from programs.i18n import _
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -70,9 +71,17 @@ class Rule:
 
     @property
     def when(self) -> str:
-        """``-2d from start``, ``+1d from end at 09:00``."""
+        """``-2d from start``, ``+1d from end at 09:00`` (machine form: JSON, CSV)."""
         text = f"{self.offset.signed()} from {self.anchor}"
         return text + (f" at {self.at:%H:%M}" if self.at else "")
+
+    def described(self) -> str:
+        """:attr:`when` as people read it, in the current language."""
+        if self.anchor == "start":
+            text = _("{offset} from start at {time}") if self.at else _("{offset} from start")
+        else:
+            text = _("{offset} from end at {time}") if self.at else _("{offset} from end")
+        return text.format(offset=self.offset.signed(), time=f"{self.at:%H:%M}" if self.at else "")
 
     def signature(self) -> str:
         at = f"{self.at:%H:%M}" if self.at else ""
@@ -119,37 +128,48 @@ def make_rule(
     unknown = sorted(set(values) - known)
     if unknown:
         raise InvalidInput(
-            f"{where}: unknown key(s) {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(known - {'anchor'}))})"
+            _("{where}: unknown key(s) {keys} (known: {known})").format(
+                where=where, keys=", ".join(unknown), known=", ".join(sorted(known - {"anchor"}))
+            )
         )
     name = str(values.get("name") or "")
     if not NAME_RE.match(name):
         raise InvalidInput(
-            f"{where}: rule name {name!r} must be lowercase letters, digits, - or _ (up to 40)"
+            _(
+                "{where}: rule name {name!r} must be lowercase letters, digits, - or _ (up to 40)"
+            ).format(where=where, name=name)
         )
+
+    def refuse(message: str, **fields: Any) -> InvalidInput:
+        return InvalidInput(message.format(where=where, name=name, **fields))
+
     target = str(values.get("target") or "")
     if target not in TARGETS:
-        raise InvalidInput(f"{where}: rule {name}: target must be one of {', '.join(TARGETS)}")
+        raise refuse(
+            _("{where}: rule {name}: target must be one of {known}"), known=", ".join(TARGETS)
+        )
     audience = str(values.get("audience") or ("coach" if target == "week" else "participants"))
     if audience not in AUDIENCES:
-        raise InvalidInput(f"{where}: rule {name}: audience must be one of {', '.join(AUDIENCES)}")
+        raise refuse(
+            _("{where}: rule {name}: audience must be one of {known}"), known=", ".join(AUDIENCES)
+        )
     if target == "week" and audience != "coach":
-        raise InvalidInput(f"{where}: rule {name}: the weekly digest goes to the coach only")
+        raise refuse(_("{where}: rule {name}: the weekly digest goes to the coach only"))
     if target == "week" and program_id is not None:
-        raise InvalidInput(f"{where}: rule {name}: weekly rules are for all programs, not one")
+        raise refuse(_("{where}: rule {name}: weekly rules are for all programs, not one"))
     anchor = str(values.get("from") or values.get("anchor") or "start")
     if anchor not in ANCHORS:
-        raise InvalidInput(f"{where}: rule {name}: from must be start or end")
+        raise refuse(_("{where}: rule {name}: from must be start or end"))
     if "offset" not in values:
-        raise InvalidInput(f"{where}: rule {name}: give an offset, e.g. -2d or -2h")
+        raise refuse(_("{where}: rule {name}: give an offset, e.g. -2d or -2h"))
     offset = parse_offset(str(values["offset"]))
     at = parse_clock(str(values["at"])) if values.get("at") else None
     channel = str(values.get("channel") or "email")
     if not NAME_RE.match(channel):
-        raise InvalidInput(f"{where}: rule {name}: bad channel name {channel!r}")
+        raise refuse(_("{where}: rule {name}: bad channel name {channel!r}"), channel=channel)
     template = str(values.get("template") or _default_template(target))
     if not re.match(r"^[a-z][a-z0-9_-]{0,59}$", template):
-        raise InvalidInput(f"{where}: rule {name}: bad template name {template!r}")
+        raise refuse(_("{where}: rule {name}: bad template name {template!r}"), template=template)
     return Rule(
         name, target, audience, offset, channel, template, anchor, at, layer, program_id, since
     )
@@ -168,17 +188,19 @@ def default_rules(config: Config) -> list[Rule]:
         return list(BUILT_IN)
     if not isinstance(configured, list) or not all(isinstance(r, dict) for r in configured):
         raise InvalidInput(
-            "config [reminders] rules must be a list of tables ([[reminders.rules]])"
+            _("config [reminders] rules must be a list of tables ([[reminders.rules]])")
         )
     rules = [
-        make_rule(r, where=f"config [[reminders.rules]] #{i}", layer="config")
+        make_rule(r, where=_("config [[reminders.rules]] #{n}").format(n=i), layer="config")
         for i, r in enumerate(configured, start=1)
     ]
     names = [r.name for r in rules]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise InvalidInput(
-            f"config [[reminders.rules]]: rule name(s) given twice: {', '.join(twice)}"
+            _("config [[reminders.rules]]: rule name(s) given twice: {names}").format(
+                names=", ".join(twice)
+            )
         )
     return rules
 
@@ -228,7 +250,7 @@ def row_rule(row: Any) -> Rule:
             "channel": row.channel,
             "template": row.template,
         },
-        where=f"rule #{row.id}",
+        where=_("rule #{id}").format(id=row.id),
         layer=layer,
         program_id=row.program_id,
         since=row.created_at,

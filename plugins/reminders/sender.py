@@ -42,6 +42,7 @@ from programs.plugins.reminders.targets import OccasionLoader, PlanScope
 
 from programs.api import ChannelError, PluginError, utcnow
 from programs.api import format_duration as short
+from programs.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -65,9 +66,15 @@ class SendReport:
         return self.sent + self.skipped + self.cancelled + self.failed + self.retrying
 
     def __str__(self) -> str:
-        return (
-            f"{self.sent} sent, {self.skipped} skipped, {self.cancelled} cancelled, "
-            f"{self.retrying} to retry, {self.failed} failed"
+        return _(
+            "{sent} sent, {skipped} skipped, {cancelled} cancelled, {retrying} to retry, "
+            "{failed} failed"
+        ).format(
+            sent=self.sent,
+            skipped=self.skipped,
+            cancelled=self.cancelled,
+            retrying=self.retrying,
+            failed=self.failed,
         )
 
 
@@ -153,16 +160,20 @@ def claim(
     for row in rows:
         late = now - row.due_at
         if late > settings.catch_up:
-            stuck = " (it was being sent when a sender stopped)" if row.status == SENDING else ""
+            reason = (
+                _(
+                    "not sent: {late} late, beyond the catch-up window of {window} (it was "
+                    "being sent when a sender stopped)"
+                )
+                if row.status == SENDING
+                else _("not sent: {late} late, beyond the catch-up window of {window}")
+            )
             _finish(
                 db,
                 row.id,
                 SKIPPED,
                 now,
-                reason=(
-                    f"not sent: {short(late)} late, beyond the catch-up window of "
-                    f"{short(settings.catch_up)}{stuck}"
-                ),
+                reason=reason.format(late=short(late), window=short(settings.catch_up)),
             )
             report.skipped += 1
         elif row.attempts >= settings.max_attempts:
@@ -171,13 +182,14 @@ def claim(
                 row.id,
                 FAILED,
                 now,
-                reason=f"gave up after {row.attempts} attempts",
+                reason=_("gave up after {n} attempts").format(n=row.attempts),
                 error=row.last_error,
             )
             report.failed += 1
             report.errors.append(
-                f"reminder #{row.id} ({row.rule}): gave up after "
-                f"{row.attempts} attempts: {row.last_error}"
+                _("reminder #{id} ({rule}): gave up after {n} attempts: {error}").format(
+                    id=row.id, rule=row.rule, n=row.attempts, error=row.last_error
+                )
             )
         else:
             claimed.append(row)
@@ -244,8 +256,13 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
                 continue
             channel = channels.get(row.channel)
             if channel is None:
-                known = ", ".join(sorted(channels)) or "none"
-                item.outcome = (FAILED, f"no channel named {row.channel!r} (known: {known})")
+                known = ", ".join(sorted(channels)) or _("none")
+                item.outcome = (
+                    FAILED,
+                    _("no channel named {name!r} (known: {known})").format(
+                        name=row.channel, known=known
+                    ),
+                )
                 continue
             try:
                 composed = composer.compose(row, target, channel)  # type: ignore[arg-type]
@@ -256,10 +273,10 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
                 item.outcome = (SKIPPED, composed.reason)
             elif not channel.can_reach(composed):
                 reason = (
-                    f"{composed.to_name} has no email address (channel email)"
+                    _("{name} has no email address (channel email)")
                     if row.channel == "email"
-                    else f"channel {row.channel} cannot reach {composed.to_name}"
-                )
+                    else _("channel {channel} cannot reach {name}")
+                ).format(name=composed.to_name, channel=row.channel)
                 item.outcome = (SKIPPED, reason)
             else:
                 item.message = composed
@@ -315,8 +332,13 @@ def send_due(
                 with app.write() as db:
                     waiting = release(db, token=token, now=now, error=stop.message)
                 raise PluginError(
-                    f"channel {stop.channel} cannot send: {stop.message}; "
-                    f"{waiting} reminder(s) left waiting for the next run"
+                    ngettext(
+                        "channel {channel} cannot send: {error}; {n} reminder left waiting for "
+                        "the next run",
+                        "channel {channel} cannot send: {error}; {n} reminders left waiting for "
+                        "the next run",
+                        waiting,
+                    ).format(channel=stop.channel, error=stop.message, n=waiting)
                 ) from None
     finally:
         for channel in channels.values():
@@ -378,7 +400,11 @@ def _deliver(
             )
         if state == FAILED:
             report.failed += 1
-            report.errors.append(f"reminder #{row.id} ({row.rule}): {reason}")
+            report.errors.append(
+                _("reminder #{id} ({rule}): {reason}").format(
+                    id=row.id, rule=row.rule, reason=reason
+                )
+            )
         elif state == SKIPPED:
             report.skipped += 1
         else:
@@ -403,7 +429,9 @@ def _deliver(
                     now,
                     error=error,
                     token=token,
-                    reason=f"failed after {attempts} attempt(s)",
+                    reason=ngettext(
+                        "failed after {n} attempt", "failed after {n} attempts", attempts
+                    ).format(n=attempts),
                 )
             else:
                 db.execute(
@@ -420,12 +448,26 @@ def _deliver(
         who = item.message.to_name
         if final:
             report.failed += 1
-            report.errors.append(f"reminder #{row.id} to {who} by {row.channel} failed: {error}")
+            report.errors.append(
+                _("reminder #{id} to {name} by {channel} failed: {error}").format(
+                    id=row.id, name=who, channel=row.channel, error=error
+                )
+            )
         else:
             report.retrying += 1
             report.errors.append(
-                f"reminder #{row.id} to {who} by {row.channel} failed (attempt {attempts} of "
-                f"{settings.max_attempts}, retried in {short(settings.retry_after)}): {error}"
+                _(
+                    "reminder #{id} to {name} by {channel} failed (attempt {n} of {most}, "
+                    "retried in {wait}): {error}"
+                ).format(
+                    id=row.id,
+                    name=who,
+                    channel=row.channel,
+                    n=attempts,
+                    most=settings.max_attempts,
+                    wait=short(settings.retry_after),
+                    error=error,
+                )
             )
         return
     with app.write() as db:

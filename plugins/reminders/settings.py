@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from programs import i18n
 from programs.api import InvalidInput, parse_duration
+from programs.i18n import _
 
 if TYPE_CHECKING:
     from programs.api import App, Config
-
-LANGUAGES = ("fr", "en")
 
 DEFAULTS: dict[str, Any] = {
     "catch_up": "2h",  # after downtime, a reminder goes out at most this late, else skipped
@@ -45,20 +45,30 @@ class Settings:
 
 
 def _where(config: Config, table: str) -> str:
-    return f"config file {config.path}: [{table}]" if config.path else f"config [{table}]"
+    if config.path:
+        return _("config file {path}: [{table}]").format(path=config.path, table=table)
+    return _("config [{table}]").format(table=table)
 
 
 def _duration(config: Config, values: dict[str, Any], key: str) -> timedelta:
     try:
         return parse_duration(str(values[key]))
     except InvalidInput as exc:
-        raise SettingError(f"{_where(config, 'reminders')} {key}: {exc}") from None
+        raise SettingError(
+            _("{where} {key}: {error}").format(
+                where=_where(config, "reminders"), key=key, error=exc
+            )
+        ) from None
 
 
 def _int(config: Config, values: dict[str, Any], key: str, table: str, low: int) -> int:
     value = values[key]
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise SettingError(f"{_where(config, table)} {key} must be a whole number >= {low}")
+        raise SettingError(
+            _("{where} {key} must be a whole number >= {low}").format(
+                where=_where(config, table), key=key, low=low
+            )
+        )
     return value
 
 
@@ -69,15 +79,20 @@ def load_settings(app: App) -> Settings:
     unknown = sorted(set(section) - set(DEFAULTS) - set(TABLES))
     if unknown:
         raise SettingError(
-            f"{_where(config, 'reminders')}: unknown setting(s) {', '.join(unknown)} "
-            f"(known: {', '.join([*DEFAULTS, *TABLES])})"
+            _("{where}: unknown setting(s) {keys} (known: {known})").format(
+                where=_where(config, "reminders"),
+                keys=", ".join(unknown),
+                known=", ".join([*DEFAULTS, *TABLES]),
+            )
         )
     values = {**DEFAULTS, **{k: v for k, v in section.items() if k in DEFAULTS}}
     language = str(values["coach_language"] or app.settings.coach_language).lower()
-    primary = language.replace("_", "-").split("-", 1)[0]
-    if primary not in LANGUAGES:
+    primary = i18n.supported(language)
+    if primary is None:
         raise SettingError(
-            f"{_where(config, 'reminders')} coach_language must be one of {', '.join(LANGUAGES)}"
+            _("{where} coach_language must be one of {known}").format(
+                where=_where(config, "reminders"), known=", ".join(i18n.available())
+            )
         )
     return Settings(
         catch_up=_duration(config, values, "catch_up"),

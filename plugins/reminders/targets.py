@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from programs.plugins.reminders.rules import Rule, RuleBook
 from programs.plugins.reminders.timing import week_start
+from programs.plugins.reminders.words import reason as said
 from sqlmodel import Session as DbSession
 
 from programs.api import (
@@ -183,9 +184,9 @@ class OccasionLoader:
             (sid, program_id, start, end, status, revision, updated, tz, p_status, coach_id) = r
             inactive = None
             if p_status == ProgramStatus.CANCELLED:
-                inactive = "program cancelled"
+                inactive = said("program cancelled")
             elif status == SessionStatus.CANCELLED:
-                inactive = "session cancelled"
+                inactive = said("session cancelled")
             targets.append(
                 Occasion(
                     "session",
@@ -245,9 +246,9 @@ class OccasionLoader:
                 first, last = spans.get(pid, (None, None))
                 inactive = None
                 if status == ProgramStatus.CANCELLED:
-                    inactive = "program cancelled"
+                    inactive = said("program cancelled")
                 elif first is None:
-                    inactive = "no session left"
+                    inactive = said("no session left")
                 first = _aware(first) or updated
                 last = _aware(last) or updated
                 if self.horizon is not None and last < self.horizon and inactive is None:
@@ -310,7 +311,7 @@ class OccasionLoader:
                 updated,
                 p_tz,
             ) = r
-            inactive = None if status == FollowUpStatus.PLANNED else f"follow-up {status}"
+            inactive = None if status == FollowUpStatus.PLANNED else said(f"followup {status}")
             targets.append(
                 Occasion(
                     "followup",

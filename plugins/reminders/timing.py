@@ -14,13 +14,16 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from programs.api import InvalidInput, Span
+from programs.i18n import _
 
 
 def parse_clock(text: str) -> time:
     """``09:00`` -> time(9, 0)."""
     match = re.match(r"^(\d{1,2}):(\d{2})$", str(text).strip())
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise InvalidInput(f"cannot read time of day {text!r}: expected HH:MM, e.g. 09:00")
+        raise InvalidInput(
+            _("cannot read time of day {text!r}: expected HH:MM, e.g. 09:00").format(text=text)
+        )
     return time(int(match[1]), int(match[2]))
 
 
