@@ -281,10 +281,11 @@ def merge(language: str, translations: dict[str, Any], *, overwrite: bool = Fals
     for message in catalog:
         if not message.id:
             continue
-        key = message.id if isinstance(message.id, str) else message.id[0]
-        if message.context:
-            key = f"{message.context}{CONTEXT_SEPARATOR}{key}"
-        value = translations.get(key)
+        bare = message.id if isinstance(message.id, str) else message.id[0]
+        key = f"{message.context}{CONTEXT_SEPARATOR}{bare}" if message.context else bare
+        # a message with a context takes the bare id's translation when none is given for
+        # its context (the same word, where no other context needs another)
+        value = translations.get(key, translations.get(bare) if message.context else None)
         if value is None or (message.string and not overwrite and _complete(message.string)):
             continue
         message.string = tuple(value) if isinstance(value, list) else value
