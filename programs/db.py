@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from programs.config import data_dir
+from programs.i18n import _
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE = {"programs_write": True}
@@ -62,7 +63,9 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
         if path.is_dir():
             from programs.errors import InvalidInput
 
-            raise InvalidInput(f"{path} is a folder, not a database file: give a file path")
+            raise InvalidInput(
+                _("{path} is a folder, not a database file: give a file path").format(path=path)
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = sa.create_engine(url, **kwargs)
@@ -72,8 +75,10 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
         shown = url.split("://", 1)[0]
         raise InvalidInput(
-            f"cannot use database URL {shown}://...: {exc} "
-            "(give a SQLite file path or a URL like postgresql://host/db)"
+            _(
+                "cannot use database URL {scheme}://...: {reason} "
+                "(give a SQLite file path or a URL like postgresql://host/db)"
+            ).format(scheme=shown, reason=exc)
         ) from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -88,7 +93,7 @@ def cannot_open(url: str | sa.URL, exc: BaseException) -> Exception:
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     reason = lines[0] if lines else type(exc).__name__
     shown = sa.engine.make_url(url).render_as_string(hide_password=True)
-    return InvalidInput(f"cannot open database {shown}: {reason}")
+    return InvalidInput(_("cannot open database {url}: {reason}").format(url=shown, reason=reason))
 
 
 def _set_wal(cursor: Any) -> None:
@@ -142,14 +147,16 @@ def backup_sqlite(url: str, target: Path) -> Path:
 
     source = sqlite_path(url)
     if source is None:
-        raise InvalidInput("backup copies SQLite databases only; use pg_dump for PostgreSQL")
+        raise InvalidInput(_("backup copies SQLite databases only; use pg_dump for PostgreSQL"))
     if not source.exists():
-        raise InvalidInput(f"no database at {source}; run `programs init` first")
+        raise InvalidInput(
+            _("no database at {path}; run `programs init` first").format(path=source)
+        )
     target = target.expanduser().resolve()
     if target == source.resolve():
-        raise InvalidInput("the backup file must not be the database itself")
+        raise InvalidInput(_("the backup file must not be the database itself"))
     if not target.parent.is_dir():
-        raise InvalidInput(f"folder {target.parent} does not exist")
+        raise InvalidInput(_("folder {path} does not exist").format(path=target.parent))
     partial = target.with_name(target.name + ".partial")
     # A URI, so the source is opened read-only; as_uri() escapes spaces, "?" and "#".
     src = sqlite3.connect(

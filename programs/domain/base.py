@@ -10,6 +10,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs.errors import NotFound, RuleViolation
+from programs.i18n import _, pgettext
 from programs.models import (
     SEATED,
     Enrollment,
@@ -27,7 +28,7 @@ def get_program(db: DbSession, slug: str, *, lock: bool = False) -> Program:
         query = query.with_for_update().execution_options(populate_existing=True)
     program = db.exec(query).first()
     if program is None:
-        raise NotFound(f"no program {slug!r} (see `programs list`)")
+        raise NotFound(_("no program {slug!r} (see `programs list`)").format(slug=slug))
     return program
 
 
@@ -41,9 +42,34 @@ def lock_program(db: DbSession, program: Program) -> Program:
     ).one()
 
 
+def program_status(status: str) -> str:
+    """A program's status as a sentence says it ("le programme ... est annulé")."""
+    words = {
+        ProgramStatus.OPEN: pgettext("program", "open"),
+        ProgramStatus.CANCELLED: pgettext("program", "cancelled"),
+        ProgramStatus.COMPLETED: pgettext("program", "completed"),
+    }
+    return words.get(status, status)  # type: ignore[call-overload]
+
+
+def _action(action: str) -> str:
+    words = {
+        "enroll": pgettext("cannot", "enroll"),
+        "add a session": pgettext("cannot", "add a session"),
+        "move a session": pgettext("cannot", "move a session"),
+    }
+    return words.get(action, action)
+
+
 def require_open(program: Program, action: str) -> None:
+    """Refuse ``action`` ("enroll", "add a session", "move a session") on a program that is
+    not open."""
     if program.status != ProgramStatus.OPEN:
-        raise RuleViolation(f"program {program.slug} is {program.status}: cannot {action}")
+        raise RuleViolation(
+            _("program {slug} is {status}: cannot {action}").format(
+                slug=program.slug, status=program_status(program.status), action=_action(action)
+            )
+        )
 
 
 def program_of(db: DbSession, session: Session) -> Program:

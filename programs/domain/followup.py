@@ -12,6 +12,7 @@ from programs import hooks, validate
 from programs.domain.base import get_enrollment
 from programs.domain.coach import default_coach
 from programs.errors import InvalidInput, NotFound, RuleViolation
+from programs.i18n import _, pgettext
 from programs.models import (
     Coach,
     FollowUp,
@@ -23,6 +24,21 @@ from programs.models import (
     TrackStatus,
     utcnow,
 )
+
+
+def _no_zone() -> str:
+    return _("a follow-up's start needs a time zone (read it with programs.times)")
+
+
+def followup_status(status: str) -> str:
+    """A follow-up's status as a sentence says it ("le suivi 3 est annulé")."""
+    words = {
+        FollowUpStatus.PLANNED: pgettext("follow-up", "planned"),
+        FollowUpStatus.DONE: pgettext("follow-up", "done"),
+        FollowUpStatus.CANCELLED: pgettext("follow-up", "cancelled"),
+        FollowUpStatus.MISSED: pgettext("follow-up", "missed"),
+    }
+    return words.get(status, status)  # type: ignore[call-overload]
 
 
 def plan_followup(
@@ -39,18 +55,22 @@ def plan_followup(
     coach: Coach | None = None,
 ) -> FollowUp:
     if start.tzinfo is None:
-        raise InvalidInput("a follow-up's start needs a time zone (read it with programs.times)")
+        raise InvalidInput(_no_zone())
     if kind not in tuple(FollowUpKind):
-        raise InvalidInput(f"unknown follow-up kind {kind!r}: use call or session")
+        raise InvalidInput(
+            _("unknown follow-up kind {kind!r}: use call or session").format(kind=kind)
+        )
     if not 1 <= duration_minutes <= 24 * 60:
-        raise InvalidInput("a follow-up lasts between 1 minute and 24 hours")
+        raise InvalidInput(_("a follow-up lasts between 1 minute and 24 hours"))
     if program is not None and get_enrollment(db, program, participant) is None:
-        raise RuleViolation(f"{participant.name} is not in program {program.slug}")
+        raise RuleViolation(
+            _("{name} is not in program {slug}").format(name=participant.name, slug=program.slug)
+        )
     if track is not None:
         if track.participant_id != participant.id:
-            raise RuleViolation(f"track {track.id} belongs to someone else")
+            raise RuleViolation(_("track {id} belongs to someone else").format(id=track.id))
         if track.status != TrackStatus.OPEN:
-            raise RuleViolation(f"track {track.id} is closed")
+            raise RuleViolation(_("track {id} is closed").format(id=track.id))
     coach = coach or default_coach(db)
     followup = FollowUp(
         participant_id=participant.id,  # type: ignore[arg-type]
@@ -75,7 +95,9 @@ def get_followup(db: DbSession, followup_id: int | str) -> FollowUp:
     number = validate.record_id(text)
     followup = db.get(FollowUp, number) if number else None
     if followup is None:
-        raise NotFound(f"no follow-up {followup_id!r} (see `programs followup list`)")
+        raise NotFound(
+            _("no follow-up {id!r} (see `programs followup list`)").format(id=followup_id)
+        )
     return followup
 
 
@@ -86,8 +108,16 @@ def _participant(db: DbSession, followup: FollowUp) -> Participant:
 
 
 def _require_planned(followup: FollowUp, action: str) -> None:
+    """Refuse ``action`` ("move", "cancel", "mark missed") on a follow-up no longer planned."""
     if followup.status != FollowUpStatus.PLANNED:
-        raise RuleViolation(f"follow-up {followup.id} is {followup.status}: cannot {action} it")
+        messages = {
+            "move": _("follow-up {id} is {status}: cannot move it"),
+            "cancel": _("follow-up {id} is {status}: cannot cancel it"),
+            "mark missed": _("follow-up {id} is {status}: cannot mark missed it"),
+        }
+        raise RuleViolation(
+            messages[action].format(id=followup.id, status=followup_status(followup.status))
+        )
 
 
 def move_followup(
@@ -113,11 +143,11 @@ def move_followup(
         else followup.location,
     }
     if new["start"].tzinfo is None:
-        raise InvalidInput("a follow-up's start needs a time zone (read it with programs.times)")
+        raise InvalidInput(_no_zone())
     if new == previous:
         return {}
     if not 1 <= new["duration_minutes"] <= 24 * 60:
-        raise InvalidInput("a follow-up lasts between 1 minute and 24 hours")
+        raise InvalidInput(_("a follow-up lasts between 1 minute and 24 hours"))
     for key, value in new.items():
         setattr(followup, key, value)
     hooks.veto(db, "check_followup", followup=followup)
@@ -137,7 +167,11 @@ def move_followup(
 def complete_followup(db: DbSession, followup: FollowUp, *, outcome: str | None = None) -> FollowUp:
     """Record that it took place (from planned, or from missed when it happened after all)."""
     if followup.status not in (FollowUpStatus.PLANNED, FollowUpStatus.MISSED):
-        raise RuleViolation(f"follow-up {followup.id} is {followup.status}: cannot mark it done")
+        raise RuleViolation(
+            _("follow-up {id} is {status}: cannot mark it done").format(
+                id=followup.id, status=followup_status(followup.status)
+            )
+        )
     followup.status = FollowUpStatus.DONE
     followup.outcome = validate.text(outcome, "outcome", max_length=10_000) or followup.outcome
     followup.updated_at = utcnow()
