@@ -45,7 +45,17 @@ def add_participant(db: DbSession, **fields: Any) -> Participant:
 
 
 def edit_participant(db: DbSession, participant: Participant, **fields: Any) -> dict[str, Any]:
-    """Change fields; returns ``{field: old value}`` for what changed."""
+    """Change fields; returns ``{field: old value}`` for what changed.
+
+    Names: a new full ``name`` is split again; a ``given_name`` or a ``family_name`` fixes
+    one part of the split (the other stays) and the full name follows."""
+    given, family = fields.get("given_name"), fields.get("family_name")
+    if (given is None) != (family is None):
+        fields = {
+            **fields,
+            "given_name": participant.given_name or "" if given is None else given,
+            "family_name": participant.family_name or "" if family is None else family,
+        }
     values = clean_fields(fields, region=settings_of(db).phone_region)
     if "email" in values:
         _check_email_free(db, values["email"], except_id=participant.id)
