@@ -276,6 +276,8 @@ def with_names(values: dict[str, Any]) -> dict[str, Any]:
 
 EXTRA = "__extra__"
 """Key of a CSV row that had more fields than the header (its value: how many)."""
+RAW = "__raw__"
+"""Key of a CSV row's fields as they are in the file (to write a bad row back as it was)."""
 
 CheckedRow = tuple[int, "dict[str, Any] | None", "str | None"]
 
@@ -290,7 +292,9 @@ def import_rows(batch: list[tuple[int, dict[str, str]]], region: str) -> list[Ch
                 raise InvalidInput(
                     _("{count} fields, more than the header has").format(count=raw[EXTRA])
                 )
-            values = participant_fields({k: v or None for k, v in raw.items()}, region=region)
+            values = participant_fields(
+                {k: v or None for k, v in raw.items() if k != RAW}, region=region
+            )
             if not values.get("name"):
                 raise InvalidInput(_("name is empty"))
         except ProgramsError as exc:

@@ -82,7 +82,7 @@ def test_every_bad_row_is_listed_by_line_and_nothing_is_written(app: App) -> Non
     with pytest.raises(ImportRejected) as caught:
         run_import(app, text)
     rejected = caught.value
-    assert str(rejected) == "7 bad row(s), nothing imported"
+    assert str(rejected) == "7 bad rows, nothing imported"
     assert [p.split(":")[0] for p in rejected.problems] == [
         "line 3",
         "line 4",
@@ -130,7 +130,7 @@ def test_only_the_first_fifty_problems_are_shown_in_line_order(
     )
     with pytest.raises(ImportRejected) as caught:
         run_import(app, text)
-    assert str(caught.value) == "71 bad row(s), nothing imported (first 50 shown)"
+    assert str(caught.value) == "71 bad rows, nothing imported (first 50 shown)"
     assert caught.value.problems[0] == "line 2: KNOWN@example.com is already a participant's email"
     assert [int(p.split(":")[0].split()[1]) for p in caught.value.problems] == list(range(2, 52))
 
@@ -157,10 +157,15 @@ def test_a_file_saved_by_a_french_excel_is_read_with_semicolons(app: App) -> Non
         ("", "the CSV file is empty"),
         ("email,phone\nx@example.com,\n", "needs a 'name' column"),
         (
-            "name,e-mail,age\nA,,\n",
-            "unknown CSV column(s): 'e-mail', 'age' (known: name, given_name",
+            "name,e-mail,age,ville\nA,,,\n",
+            "unknown CSV column(s): 'age', 'ville' (known: name, given_name",
         ),
-        ("name,email,Email\nA,,\n", "CSV column(s) given twice: email"),
+        (
+            "name,email,Email\nA,,\n",
+            "CSV column(s) given twice: 'email' and 'Email' are both email",
+        ),
+        ("Nom,Téléphone,Portable\nA,,\n", "'Téléphone' and 'Portable' are both phone"),
+        ("Prénom,E-mail\nA,\n", "needs a 'name' column"),
         ("name,,email\nA,,\n", "unknown CSV column(s): ''"),
     ],
 )

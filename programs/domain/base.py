@@ -10,7 +10,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs.errors import NotFound, RuleViolation
-from programs.i18n import _, pgettext
+from programs.i18n import N_, _
 from programs.models import (
     SEATED,
     Enrollment,
@@ -42,34 +42,37 @@ def lock_program(db: DbSession, program: Program) -> Program:
     ).one()
 
 
-def program_status(status: str) -> str:
-    """A program's status as a sentence says it ("le programme ... est annulé")."""
-    words = {
-        ProgramStatus.OPEN: pgettext("program", "open"),
-        ProgramStatus.CANCELLED: pgettext("program", "cancelled"),
-        ProgramStatus.COMPLETED: pgettext("program", "completed"),
-    }
-    return words.get(status, status)  # type: ignore[call-overload]
-
-
-def _action(action: str) -> str:
-    words = {
-        "enroll": pgettext("cannot", "enroll"),
-        "add a session": pgettext("cannot", "add a session"),
-        "move a session": pgettext("cannot", "move a session"),
-    }
-    return words.get(action, action)
+CLOSED = {
+    (ProgramStatus.CANCELLED, "enroll"): N_("program {slug} is cancelled: cannot enroll"),
+    (ProgramStatus.COMPLETED, "enroll"): N_("program {slug} is completed: cannot enroll"),
+    (ProgramStatus.CANCELLED, "add a session"): N_(
+        "program {slug} is cancelled: cannot add a session"
+    ),
+    (ProgramStatus.COMPLETED, "add a session"): N_(
+        "program {slug} is completed: cannot add a session"
+    ),
+    (ProgramStatus.CANCELLED, "move a session"): N_(
+        "program {slug} is cancelled: cannot move a session"
+    ),
+    (ProgramStatus.COMPLETED, "move a session"): N_(
+        "program {slug} is completed: cannot move a session"
+    ),
+}
+"""Why a program refuses an action, whole sentences (a status word alone would not agree
+with what it qualifies in every language)."""
 
 
 def require_open(program: Program, action: str) -> None:
     """Refuse ``action`` ("enroll", "add a session", "move a session") on a program that is
     not open."""
     if program.status != ProgramStatus.OPEN:
-        raise RuleViolation(
-            _("program {slug} is {status}: cannot {action}").format(
-                slug=program.slug, status=program_status(program.status), action=_action(action)
-            )
+        message = CLOSED.get((program.status, action))  # type: ignore[call-overload]
+        text = (
+            _(message).format(slug=program.slug)
+            if message
+            else f"program {program.slug} is {program.status}: cannot {action}"
         )
+        raise RuleViolation(text)
 
 
 def program_of(db: DbSession, session: Session) -> Program:

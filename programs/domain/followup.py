@@ -12,7 +12,7 @@ from programs import hooks, validate
 from programs.domain.base import get_enrollment
 from programs.domain.coach import default_coach
 from programs.errors import InvalidInput, NotFound, RuleViolation
-from programs.i18n import _, pgettext
+from programs.i18n import N_, _
 from programs.models import (
     Coach,
     FollowUp,
@@ -30,15 +30,28 @@ def _no_zone() -> str:
     return _("a follow-up's start needs a time zone (read it with programs.times)")
 
 
-def followup_status(status: str) -> str:
-    """A follow-up's status as a sentence says it ("le suivi 3 est annulé")."""
-    words = {
-        FollowUpStatus.PLANNED: pgettext("follow-up", "planned"),
-        FollowUpStatus.DONE: pgettext("follow-up", "done"),
-        FollowUpStatus.CANCELLED: pgettext("follow-up", "cancelled"),
-        FollowUpStatus.MISSED: pgettext("follow-up", "missed"),
-    }
-    return words.get(status, status)  # type: ignore[call-overload]
+_DONE, _CANCELLED, _MISSED = FollowUpStatus.DONE, FollowUpStatus.CANCELLED, FollowUpStatus.MISSED
+NOT_PLANNED = {
+    (_DONE, "move"): N_("follow-up {id} is done: cannot move it"),
+    (_CANCELLED, "move"): N_("follow-up {id} is cancelled: cannot move it"),
+    (_MISSED, "move"): N_("follow-up {id} is missed: cannot move it"),
+    (_DONE, "cancel"): N_("follow-up {id} is done: cannot cancel it"),
+    (_CANCELLED, "cancel"): N_("follow-up {id} is cancelled: cannot cancel it"),
+    (_MISSED, "cancel"): N_("follow-up {id} is missed: cannot cancel it"),
+    (_DONE, "mark missed"): N_("follow-up {id} is done: cannot mark missed it"),
+    (_CANCELLED, "mark missed"): N_("follow-up {id} is cancelled: cannot mark missed it"),
+    (_MISSED, "mark missed"): N_("follow-up {id} is missed: cannot mark missed it"),
+    (_DONE, "mark done"): N_("follow-up {id} is done: cannot mark it done"),
+    (_CANCELLED, "mark done"): N_("follow-up {id} is cancelled: cannot mark it done"),
+}
+"""Why a follow-up refuses an action, whole sentences (the status word must agree)."""
+
+
+def _refuse(followup: FollowUp, action: str) -> RuleViolation:
+    message = NOT_PLANNED.get((followup.status, action))  # type: ignore[call-overload]
+    if message is None:
+        return RuleViolation(f"follow-up {followup.id} is {followup.status}: cannot {action} it")
+    return RuleViolation(_(message).format(id=followup.id))
 
 
 def plan_followup(
@@ -110,14 +123,7 @@ def _participant(db: DbSession, followup: FollowUp) -> Participant:
 def _require_planned(followup: FollowUp, action: str) -> None:
     """Refuse ``action`` ("move", "cancel", "mark missed") on a follow-up no longer planned."""
     if followup.status != FollowUpStatus.PLANNED:
-        messages = {
-            "move": _("follow-up {id} is {status}: cannot move it"),
-            "cancel": _("follow-up {id} is {status}: cannot cancel it"),
-            "mark missed": _("follow-up {id} is {status}: cannot mark missed it"),
-        }
-        raise RuleViolation(
-            messages[action].format(id=followup.id, status=followup_status(followup.status))
-        )
+        raise _refuse(followup, action)
 
 
 def move_followup(
@@ -167,11 +173,7 @@ def move_followup(
 def complete_followup(db: DbSession, followup: FollowUp, *, outcome: str | None = None) -> FollowUp:
     """Record that it took place (from planned, or from missed when it happened after all)."""
     if followup.status not in (FollowUpStatus.PLANNED, FollowUpStatus.MISSED):
-        raise RuleViolation(
-            _("follow-up {id} is {status}: cannot mark it done").format(
-                id=followup.id, status=followup_status(followup.status)
-            )
-        )
+        raise _refuse(followup, "mark done")
     followup.status = FollowUpStatus.DONE
     followup.outcome = validate.text(outcome, "outcome", max_length=10_000) or followup.outcome
     followup.updated_at = utcnow()

@@ -9,7 +9,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import hooks, validate
-from programs.domain.base import count_seated, lock_program, program_status
+from programs.domain.base import count_seated, lock_program
 from programs.domain.coach import default_coach
 from programs.domain.enrollment import promote_waiting
 from programs.domain.session import cancel_session
@@ -128,11 +128,12 @@ def complete_program(db: DbSession, program: Program) -> Program:
     """Mark a program completed: enrolled participants become "completed", the waitlist closes."""
     program = lock_program(db, program)
     if program.status != ProgramStatus.OPEN:
-        raise RuleViolation(
-            _("program {slug} is {status}; only open ones complete").format(
-                slug=program.slug, status=program_status(program.status)
-            )
+        message = (
+            _("program {slug} is cancelled; only open ones complete")
+            if program.status == ProgramStatus.CANCELLED
+            else _("program {slug} is completed; only open ones complete")
         )
+        raise RuleViolation(message.format(slug=program.slug))
     now = utcnow()
     for enrollment in db.exec(select(Enrollment).where(Enrollment.program_id == program.id)):
         if enrollment.status == EnrollmentStatus.ENROLLED:
