@@ -96,11 +96,19 @@ def test_unreadable_files_are_one_line_errors(run, sqlite_url, tmp_path) -> None
                 "needs a 'name' column",
             ),
             (  # 0x81 is in neither UTF-8 (alone) nor Windows-1252
-                ("participant", "import", write_bytes(tmp_path, b"name\nJos\xe9 \x81\n", "bad.csv")),
+                (
+                    "participant",
+                    "import",
+                    write_bytes(tmp_path, b"name\nJos\xe9 \x81\n", "bad.csv"),
+                ),
                 "neither UTF-8 nor Windows-1252",
             ),
             (
-                ("participant", "import", write_bytes(tmp_path, b"\xd0\xcf\x11\xe0rest", "old.xls")),
+                (
+                    "participant",
+                    "import",
+                    write_bytes(tmp_path, b"\xd0\xcf\x11\xe0rest", "old.xls"),
+                ),
                 "old Excel .xls file",
             ),
             (

@@ -255,3 +255,51 @@ def test_memory_stays_flat_as_the_file_grows(
     large = peak_memory(sqlite_app, 8_000)
     per_extra_row = (large - small) / 6_000
     assert per_extra_row < 80, f"{per_extra_row:.0f} bytes per extra row"
+
+
+# --- known people: update or skip, on both databases ---------------------------------------
+
+
+def test_update_and_skip_known_people_across_chunks(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_import, "CHUNK", 2)
+    with app.write() as db:
+        for i in range(4):
+            add_participant(db, name=f"Known {i}", email=f"k{i}@example.com")
+    text = "name,email,phone,role\n" + "".join(
+        f"Known {i},K{i}@example.com,06 12 34 56 7{i},coach {i}\n" for i in range(4)
+    )
+    twice = text + "Again,k1@example.com,,\n"  # a later chunk: the bit map finds it
+    with pytest.raises(ImportRejected) as caught, app.write() as db:
+        import_participants(db, read_rows(io.StringIO(twice)), known=csv_import.UPDATE)
+    assert caught.value.problems == ["line 6: k1@example.com appears twice in the file"]
+    with app.write() as db:
+        result = import_participants(db, read_rows(io.StringIO(text)), known=csv_import.UPDATE)
+    assert (result.created, result.updated, result.unchanged) == (0, 4, 0)
+    with app.read() as db:
+        assert [(p.phone, p.role) for p in db.exec(sa.select(Participant)).scalars()] == [
+            (f"+3361234567{i}", f"coach {i}") for i in range(4)
+        ]
+    with app.write() as db:
+        again = import_participants(db, read_rows(io.StringIO(text)), known=csv_import.SKIP)
+    assert (again.created, again.skipped) == (0, 4)
+
+
+def test_a_known_person_who_withdrew_comes_back_in_file_order(app: App) -> None:
+    with app.write() as db:
+        program = create_program(db, slug=SLUG, title="Accompagnement collectif", capacity=1)
+        gone = add_participant(db, name="Gone", email="gone@example.com")
+        enroll(db, program=program, participant=gone)
+        withdraw(db, program=program, participant=gone)
+    text = "name,email\nNew One,new@example.com\nGone,gone@example.com\n"
+    with app.write() as db:
+        program = get_program(db, SLUG)
+        result = import_participants(
+            db, read_rows(io.StringIO(text)), program=program, known=csv_import.UPDATE
+        )
+    assert (result.created, result.unchanged, result.enrolled, result.waitlisted) == (1, 1, 1, 1)
+    with app.read() as db:
+        program = get_program(db, SLUG)
+        waiting = [db.get(Participant, e.participant_id).name for e in waitlist(db, program)]
+    assert waiting == ["Gone"]  # behind the new one, as in the file

@@ -141,7 +141,7 @@ def update_known(db: DbSession, rows: Sequence[tuple[int, dict[str, Any], dict[s
         stmt = (
             sa.update(table)
             .where(table.c.id == sa.bindparam("pid"))
-            .values({k: sa.bindparam(k) for k in keys}, updated_at=now)
+            .values({**{k: sa.bindparam(k) for k in keys}, "updated_at": now})
         )
         db.execute(stmt, params)
     return sum(len(p) for p in groups.values())

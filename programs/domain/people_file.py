@@ -4,14 +4,17 @@
 
 1. a byte-order mark says it: UTF-8 (what "CSV UTF-8" saves) or UTF-16 (Excel's "Unicode
    text");
-2. else the whole file is strict UTF-8: it is UTF-8;
+2. else the whole file is strict UTF-8 with no C1 control character (U+0080-U+009F,
+   which no text holds): it is UTF-8;
 3. else it is Windows-1252 (cp1252), what Excel in French saves as plain "CSV", and a
    superset of Latin-1 for letters; a byte cp1252 does not have (0x81, 0x8D, 0x8F, 0x90,
    0x9D) is a clear error.
 
 Why rule 2 is safe: in cp1252 an accented letter is one byte from 0xC0 up, which in UTF-8
-must be followed by bytes 0x80-0xBF, in cp1252 punctuation such as "€", "’" or "©": text
-in French (or any language written in cp1252) is practically never valid UTF-8 by chance.
+must be followed by bytes 0x80-0xBF, in cp1252 punctuation such as "€", "’" or "«": text
+in French is valid UTF-8 by chance only where a capital accented letter is directly
+followed by such a sign ("É’"), which French writing does not do (the property test in
+``tests/test_people_file.py`` checks everything else).
 No detection library is used: charset-normalizer (or chardet) guesses from letter
 statistics, can guess wrong on a short file of names, and costs a dependency and its import
 for a choice between two known encodings that this rule makes exactly and testably.
@@ -96,6 +99,7 @@ family-name column, else the full name."""
 REASONS = ("reason", "motif")
 """The reason column of a rejects file, in each language (folded), left out when read."""
 
+_C1 = re.compile("[\u0080-\u009f]")
 SPOOL_BYTES = 4 * 1024 * 1024
 READ_BYTES = 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
@@ -146,9 +150,11 @@ def columns_of(header: list[str]) -> tuple[list[str | None], frozenset[int]]:
             unknown.append(typed.replace("\ufeff", "").strip())
             columns.append(None)
     if unknown:
+        quoted = _("{column!r}")  # 'âge', « âge »
         raise InvalidInput(
             _("unknown CSV column(s): {unknown} (known: {known})").format(
-                unknown=", ".join(repr(h) for h in unknown), known=", ".join(COLUMNS)
+                unknown=", ".join(quoted.format(column=h) for h in unknown),
+                known=", ".join(COLUMNS),
             )
         )
     seen: dict[str, str] = {}
@@ -216,7 +222,7 @@ def _csv_rows(reader: Any, columns: list[str | None]) -> Iterator[tuple[int, dic
             raise InvalidInput(
                 _("line {line}: cannot read the CSV: {reason}").format(line=line, reason=exc)
             ) from None
-        if not fields or not any(fields):
+        if not fields or not any(f.strip() for f in fields):
             continue
         if len(fields) > width:
             yield line, {EXTRA: str(len(fields)), RAW: fields}
@@ -265,7 +271,8 @@ def detect_encoding(binary: IO[bytes]) -> str:
     chunk = head
     try:
         while chunk:
-            decoder.decode(chunk)
+            if _C1.search(decoder.decode(chunk)):
+                return "cp1252"  # "Â’" in cp1252 is valid UTF-8 for a control character
             chunk = binary.read(READ_BYTES)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -357,7 +364,7 @@ def _xlsx_rows(
             fields = [_cell(v) for v in values]
             while len(fields) > width and not fields[-1]:
                 fields.pop()
-            if not any(fields):
+            if not any(f.strip() for f in fields):
                 continue
             if len(fields) > width:
                 yield line, {EXTRA: str(len(fields)), RAW: fields}
@@ -379,6 +386,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
+        if value.time() == time(0, 0):  # a date: Excel keeps dates as midnight
+            return value.date().isoformat()
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, (date, time)):
         return value.isoformat()
