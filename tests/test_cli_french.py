@@ -52,6 +52,16 @@ WORDS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english_after():  # type: ignore[no-untyped-def]
+    """The CLI sets the process's language and leaves it set; the tests after these read
+    the (shared) command objects in English again."""
+    yield
+    from programs import i18n
+
+    i18n.set_language("en")
+
+
 @pytest.fixture(params=["fr", "en"])
 def language(request, monkeypatch) -> str:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("LANG", "fr_FR.UTF-8" if request.param == "fr" else "en_GB.UTF-8")
