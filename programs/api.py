@@ -17,6 +17,8 @@ The shared concepts, each defined once and read here rather than re-derived:
   :func:`events_file`, and for feeds :func:`assemble_calendar` / :func:`plain_calendar`;
 - whose a thing is: :func:`coach_of`; the core's settings: ``app.settings``
   (:class:`Settings`);
+- people's names: :func:`split_name` (a full name into its given and family names, the
+  particles kept with the family name: "Jean de La Fontaine" -> "Jean", "de La Fontaine");
 - lengths of time people type: :func:`parse_span`, :func:`parse_duration`,
   :func:`parse_offset`, :func:`parse_minutes` (one grammar: ``90m``, ``1h30``, ``-1d12h``).
 """
@@ -103,6 +105,7 @@ from programs.models import (
     greeting,
     utcnow,
 )
+from programs.names import split_name
 from programs.registry import (
     Alarm,
     Attachment,
@@ -218,6 +221,7 @@ __all__ = [
     "seated_participants",
     "seated_program_ids",
     "session_item",
+    "split_name",
     "to_local",
     "upcoming",
     "utcnow",

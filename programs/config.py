@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from programs.errors import InvalidInput
+from programs.i18n import _
 
 APP_NAME = "programs"
 
@@ -47,7 +48,9 @@ class Config:
     def section(self, name: str) -> dict[str, Any]:
         value = self.data.get(name, {})
         if not isinstance(value, dict):
-            raise InvalidInput(f"config file {self.path}: [{name}] must be a table")
+            raise InvalidInput(
+                _("config file {path}: [{name}] must be a table").format(path=self.path, name=name)
+            )
         return value
 
     @property
@@ -79,11 +82,17 @@ def load_config(path: Path | None = None) -> Config:
         with path.open("rb") as f:
             config = Config(tomllib.load(f), path)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"config file {path} is not valid TOML: {exc}") from None
+        raise InvalidInput(
+            _("config file {path} is not valid TOML: {reason}").format(path=path, reason=exc)
+        ) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"config file {path} is not valid TOML: not UTF-8 text") from None
+        raise InvalidInput(
+            _("config file {path} is not valid TOML: not UTF-8 text").format(path=path)
+        ) from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from None
+        raise InvalidInput(
+            _("cannot read config file {path}: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
     _refuse_a_password_others_can_read(config, path)
     return config
 

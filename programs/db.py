@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from programs.config import data_dir
+from programs.i18n import _
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE = {"programs_write": True}
@@ -139,7 +140,7 @@ def cannot_open(url: str | sa.URL, exc: BaseException) -> Exception:
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     reason = lines[0] if lines else type(exc).__name__
     shown = sa.engine.make_url(url).render_as_string(hide_password=True)
-    return InvalidInput(f"cannot open database {shown}: {reason}")
+    return InvalidInput(_("cannot open database {url}: {reason}").format(url=shown, reason=reason))
 
 
 def _set_wal(cursor: Any) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from programs.errors import InvalidInput
+from programs.i18n import N_, _, ngettext
 
 _PART = re.compile(r"(\d+)\s*(w|d|h|min|m|s)?")
 UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "min": 60, "s": 1}
@@ -28,6 +29,22 @@ EXAMPLES = "45m, 1h30, 2d, -2h or -1d12h"
 
 class BadSpan(InvalidInput):
     """Text that is not a span; the message says what was expected."""
+
+
+WHAT = {"duration": N_("duration"), "offset": N_("offset")}
+"""The words for what is read, in the messages (a caller's own word is shown as it is)."""
+
+
+def _what(what: str) -> str:
+    return _(WHAT[what]) if what in WHAT else what
+
+
+def _unreadable(what: str, text: str) -> BadSpan:
+    return BadSpan(
+        _("cannot read {what} {text!r}: expected e.g. {examples}").format(
+            what=_what(what), text=text, examples=EXAMPLES
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -72,25 +89,35 @@ def _read(raw: str, text: str, what: str) -> dict[str, int]:
     pos, last = 0, -1
     body = raw.strip()
     if not body:
-        raise BadSpan(f"cannot read {what} {text!r}: expected e.g. {EXAMPLES}")
+        raise _unreadable(what, text)
     while pos < len(body):
         match = _PART.match(body, pos)
         if match is None or match.end() == pos:
-            raise BadSpan(f"cannot read {what} {text!r}: expected e.g. {EXAMPLES}")
+            raise _unreadable(what, text)
         amount, unit = int(match[1]), match[2]
         if unit is None:  # "1h30": minutes after hours; "90": minutes alone
             if last == ORDER.index("h") or not found:
                 unit = "m"
             else:
-                raise BadSpan(f"cannot read {what} {text!r}: give each number a unit")
+                raise BadSpan(
+                    _("cannot read {what} {text!r}: give each number a unit").format(
+                        what=_what(what), text=text
+                    )
+                )
         unit = "m" if unit == "min" else unit
         rank = ORDER.index(unit)
         if rank <= last:
-            raise BadSpan(f"cannot read {what} {text!r}: units go from weeks down to seconds")
+            raise BadSpan(
+                _("cannot read {what} {text!r}: units go from weeks down to seconds").format(
+                    what=_what(what), text=text
+                )
+            )
         if unit in ("m", "s") and found and amount > 59:
             raise BadSpan(
-                f"cannot read {what} {text!r}: {amount}{unit} after a larger unit is more "
-                f"than 59 (write e.g. 2h10)"
+                _(
+                    "cannot read {what} {text!r}: {part} after a larger unit is more "
+                    "than 59 (write e.g. 2h10)"
+                ).format(what=_what(what), text=text, part=f"{amount}{unit}")
             )
         found[unit], last = amount, rank
         pos = match.end()
@@ -108,14 +135,18 @@ def parse_span(text: str, *, signed: bool = False, what: str = "duration") -> Sp
     sign = 1
     if raw[:1] in ("+", "-"):
         if not signed:
-            raise BadSpan(f"cannot read {what} {text!r}: a {what} has no sign")
+            raise BadSpan(
+                _("cannot read {what} {text!r}: a {what} has no sign").format(
+                    what=_what(what), text=text
+                )
+            )
         sign = -1 if raw[0] == "-" else 1
         raw = raw[1:]
     parts = _read(raw, str(text), what)
     days = parts.get("w", 0) * 7 + parts.get("d", 0)
     seconds = sum(UNITS[u] * n for u, n in parts.items() if u in ("h", "m", "s"))
     if days > MAX_DAYS or seconds > MAX_DAYS * 86400:
-        raise BadSpan(f"{what} {text!r} is more than a year")
+        raise BadSpan(_("{what} {text!r} is more than a year").format(what=_what(what), text=text))
     return Span(sign * days, sign * seconds)
 
 
@@ -123,7 +154,9 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
     """A positive length of time: ``5m``, ``1h30``, ``2d``."""
     span = parse_span(text, what=what)
     if span.total <= timedelta(0):
-        raise BadSpan(f"{what} {text!r} must be more than zero")
+        raise BadSpan(
+            _("{what} {text!r} must be more than zero").format(what=_what(what), text=text)
+        )
     return span.total
 
 
@@ -133,7 +166,9 @@ def parse_minutes(text: str, *, low: int = 1, high: int = 24 * 60, what: str = "
     minutes, rest = divmod(int(total.total_seconds()), 60)
     if rest or not low <= minutes <= high:
         raise BadSpan(
-            f"{what} {text!r} must be whole minutes between {_words(low)} and {_words(high)}"
+            _("{what} {text!r} must be whole minutes between {low} and {high}").format(
+                what=_what(what), text=text, low=_words(low), high=_words(high)
+            )
         )
     return minutes
 
@@ -141,8 +176,8 @@ def parse_minutes(text: str, *, low: int = 1, high: int = 24 * 60, what: str = "
 def _words(minutes: int) -> str:
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour" + ("s" if hours != 1 else "")
-    return f"{minutes} minute" + ("s" if minutes != 1 else "")
+        return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
+    return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
 
 
 def parse_offset(text: str) -> Span:

@@ -5,6 +5,8 @@ Anything else that escapes is a bug and is shown as one (``PROGRAMS_DEBUG=1`` fo
 
 from __future__ import annotations
 
+from programs.i18n import _
+
 
 class ProgramsError(Exception):
     """A mistake in what the user asked for; the message says what and how to fix it."""
@@ -36,7 +38,9 @@ class Vetoed(ProgramsError):
     """A plugin refused the change before commit; nothing was written."""
 
     def __init__(self, plugin: str, message: str) -> None:
-        super().__init__(f"refused by plugin {plugin}: {message}")
+        super().__init__(
+            _("refused by plugin {plugin}: {message}").format(plugin=plugin, message=message)
+        )
         self.plugin = plugin
         self.reason = message
 

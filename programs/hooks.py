@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from programs.errors import PluginError, Vetoed, one_line
 from programs.hookspecs import CALLING, Mode
+from programs.i18n import _
 
 if TYPE_CHECKING:
     import pluggy
@@ -53,7 +54,9 @@ class PluginFailure:
     error: BaseException | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
-        return f"plugin {self.plugin} failed on {self.event}: {self.message}"
+        return _("plugin {plugin} failed on {hook}: {message}").format(
+            plugin=self.plugin, hook=self.event, message=self.message
+        )
 
 
 class Call(NamedTuple):
@@ -114,7 +117,11 @@ def iter_calls(
 
 def failed(plugin: str, hook_name: str, error: BaseException) -> PluginError:
     """The one-line error naming the plugin that raised."""
-    return PluginError(f"plugin {plugin} failed on {hook_name}: {one_line(error)}")
+    return PluginError(
+        _("plugin {plugin} failed on {hook}: {message}").format(
+            plugin=plugin, hook=hook_name, message=one_line(error)
+        )
+    )
 
 
 def implemented_by(pm: pluggy.PluginManager, hook_name: str) -> list[str]:
@@ -148,7 +155,7 @@ class Hooks:
 
     def notice(self, plugin: str, message: str) -> None:
         """A warning for the person running the command (a setting to rename...), once."""
-        line = f"plugin {plugin}: {message}"
+        line = _("plugin {plugin}: {message}").format(plugin=plugin, message=message)
         if line not in self.notices:
             self.notices.append(line)
 
@@ -156,8 +163,10 @@ class Hooks:
         for call in iter_calls(self.pm, "startup", Mode.STARTUP, app=self.owner):
             if call.error is not None:
                 raise PluginError(
-                    f"plugin {call.plugin} failed on startup: {one_line(call.error)} "
-                    f"(PROGRAMS_DISABLE_PLUGINS={call.plugin} leaves it out)"
+                    _(
+                        "plugin {plugin} failed on startup: {message} "
+                        "(PROGRAMS_DISABLE_PLUGINS={plugin} leaves it out)"
+                    ).format(plugin=call.plugin, message=one_line(call.error))
                 ) from call.error
 
     def event(self, hook_name: str, **kwargs: Any) -> None:

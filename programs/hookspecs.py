@@ -276,7 +276,8 @@ def on_promoted(
 
 @hookspec
 def on_participants_imported(app: App, program: Program | None, participant_ids: list[int]) -> None:
-    """A CSV import added these participants (and enrolled them in ``program`` if given).
+    """A CSV import added these participants (and enrolled them in ``program`` if given);
+    with ``--update``, the known people it enrolled in ``program`` are in the list too.
 
     Sent once per import instead of one ``on_enrolled`` per row: imports can hold
     thousands of rows. Read the enrollments from the database if you need them.

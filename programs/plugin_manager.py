@@ -31,6 +31,7 @@ import pluggy
 
 from programs import hooks, hookspecs
 from programs.errors import PluginError, one_line
+from programs.i18n import _
 
 PROJECT = "programs"
 
@@ -78,14 +79,22 @@ class ProgramsPluginManager(pluggy.PluginManager):
             first = other.distribution or other.source if other else "code"
             second = info.distribution or info.source
             raise PluginError(
-                f"two plugins are named {info.name}: one from {first}, one from {second}"
+                _("two plugins are named {name}: one from {first}, one from {second}").format(
+                    name=info.name, first=first, second=second
+                )
             )
         try:
             self.register(plugin, name=info.name)
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {info.name} is invalid: {one_line(exc)}") from exc
+            raise PluginError(
+                _("plugin {name} is invalid: {reason}").format(name=info.name, reason=one_line(exc))
+            ) from exc
         except ValueError as exc:  # the same module registered twice under two names
-            raise PluginError(f"plugin {info.name} cannot be registered: {one_line(exc)}") from exc
+            raise PluginError(
+                _("plugin {name} cannot be registered: {reason}").format(
+                    name=info.name, reason=one_line(exc)
+                )
+            ) from exc
         refuse_wrappers(self, plugin)
         self.origins[info.name] = info
 
@@ -99,8 +108,10 @@ def refuse_wrappers(pm: pluggy.PluginManager, plugin: Any) -> None:
             if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
                 pm.unregister(plugin)
                 raise PluginError(
-                    f"plugin {name}: {caller.name} is a wrapper; programs calls each plugin "
-                    "on its own, write a plain implementation"
+                    _(
+                        "plugin {name}: {hook} is a wrapper; programs calls each plugin "
+                        "on its own, write a plain implementation"
+                    ).format(name=name, hook=caller.name)
                 )
 
 
@@ -138,9 +149,9 @@ def build_plugin_manager(
 
     def why_not(name: str) -> str | None:
         if name in disabled:
-            return "disabled by PROGRAMS_DISABLE_PLUGINS"
+            return _("disabled by PROGRAMS_DISABLE_PLUGINS")
         if only is not None and name not in only:
-            return "not in PROGRAMS_LOAD_PLUGINS"
+            return _("not in PROGRAMS_LOAD_PLUGINS")
         return None
 
     known = set()
@@ -156,7 +167,9 @@ def build_plugin_manager(
             module = importlib.import_module(module_name)
         except Exception as exc:
             raise PluginError(
-                f"built-in plugin {name} failed to import: {type(exc).__name__}: {one_line(exc)}"
+                _("built-in plugin {name} failed to import: {error}: {reason}").format(
+                    name=name, error=type(exc).__name__, reason=one_line(exc)
+                )
             ) from exc
         pm.add(module, info)
 
@@ -168,8 +181,11 @@ def build_plugin_manager(
         unknown = (only or set()) - known
         if unknown:
             raise PluginError(
-                f"PROGRAMS_LOAD_PLUGINS names no installed plugin: {', '.join(sorted(unknown))} "
-                f"(installed: {', '.join(sorted(known)) or 'none'})"
+                _(
+                    "PROGRAMS_LOAD_PLUGINS names no installed plugin: {names} (installed: {known})"
+                ).format(
+                    names=", ".join(sorted(unknown)), known=", ".join(sorted(known)) or _("none")
+                )
             )
     check_hook_names(pm)
     if hooks.tracing():
@@ -206,8 +222,12 @@ def _load_entry_points(pm: ProgramsPluginManager, why_not: Callable[[str], str |
             plugin = ep.load()
         except Exception as exc:  # a broken third-party plugin is named, not a blind crash
             raise PluginError(
-                f"plugin {ep.name} ({info.distribution or ep.value}) failed to import: "
-                f"{type(exc).__name__}: {one_line(exc)}"
+                _("plugin {name} ({source}) failed to import: {error}: {reason}").format(
+                    name=ep.name,
+                    source=info.distribution or ep.value,
+                    error=type(exc).__name__,
+                    reason=one_line(exc),
+                )
             ) from exc
         pm.add(plugin, info)
     return seen
@@ -230,8 +250,10 @@ def check_hook_names(pm: pluggy.PluginManager) -> None:
     except pluggy.PluginValidationError as exc:
         name = pm.get_name(exc.plugin) or "?"
         raise PluginError(
-            f"plugin {name} is invalid: {one_line(exc)} "
-            "(a misspelt hook? mark hooks from a newer programs with optionalhook=True)"
+            _(
+                "plugin {name} is invalid: {reason} "
+                "(a misspelt hook? mark hooks from a newer programs with optionalhook=True)"
+            ).format(name=name, reason=one_line(exc))
         ) from exc
 
 

@@ -18,12 +18,20 @@ from programs.calendar import CalendarItem, CalendarScope
 from programs.errors import PluginError, one_line
 from programs.hooks import iter_calls
 from programs.hookspecs import Mode
+from programs.i18n import N_, _
 
 if TYPE_CHECKING:
     import pluggy
 
     from programs.app import App
 
+KIND_WORDS = {
+    "channel": N_("channel"),
+    "calendar_source": N_("calendar source"),
+    "export_format": N_("export format"),
+    "migrations": N_("migrations"),
+}
+"""How each kind of registered thing is named in a sentence ("no export format named...")."""
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 TABLE_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -188,12 +196,16 @@ class Migrations:
             object.__setattr__(self, "version_table", table)
         if not TABLE_RE.match(self.version_table):
             raise RegistrationError(
-                f"migrations {self.name!r}: version table {self.version_table!r} must be "
-                "lowercase letters, digits and _"
+                _(
+                    "migrations {name!r}: version table {table!r} must be "
+                    "lowercase letters, digits and _"
+                ).format(name=self.name, table=self.version_table)
             )
         if self.version_table == "alembic_version":
             raise RegistrationError(
-                f"migrations {self.name!r}: alembic_version is the core's version table"
+                _("migrations {name!r}: alembic_version is the core's version table").format(
+                    name=self.name
+                )
             )
 
 
@@ -223,25 +235,41 @@ class Registry:
         name = getattr(item, "name", None)
         if not isinstance(name, str) or not NAME_RE.match(name):
             raise RegistrationError(
-                f"plugin {plugin} registered a {kind} with an invalid name {name!r} "
-                "(lowercase letters, digits, - and _)"
+                _(
+                    "plugin {plugin} registered a {kind} with an invalid name {name!r} "
+                    "(lowercase letters, digits, - and _)"
+                ).format(plugin=plugin, kind=kind, name=name)
             )
         if expected is not None and not isinstance(item, expected):
             missing = [a for a in _protocol_members(expected) if not hasattr(item, a)]
-            what = f"without {', '.join(sorted(missing))}" if missing else "of the wrong type"
-            raise RegistrationError(f"plugin {plugin} registered {kind} {name!r} {what}")
+            message = (
+                _("plugin {plugin} registered {kind} {name!r} without {missing}")
+                if missing
+                else _("plugin {plugin} registered {kind} {name!r} of the wrong type")
+            )
+            raise RegistrationError(
+                message.format(
+                    plugin=plugin, kind=kind, name=name, missing=", ".join(sorted(missing))
+                )
+            )
         if name in self._items[kind]:
             other = self._items[kind][name][0]
-            raise RegistrationError(f"{kind} {name!r} is registered by both {other} and {plugin}")
+            raise RegistrationError(
+                _("{kind} {name!r} is registered by both {first} and {second}").format(
+                    kind=kind, name=name, first=other, second=plugin
+                )
+            )
         self._items[kind][name] = (plugin, item)
 
     def get(self, kind: str, name: str) -> Any:
         try:
             return self._items[kind][name][1]
         except KeyError:
-            known = ", ".join(sorted(self._items[kind])) or "none"
+            known = ", ".join(sorted(self._items[kind])) or _("none")
             raise PluginError(
-                f"no {kind.replace('_', ' ')} named {name!r} (known: {known})"
+                _("no {kind} named {name!r} (known: {known})").format(
+                    kind=_(KIND_WORDS.get(kind, kind)), name=name, known=known
+                )
             ) from None
 
     def all(self, kind: str) -> dict[str, Any]:
@@ -276,6 +304,8 @@ def collect(pm: pluggy.PluginManager, registry: Registry) -> Registry:
                 raise call.error
             if call.error is not None:
                 raise PluginError(
-                    f"plugin {call.plugin} failed on {hook_name}: {one_line(call.error)}"
+                    _("plugin {plugin} failed on {hook}: {message}").format(
+                        plugin=call.plugin, hook=hook_name, message=one_line(call.error)
+                    )
                 ) from call.error
     return registry

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from programs.db import WRITE, cannot_open, sqlite_path
 from programs.errors import PluginError, SchemaError
+from programs.i18n import _
 from programs.migrations import CORE_HEAD
 
 if TYPE_CHECKING:
@@ -155,7 +156,9 @@ def _check_foreign_keys(connection: sa.Connection, part: str) -> None:
     if broken:
         tables = ", ".join(sorted({str(row[0]) for row in broken}))
         raise SchemaError(
-            f"{part} migrations left rows referencing missing rows in {tables}; nothing changed"
+            _(
+                "{part} migrations left rows referencing missing rows in {tables}; nothing changed"
+            ).format(part=part, tables=tables)
         )
 
 
@@ -198,18 +201,24 @@ def check_schema(engine: sa.Engine, url: str) -> None:
     # Connecting would create an empty file (a typo in --db would leave one behind).
     found = None if path is not None and not path.exists() else core_revision(engine)
     if found is None:
-        raise SchemaError(f"database {where} is not initialised: run `programs init`")
+        raise SchemaError(
+            _("database {url} is not initialised: run `programs init`").format(url=where)
+        )
     if found == CORE_HEAD:
         return
     known = _known_core_revisions()
     if found in known:
         raise SchemaError(
-            f"database {where} is at schema {found}, this version of programs needs {CORE_HEAD}: "
-            "run `programs init` to upgrade it (`programs backup FILE` first keeps a copy)"
+            _(
+                "database {url} is at schema {found}, this version of programs needs {needed}: "
+                "run `programs init` to upgrade it (`programs backup FILE` first keeps a copy)"
+            ).format(url=where, found=found, needed=CORE_HEAD)
         )
     raise SchemaError(
-        f"database {where} was written by a newer version of programs (schema {found}); "
-        "install that version or newer"
+        _(
+            "database {url} was written by a newer version of programs (schema {found}); "
+            "install that version or newer"
+        ).format(url=where, found=found)
     )
 
 
@@ -227,8 +236,10 @@ def check_plugin_schemas(
             continue  # nothing to apply yet
         if _revision(engine, found.version_table) is None:
             raise SchemaError(
-                f"the tables of plugin {owner} are not in database {_describe(url)}: "
-                f"run `programs init` (or leave it out: PROGRAMS_DISABLE_PLUGINS={owner})"
+                _(
+                    "the tables of plugin {plugin} are not in database {url}: "
+                    "run `programs init` (or leave it out: PROGRAMS_DISABLE_PLUGINS={plugin})"
+                ).format(plugin=owner, url=_describe(url))
             )
 
 
@@ -251,17 +262,19 @@ def require_plugin_schema(db: DbSession, name: str) -> None:
     :func:`plugin_schema_ready`: for a plugin's commands, before they touch its tables."""
     if not plugin_schema_ready(db, name):
         raise PluginError(
-            f"the tables of plugin {name} are missing or outdated: run `programs init`"
+            _("the tables of plugin {plugin} are missing or outdated: run `programs init`").format(
+                plugin=name
+            )
         )
 
 
 def _registered_migrations(db: DbSession, name: str) -> Migrations:
     registered = db.info.get("migrations")
     if registered is None:
-        raise PluginError("a plugin's schema is checked on a session from app.read() or write()")
+        raise PluginError(_("a plugin's schema is checked on a session from app.read() or write()"))
     found = registered().get(name)
     if found is None:
-        raise PluginError(f"no migrations are registered as {name!r}")
+        raise PluginError(_("no migrations are registered as {name!r}").format(name=name))
     return found
 
 

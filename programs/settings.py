@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from programs.errors import InvalidInput
+from programs.i18n import _
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -44,26 +45,36 @@ DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Settings)}
 
 
 def _where(config: Config) -> str:
-    return f"config file {config.path}: [core]" if config.path else "config [core]"
+    if config.path:
+        return _("config file {path}: [core]").format(path=config.path)
+    return _("config [core]")
 
 
 def _number(value: Any, key: str, where: str, *, integer: bool) -> Any:
     kinds = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
-        kind = "a whole number" if integer else "a number"
-        raise InvalidInput(f"{where} {key} must be {kind} above 0 (got {value!r})")
+        message = (
+            _("{where} {key} must be a whole number above 0 (got {value!r})")
+            if integer
+            else _("{where} {key} must be a number above 0 (got {value!r})")
+        )
+        raise InvalidInput(message.format(where=where, key=key, value=value))
     return value
 
 
-def check(values: dict[str, Any], *, where: str = "config [core]") -> Settings:
+def check(values: dict[str, Any], *, where: str | None = None) -> Settings:
     """Settings from a ``[core]`` table; :class:`InvalidInput` naming the key otherwise."""
     from programs import validate
     from programs.times import zone
 
+    where = where or _("config [core]")
+
     unknown = sorted(set(values) - set(DEFAULTS))
     if unknown:
         raise InvalidInput(
-            f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(DEFAULTS)})"
+            _("{where}: unknown key(s) {unknown} (known: {known})").format(
+                where=where, unknown=", ".join(unknown), known=", ".join(DEFAULTS)
+            )
         )
     merged = {**DEFAULTS, **values}
     for key in ("track_sessions", "track_min_sessions"):
@@ -71,34 +82,45 @@ def check(values: dict[str, Any], *, where: str = "config [core]") -> Settings:
     _number(merged["stalled_weeks"], "stalled_weeks", where, integer=False)
     if merged["track_sessions"] < merged["track_min_sessions"]:
         raise InvalidInput(
-            f"{where} track_sessions ({merged['track_sessions']}) is below "
-            f"track_min_sessions ({merged['track_min_sessions']})"
+            _("{where} track_sessions ({sessions}) is below track_min_sessions ({minimum})").format(
+                where=where,
+                sessions=merged["track_sessions"],
+                minimum=merged["track_min_sessions"],
+            )
         )
     for key in ("phone_region", "default_timezone"):
         if not isinstance(merged[key], str) or not merged[key].strip():
-            raise InvalidInput(f"{where} {key} must be a text value")
+            raise InvalidInput(_("{where} {key} must be a text value").format(where=where, key=key))
     region = merged["phone_region"].strip().upper()
     if not (len(region) == 2 and region.isascii() and region.isalpha()):
         # Two letters is checked here, cheaply (phonenumbers costs 15 ms to import, and
         # `programs list` reads no phone); a code it does not know is refused where a
         # number is read (programs.validate.phone).
         raise InvalidInput(
-            f"{where} phone_region {merged['phone_region']!r} is not a region code "
-            "(two letters, e.g. FR, BE, CH, CA)"
+            _(
+                "{where} phone_region {value!r} is not a region code "
+                "(two letters, e.g. FR, BE, CH, CA)"
+            ).format(where=where, value=merged["phone_region"])
         )
     merged["phone_region"] = region
     try:
         zone(merged["default_timezone"].strip())
     except InvalidInput as exc:
-        raise InvalidInput(f"{where} default_timezone: {exc}") from None
+        raise InvalidInput(
+            _("{where} default_timezone: {reason}").format(where=where, reason=exc)
+        ) from None
     merged["default_timezone"] = merged["default_timezone"].strip()
     if merged["language"] is not None:
         if not isinstance(merged["language"], str):
-            raise InvalidInput(f"{where} language must be a language code such as fr or en")
+            raise InvalidInput(
+                _("{where} language must be a language code such as fr or en").format(where=where)
+            )
         try:
             merged["language"] = validate.language(merged["language"])
         except InvalidInput as exc:
-            raise InvalidInput(f"{where} language: {exc}") from None
+            raise InvalidInput(
+                _("{where} language: {reason}").format(where=where, reason=exc)
+            ) from None
     return Settings(**merged)
 
 

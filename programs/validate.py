@@ -10,18 +10,44 @@ import re
 from typing import Any
 
 from programs.errors import InvalidInput, ProgramsError
+from programs.i18n import N_, _
 from programs.times import zone
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
+FIELDS = {
+    "name": N_("name"),
+    "given name": N_("given name"),
+    "family name": N_("family name"),
+    "title": N_("title"),
+    "description": N_("description"),
+    "location": N_("location"),
+    "capacity": N_("capacity"),
+    "topic": N_("topic"),
+    "outcome": N_("outcome"),
+    "goal": N_("goal"),
+    "notes": N_("notes"),
+    "organisation": N_("organisation"),
+    "role": N_("role"),
+    "website": N_("website"),
+}
+"""The fields people fill in, as a message names them ("location is too long")."""
+
+
+def field_word(field: str) -> str:
+    """A field's name in the current language (a name not listed is shown as it is)."""
+    return _(FIELDS[field]) if field in FIELDS else field
+
 
 def slug(value: str) -> str:
     if not SLUG_RE.match(value or ""):
         raise InvalidInput(
-            f"invalid slug {value!r}: use lowercase letters, digits and dashes "
-            "(e.g. marseille-2026)"
+            _(
+                "invalid slug {value!r}: use lowercase letters, digits and dashes "
+                "(e.g. marseille-2026)"
+            ).format(value=value)
         )
     return value
 
@@ -32,15 +58,19 @@ def text(
     """Strip a free-text field; refuse control characters other than newline and tab."""
     if value is None:
         if required:
-            raise InvalidInput(f"{field} is required")
+            raise InvalidInput(_("{field} is required").format(field=field_word(field)))
         return None
     value = value.strip()
     if required and not value:
-        raise InvalidInput(f"{field} must not be empty")
+        raise InvalidInput(_("{field} must not be empty").format(field=field_word(field)))
     if len(value) > max_length:
-        raise InvalidInput(f"{field} is too long ({len(value)} characters, at most {max_length})")
+        raise InvalidInput(
+            _("{field} is too long ({length} characters, at most {most})").format(
+                field=field_word(field), length=len(value), most=max_length
+            )
+        )
     if _CONTROL.search(value):
-        raise InvalidInput(f"{field} contains control characters")
+        raise InvalidInput(_("{field} contains control characters").format(field=field_word(field)))
     return value or None
 
 
@@ -48,7 +78,7 @@ def name(value: str) -> str:
     cleaned = text(value, "name", required=True, max_length=200)
     assert cleaned is not None
     if "\n" in cleaned:
-        raise InvalidInput("a name must fit on one line")
+        raise InvalidInput(_("a name must fit on one line"))
     return cleaned
 
 
@@ -86,7 +116,9 @@ def email(value: str | None) -> str | None:
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInput(f"invalid email {value!r}: {exc}") from None
+        raise InvalidInput(
+            _("invalid email {value!r}: {reason}").format(value=value, reason=exc)
+        ) from None
     return result.normalized
 
 
@@ -102,17 +134,21 @@ def phone(value: str | None, region: str = "FR") -> str | None:
 
     if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInput(
-            f"config [core] phone_region {region!r} is not a region phonenumbers knows "
-            "(e.g. FR, BE, CH, CA)"
+            _(
+                "config [core] phone_region {region!r} is not a region phonenumbers knows "
+                "(e.g. FR, BE, CH, CA)"
+            ).format(region=region)
         )
     try:
         parsed = phonenumbers.parse(value, region.upper())
     except phonenumbers.NumberParseException:
-        raise InvalidInput(f"invalid phone number {value!r}") from None
+        raise InvalidInput(_("invalid phone number {value!r}").format(value=value)) from None
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidInput(
-            f"invalid phone number {value!r} (read as region {region.upper()}; "
-            "write +country code for numbers abroad)"
+            _(
+                "invalid phone number {value!r} (read as region {region}; "
+                "write +country code for numbers abroad)"
+            ).format(value=value, region=region.upper())
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -122,7 +158,9 @@ def language(value: str | None) -> str:
         return "fr"
     value = value.strip()
     if not LANG_RE.match(value):
-        raise InvalidInput(f"invalid language {value!r}: use a code like fr, en or pt-BR")
+        raise InvalidInput(
+            _("invalid language {value!r}: use a code like fr, en or pt-BR").format(value=value)
+        )
     return value
 
 
@@ -138,7 +176,11 @@ def website(value: str | None) -> str | None:
         return None
     value = text(value, "website", max_length=2000) or ""
     if not re.match(r"^https?://[^\s/$.?#].[^\s]*$", value):
-        raise InvalidInput(f"invalid website {value!r}: expected an http:// or https:// address")
+        raise InvalidInput(
+            _("invalid website {value!r}: expected an http:// or https:// address").format(
+                value=value
+            )
+        )
     return value
 
 
@@ -163,11 +205,19 @@ def positive(value: int | None, field: str, *, allow_none: bool = True) -> int |
     if value is None:
         if allow_none:
             return None
-        raise InvalidInput(f"{field} is required")
+        raise InvalidInput(_("{field} is required").format(field=field_word(field)))
     if value < 1:
-        raise InvalidInput(f"{field} must be at least 1 (got {value})")
+        raise InvalidInput(
+            _("{field} must be at least 1 (got {value})").format(
+                field=field_word(field), value=value
+            )
+        )
     if value > MAX_ID:  # PostgreSQL's integer; SQLite would overflow past int64
-        raise InvalidInput(f"{field} must be at most {MAX_ID} (got {value})")
+        raise InvalidInput(
+            _("{field} must be at most {most} (got {value})").format(
+                field=field_word(field), most=MAX_ID, value=value
+            )
+        )
     return value
 
 
@@ -185,7 +235,7 @@ def participant_fields(fields: dict[str, Any], *, region: str) -> dict[str, Any]
         elif key in ("given_name", "family_name"):
             out[key] = text(value, key.replace("_", " "), max_length=200) or ""
             if "\n" in out[key]:
-                raise InvalidInput("a name must fit on one line")
+                raise InvalidInput(_("a name must fit on one line"))
         elif key == "email":
             out[key] = email(value)
         elif key == "phone":
@@ -199,7 +249,7 @@ def participant_fields(fields: dict[str, Any], *, region: str) -> dict[str, Any]
         elif key == "notes":
             out[key] = text(value, "notes", max_length=100_000)
         else:
-            raise InvalidInput(f"unknown participant field {key!r}")
+            raise InvalidInput(_("unknown participant field {key!r}").format(key=key))
     return with_names(out)
 
 
@@ -214,7 +264,7 @@ def with_names(values: dict[str, Any]) -> dict[str, Any]:
             given, family = values.get("given_name") or "", values.get("family_name") or ""
             full = full_name(given, family)
             if not full:
-                raise InvalidInput("a participant needs a name")
+                raise InvalidInput(_("a participant needs a name"))
             values["name"] = name(full)
             values["given_name"], values["family_name"] = given or None, family or None
             return values
@@ -226,6 +276,8 @@ def with_names(values: dict[str, Any]) -> dict[str, Any]:
 
 EXTRA = "__extra__"
 """Key of a CSV row that had more fields than the header (its value: how many)."""
+RAW = "__raw__"
+"""Key of a CSV row's fields as they are in the file (to write a bad row back as it was)."""
 
 CheckedRow = tuple[int, "dict[str, Any] | None", "str | None"]
 
@@ -237,10 +289,14 @@ def import_rows(batch: list[tuple[int, dict[str, str]]], region: str) -> list[Ch
     for line, raw in batch:
         try:
             if EXTRA in raw:
-                raise InvalidInput(f"{raw[EXTRA]} fields, more than the header has")
-            values = participant_fields({k: v or None for k, v in raw.items()}, region=region)
+                raise InvalidInput(
+                    _("{count} fields, more than the header has").format(count=raw[EXTRA])
+                )
+            values = participant_fields(
+                {k: v or None for k, v in raw.items() if k != RAW}, region=region
+            )
             if not values.get("name"):
-                raise InvalidInput("name is empty")
+                raise InvalidInput(_("name is empty"))
         except ProgramsError as exc:
             checked.append((line, None, str(exc)))
         else:

@@ -107,6 +107,7 @@ API = [
     "seated_participants",
     "seated_program_ids",
     "session_item",
+    "split_name",
     "to_local",
     "upcoming",
     "utcnow",

@@ -20,10 +20,16 @@ def write(tmp_path: Path, text: str, name: str = "people.csv", encoding: str = "
     return str(path)
 
 
+def write_bytes(tmp_path: Path, data: bytes, name: str = "raw.csv") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
 def test_import_enrolls_in_file_order_and_waitlists_the_rest(run, sqlite_url, tmp_path) -> None:
     small_story(run, capacity=2)
     result = ok(run("participant", "import", write(tmp_path, GOOD), "--program", "marseille-2026"))
-    assert "imported 3 participant(s)" in result.stdout
+    assert "imported 3 participants" in result.stdout
     assert "marseille-2026: 2 enrolled, 1 waitlisted" in result.stdout
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     assert rows(
@@ -39,7 +45,7 @@ def test_import_enrolls_in_file_order_and_waitlists_the_rest(run, sqlite_url, tm
 
 def test_dash_reads_stdin_and_a_bom_is_ignored(run, sqlite_url) -> None:
     result = ok(run("participant", "import", "-", input="\ufeff" + GOOD))
-    assert "imported 3 participant(s)" in result.stdout
+    assert "imported 3 participants" in result.stdout
     assert rows(sqlite_url, "SELECT count(*) FROM participant") == [(3,)]
 
 
@@ -61,7 +67,7 @@ def test_bad_rows_are_all_listed_with_line_numbers_and_nothing_is_written(
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("Error: 5 bad row(s), nothing imported")
+    assert lines[0].startswith("Error: 5 bad rows, nothing imported")
     listed = [line.strip().split(":")[0] for line in lines[1:]]
     assert listed == ["line 3", "line 4", "line 5", "line 6", "line 7"]
     assert "invalid email" in lines[1] and "invalid phone" in lines[2]
@@ -82,19 +88,35 @@ def test_unreadable_files_are_one_line_errors(run, sqlite_url, tmp_path) -> None
             (("participant", "import", str(tmp_path)), "cannot read"),
             (("participant", "import", write(tmp_path, "", "empty.csv")), "empty"),
             (
-                ("participant", "import", write(tmp_path, "nom,email\nA,a@b.fr\n", "fr.csv")),
-                "unknown CSV column",
+                ("participant", "import", write(tmp_path, "nom,âge\nA,40\n", "fr.csv")),
+                "unknown CSV column(s): 'âge'",
             ),
             (
                 ("participant", "import", write(tmp_path, "email\na@example.com\n", "n.csv")),
                 "needs a 'name' column",
             ),
+            (  # 0x81 is in neither UTF-8 (alone) nor Windows-1252
+                (
+                    "participant",
+                    "import",
+                    write_bytes(tmp_path, b"name\nJos\xe9 \x81\n", "bad.csv"),
+                ),
+                "neither UTF-8 nor Windows-1252",
+            ),
             (
-                ("participant", "import", write(tmp_path, "name\nJosé\n", "l1.csv", "latin-1")),
-                "not UTF-8",
+                (
+                    "participant",
+                    "import",
+                    write_bytes(tmp_path, b"\xd0\xcf\x11\xe0rest", "old.xls"),
+                ),
+                "old Excel .xls file",
+            ),
+            (
+                ("participant", "import", write_bytes(tmp_path, b"PK\x03\x04 not a zip", "x.xlsx")),
+                "not a readable Excel file",
             ),
             (("participant", "import", good, "--program", "nowhere"), "no program"),
             (("participant", "import", good, "--program", "gone"), "cancelled"),
-            (("participant", "import"), "FILE.csv", 2),
+            (("participant", "import"), "FILE", 2),
         ],
     )

@@ -35,6 +35,8 @@ def test_add_normalises_email_and_phone(run, sqlite_url) -> None:
         {
             "id": 1,
             "name": "S. Martin",
+            "given_name": "S.",
+            "family_name": "Martin",
             "email": "S.Martin@example.com",
             "phone": "+33698765432",
             "organisation": "Logiciel SA",
@@ -87,7 +89,7 @@ def test_edit_changes_only_what_is_given(run, sqlite_url) -> None:
     out = ok(
         run("participant", "edit", "Karim", "--phone", "+1 514 555 0199", "--notes", "x")
     ).stdout
-    assert "phone None -> '+15145550199'" in out
+    assert "#3 Karim Benali: phone (none) -> +1 514-555-0199" in out  # no Python spellings
     assert "notes (changed)" in out and "'x'" not in out  # private notes are not echoed
     assert rows(
         sqlite_url, "SELECT name, phone, notes, timezone FROM participant WHERE id = 3"
@@ -163,3 +165,81 @@ def test_bad_input_is_one_line_and_writes_nothing(run, sqlite_url, tmp_path) -> 
             (("participant", "erase", "Mart", "--yes"), "matches several"),
         ],
     )
+
+
+# --- names: one full name, or its two parts ----------------------------------------------
+
+
+def test_add_takes_a_full_name_or_its_two_parts(run, sqlite_url) -> None:
+    assert (
+        "added participant #1 Jean de La Fontaine"
+        in ok(run("participant", "add", "Jean de La Fontaine")).stdout
+    )
+    out = ok(run("participant", "add", "--given", "Anne", "--family", "Dubois Martin")).stdout
+    assert "added participant #2 Anne Dubois Martin" in out
+    assert rows(sqlite_url, "SELECT name, given_name, family_name FROM participant") == [
+        ("Jean de La Fontaine", "Jean", "de La Fontaine"),
+        ("Anne Dubois Martin", "Anne", "Dubois Martin"),
+    ]
+
+
+def test_add_without_a_name_is_a_usage_error(run, sqlite_url) -> None:
+    check_refusals(
+        run,
+        sqlite_url,
+        [
+            (
+                ("participant", "add"),
+                "give the participant's NAME, or both --given and --family",
+                2,
+            ),
+            (("participant", "add", "--given", "Anne"), "both --given and --family", 2),
+            (("participant", "add", "--family", "Dubois"), "both --given and --family", 2),
+            (("participant", "add", "Anne Dubois", "--given", "Anne"), "not both", 2),
+            (("participant", "add", "--given", " ", "--family", " "), "needs a name"),
+            (("participant", "add", "--given", "A\nB", "--family", "C"), "one line"),
+        ],
+    )
+
+
+def test_edit_fixes_the_split_or_splits_a_new_name(run, sqlite_url) -> None:
+    ok(run("participant", "add", "Anne Dubois Martin", "--email", "anne@example.com"))
+    assert rows(sqlite_url, "SELECT given_name, family_name FROM participant") == [
+        ("Anne Dubois", "Martin")  # the rule's guess: the last word
+    ]
+    out = ok(run("participant", "edit", "anne@example.com", "--given", "Anne")).stdout
+    assert "given name Anne Dubois -> Anne" in out
+    assert "name Anne Dubois Martin -> Anne Martin" in out  # the full name follows
+    ok(run("participant", "edit", "anne@example.com", "--family", "Dubois Martin"))
+    assert rows(sqlite_url, "SELECT name, given_name, family_name FROM participant") == [
+        ("Anne Dubois Martin", "Anne", "Dubois Martin")
+    ]
+    ok(run("participant", "edit", "anne@example.com", "--name", "Marie van der Berg"))
+    assert rows(sqlite_url, "SELECT name, given_name, family_name FROM participant") == [
+        ("Marie van der Berg", "Marie", "van der Berg")
+    ]
+    refused(
+        run("participant", "edit", "anne@example.com", "--name", "X Y", "--given", "X"),
+        "not both",
+        code=2,
+    )
+    refused(
+        run("participant", "edit", "anne@example.com", "--given", "", "--family", ""),
+        "needs a name",
+    )
+    assert rows(sqlite_url, "SELECT name FROM participant") == [("Marie van der Berg",)]
+
+
+def test_show_list_and_export_give_both_parts(run) -> None:
+    ok(run("participant", "add", "--given", "Jean", "--family", "de La Fontaine"))
+    shown = ok(run("participant", "show", "Jean")).stdout
+    assert "given name:  Jean" in shown and "family name: de La Fontaine" in shown
+    report = as_json(run("participant", "show", "Jean", "--json"))
+    assert (report["given_name"], report["family_name"]) == ("Jean", "de La Fontaine")
+    [listed] = as_json(run("participant", "list", "--json"))
+    assert (listed["given_name"], listed["family_name"]) == ("Jean", "de La Fontaine")
+    header, row = ok(run("participant", "list", "--csv")).stdout.splitlines()
+    assert header.startswith("id,name,given_name,family_name,")
+    assert row.startswith("1,Jean de La Fontaine,Jean,de La Fontaine,")
+    exported = as_json(run("participant", "export", "Jean"))["participant"]
+    assert (exported["given_name"], exported["family_name"]) == ("Jean", "de La Fontaine")

@@ -323,3 +323,28 @@ def test_qr_file_name_must_be_png_or_svg(tmp_path: Path) -> None:
         with pytest.raises(InvalidInput, match=r"\.png or \.svg"):
             qr.save(COACH, out / name)
     assert list(out.iterdir()) == []
+
+
+# --- N: the family name, then the given name ---------------------------------------------
+
+
+def test_n_splits_a_full_name_the_cores_way_with_its_particles() -> None:
+    text = render(Card(name="Jean de La Fontaine", uid="u"), "3.0")
+    assert "N:de La Fontaine;Jean;;;\r\n" in text
+    [card] = parse_all(text)
+    assert (card.n.value.family, card.n.value.given) == ("de La Fontaine", "Jean")
+    assert card.fn.value == "Jean de La Fontaine"
+
+
+def test_n_uses_a_participants_own_parts() -> None:
+    from programs.plugins.contacts.cards import participant_card
+
+    from programs.api import Participant
+
+    person = Participant(name="Anne Dubois Martin", given_name="Anne", family_name="Dubois Martin")
+    for version in ("3.0", "4.0"):
+        [card] = parse_all(render(participant_card(person, phone=False, email=False), version))
+        assert (card.n.value.family, card.n.value.given) == ("Dubois Martin", "Anne")
+    alone = Participant(name="Madonna", given_name=None, family_name="Madonna")
+    [card] = parse_all(render(participant_card(alone, phone=False, email=False)))
+    assert (card.n.value.family, card.n.value.given) == ("Madonna", "")

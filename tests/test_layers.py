@@ -132,8 +132,12 @@ def test_the_cycle_finder_sees_a_cycle() -> None:
 
 
 def test_the_hook_machinery_depends_on_nothing_above_it() -> None:
-    assert core_graph()["programs.hooks"] <= {"programs.errors", "programs.hookspecs"}
+    """The words of its messages come from the catalogs, which depend on nothing."""
+    foundations = {"programs.errors", "programs.hookspecs", "programs.i18n"}
+    assert core_graph()["programs.hooks"] <= foundations
     assert core_graph()["programs.hookspecs"] == set()
+    assert core_graph()["programs.i18n"] == set()
+    assert core_graph()["programs.errors"] <= {"programs.i18n"}
 
 
 def test_the_cli_reaches_plugins_only_through_hooks() -> None:

@@ -82,7 +82,7 @@ def test_every_bad_row_is_listed_by_line_and_nothing_is_written(app: App) -> Non
     with pytest.raises(ImportRejected) as caught:
         run_import(app, text)
     rejected = caught.value
-    assert str(rejected) == "7 bad row(s), nothing imported"
+    assert str(rejected) == "7 bad rows, nothing imported"
     assert [p.split(":")[0] for p in rejected.problems] == [
         "line 3",
         "line 4",
@@ -130,7 +130,7 @@ def test_only_the_first_fifty_problems_are_shown_in_line_order(
     )
     with pytest.raises(ImportRejected) as caught:
         run_import(app, text)
-    assert str(caught.value) == "71 bad row(s), nothing imported (first 50 shown)"
+    assert str(caught.value) == "71 bad rows, nothing imported (first 50 shown)"
     assert caught.value.problems[0] == "line 2: KNOWN@example.com is already a participant's email"
     assert [int(p.split(":")[0].split()[1]) for p in caught.value.problems] == list(range(2, 52))
 
@@ -157,10 +157,15 @@ def test_a_file_saved_by_a_french_excel_is_read_with_semicolons(app: App) -> Non
         ("", "the CSV file is empty"),
         ("email,phone\nx@example.com,\n", "needs a 'name' column"),
         (
-            "name,e-mail,age\nA,,\n",
-            "unknown CSV column(s): 'e-mail', 'age' (known: name, given_name",
+            "name,e-mail,age,ville\nA,,,\n",
+            "unknown CSV column(s): 'age', 'ville' (known: name, given_name",
         ),
-        ("name,email,Email\nA,,\n", "CSV column(s) given twice: email"),
+        (
+            "name,email,Email\nA,,\n",
+            "CSV column(s) given twice: 'email' and 'Email' are both email",
+        ),
+        ("Nom,Téléphone,Portable\nA,,\n", "'Téléphone' and 'Portable' are both phone"),
+        ("Prénom,E-mail\nA,\n", "needs a 'name' column"),
         ("name,,email\nA,,\n", "unknown CSV column(s): ''"),
     ],
 )
@@ -250,3 +255,51 @@ def test_memory_stays_flat_as_the_file_grows(
     large = peak_memory(sqlite_app, 8_000)
     per_extra_row = (large - small) / 6_000
     assert per_extra_row < 80, f"{per_extra_row:.0f} bytes per extra row"
+
+
+# --- known people: update or skip, on both databases ---------------------------------------
+
+
+def test_update_and_skip_known_people_across_chunks(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_import, "CHUNK", 2)
+    with app.write() as db:
+        for i in range(4):
+            add_participant(db, name=f"Known {i}", email=f"k{i}@example.com")
+    text = "name,email,phone,role\n" + "".join(
+        f"Known {i},K{i}@example.com,06 12 34 56 7{i},coach {i}\n" for i in range(4)
+    )
+    twice = text + "Again,k1@example.com,,\n"  # a later chunk: the bit map finds it
+    with pytest.raises(ImportRejected) as caught, app.write() as db:
+        import_participants(db, read_rows(io.StringIO(twice)), known=csv_import.UPDATE)
+    assert caught.value.problems == ["line 6: k1@example.com appears twice in the file"]
+    with app.write() as db:
+        result = import_participants(db, read_rows(io.StringIO(text)), known=csv_import.UPDATE)
+    assert (result.created, result.updated, result.unchanged) == (0, 4, 0)
+    with app.read() as db:
+        assert [(p.phone, p.role) for p in db.exec(sa.select(Participant)).scalars()] == [
+            (f"+3361234567{i}", f"coach {i}") for i in range(4)
+        ]
+    with app.write() as db:
+        again = import_participants(db, read_rows(io.StringIO(text)), known=csv_import.SKIP)
+    assert (again.created, again.skipped) == (0, 4)
+
+
+def test_a_known_person_who_withdrew_comes_back_in_file_order(app: App) -> None:
+    with app.write() as db:
+        program = create_program(db, slug=SLUG, title="Accompagnement collectif", capacity=1)
+        gone = add_participant(db, name="Gone", email="gone@example.com")
+        enroll(db, program=program, participant=gone)
+        withdraw(db, program=program, participant=gone)
+    text = "name,email\nNew One,new@example.com\nGone,gone@example.com\n"
+    with app.write() as db:
+        program = get_program(db, SLUG)
+        result = import_participants(
+            db, read_rows(io.StringIO(text)), program=program, known=csv_import.UPDATE
+        )
+    assert (result.created, result.unchanged, result.enrolled, result.waitlisted) == (1, 1, 1, 1)
+    with app.read() as db:
+        program = get_program(db, SLUG)
+        waiting = [db.get(Participant, e.participant_id).name for e in waitlist(db, program)]
+    assert waiting == ["Gone"]  # behind the new one, as in the file

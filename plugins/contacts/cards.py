@@ -96,9 +96,12 @@ def participant_card(
 ) -> Card:
     """A participant's card with their name and only the details they agreed to share."""
     number = participant.phone if phone and participant.phone else None
+    parts = participant.given_name is not None or participant.family_name is not None
     return Card(
         name=participant.name,
         uid=stable_uid("participant", participant.id, participant.created_at),
+        given=participant.given_name if parts else None,
+        family=participant.family_name if parts else None,
         phone=checked_phone(number, participant.name, region) if number else None,
         email=participant.email if email else None,
     )

@@ -29,7 +29,9 @@ _URL_SAFE = ":/?#[]@!$&'()*+=%-._~"
 
 @dataclass(frozen=True)
 class Card:
-    """What one card says. ``phone`` is E.164; None fields are left out."""
+    """What one card says. ``phone`` is E.164; None fields are left out. ``given`` and
+    ``family`` are the two parts of the name for ``N`` (a participant's own); when both are
+    None, ``name`` is split the core's way (``programs.api.split_name``)."""
 
     name: str
     uid: str
@@ -38,6 +40,8 @@ class Card:
     organisation: str | None = None
     website: str | None = None
     revision: datetime | None = None
+    given: str | None = None
+    family: str | None = None
 
 
 def clean_text(value: str) -> str:
@@ -57,13 +61,16 @@ def escape_text(value: str) -> str:
     )
 
 
-def split_name(name: str) -> tuple[str, str]:
-    """(family, given) for N from one full name: the last word is taken as the family name
-    ("S. Martin" -> ("Martin", "S.")); the full name itself always goes into FN."""
-    words = clean_text(name).split()
-    if not words:
-        return "", ""
-    return words[-1], " ".join(words[:-1])
+def name_parts(card: Card) -> tuple[str, str]:
+    """(family, given) for N: the card's own parts, else its full name split as the core
+    splits names ("Jean de La Fontaine" -> ("de La Fontaine", "Jean"): the particles go with
+    the family name). The full name itself always goes into FN."""
+    if card.given is not None or card.family is not None:
+        return card.family or "", card.given or ""
+    from programs.api import split_name
+
+    given, family = split_name(clean_text(card.name))
+    return family, given
 
 
 def fold(line: str) -> str:
@@ -103,7 +110,7 @@ def lines(card: Card, version: str = "4.0", *, short: bool = False) -> list[str]
     when it scans a QR code: names, phone, email, organisation."""
     if version not in VERSIONS:
         raise ValueError(f"vCard version {version!r}: use 3.0 or 4.0")
-    family, given = split_name(card.name)
+    family, given = name_parts(card)
     out = ["BEGIN:VCARD", f"VERSION:{version}"]
     out.append(f"N:{escape_text(family)};{escape_text(given)};;;")
     out.append(f"FN:{escape_text(card.name)}")

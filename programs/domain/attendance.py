@@ -8,6 +8,7 @@ from sqlmodel import select
 from programs import hooks
 from programs.domain.base import get_enrollment, program_of
 from programs.errors import RuleViolation
+from programs.i18n import _
 from programs.models import (
     SEATED,
     Attendance,
@@ -23,11 +24,17 @@ def mark_attendance(
 ) -> Attendance:
     """Record presence or absence; marking again replaces the previous mark."""
     if session.status == SessionStatus.CANCELLED:
-        raise RuleViolation(f"session {session.id} was cancelled; nobody attended it")
+        raise RuleViolation(
+            _("session {id} was cancelled; nobody attended it").format(id=session.id)
+        )
     program = program_of(db, session)
     enrollment = get_enrollment(db, program, participant)
     if enrollment is None or enrollment.status not in SEATED:
-        raise RuleViolation(f"{participant.name} does not have a seat in {program.slug}")
+        raise RuleViolation(
+            _("{name} does not have a seat in {slug}").format(
+                name=participant.name, slug=program.slug
+            )
+        )
     attendance = db.exec(
         select(Attendance).where(
             Attendance.session_id == session.id, Attendance.participant_id == participant.id

@@ -10,6 +10,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs.errors import NotFound, RuleViolation
+from programs.i18n import N_, _
 from programs.models import (
     SEATED,
     Enrollment,
@@ -27,7 +28,7 @@ def get_program(db: DbSession, slug: str, *, lock: bool = False) -> Program:
         query = query.with_for_update().execution_options(populate_existing=True)
     program = db.exec(query).first()
     if program is None:
-        raise NotFound(f"no program {slug!r} (see `programs list`)")
+        raise NotFound(_("no program {slug!r} (see `programs list`)").format(slug=slug))
     return program
 
 
@@ -41,9 +42,37 @@ def lock_program(db: DbSession, program: Program) -> Program:
     ).one()
 
 
+CLOSED = {
+    (ProgramStatus.CANCELLED, "enroll"): N_("program {slug} is cancelled: cannot enroll"),
+    (ProgramStatus.COMPLETED, "enroll"): N_("program {slug} is completed: cannot enroll"),
+    (ProgramStatus.CANCELLED, "add a session"): N_(
+        "program {slug} is cancelled: cannot add a session"
+    ),
+    (ProgramStatus.COMPLETED, "add a session"): N_(
+        "program {slug} is completed: cannot add a session"
+    ),
+    (ProgramStatus.CANCELLED, "move a session"): N_(
+        "program {slug} is cancelled: cannot move a session"
+    ),
+    (ProgramStatus.COMPLETED, "move a session"): N_(
+        "program {slug} is completed: cannot move a session"
+    ),
+}
+"""Why a program refuses an action, whole sentences (a status word alone would not agree
+with what it qualifies in every language)."""
+
+
 def require_open(program: Program, action: str) -> None:
+    """Refuse ``action`` ("enroll", "add a session", "move a session") on a program that is
+    not open."""
     if program.status != ProgramStatus.OPEN:
-        raise RuleViolation(f"program {program.slug} is {program.status}: cannot {action}")
+        message = CLOSED.get((program.status, action))  # type: ignore[call-overload]
+        text = (
+            _(message).format(slug=program.slug)
+            if message
+            else f"program {program.slug} is {program.status}: cannot {action}"
+        )
+        raise RuleViolation(text)
 
 
 def program_of(db: DbSession, session: Session) -> Program:

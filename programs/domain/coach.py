@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from programs import validate
 from programs.errors import InvalidInput, NotFound
+from programs.i18n import _
 from programs.models import Coach
 from programs.settings import settings_of
 
@@ -31,7 +32,7 @@ def _clean(db: DbSession, fields: dict[str, str | None]) -> dict[str, str | None
         elif key == "organisation":
             out[key] = validate.text(value, "organisation", max_length=200)
         else:
-            raise InvalidInput(f"unknown coach field {key!r}")
+            raise InvalidInput(_("unknown coach field {key!r}").format(key=key))
     return out
 
 
@@ -45,7 +46,7 @@ def set_default_coach(db: DbSession, **fields: str | None) -> Coach:
     coach = default_coach(db)
     if coach is None:
         if "name" not in values:
-            raise InvalidInput("the coach needs a name: programs coach set --name NAME")
+            raise InvalidInput(_("the coach needs a name: programs coach set --name NAME"))
         coach = Coach(is_default=True, **values)
         db.add(coach)
     else:
@@ -59,7 +60,7 @@ def add_coach(db: DbSession, *, default: bool = False, **fields: str | None) -> 
     """Add another coach of the practice; the first coach ever added becomes the default."""
     values = _clean(db, fields)
     if "name" not in values:
-        raise InvalidInput("a coach needs a name")
+        raise InvalidInput(_("a coach needs a name"))
     current = default_coach(db)
     if default and current is not None:
         current.is_default = False
@@ -86,7 +87,7 @@ def get_coach(db: DbSession, ref: str | int | None) -> Coach | None:
             select(Coach).where((sa.func.lower(Coach.email) == text.lower()) | (Coach.name == text))
         ).first()
     if coach is None:
-        raise NotFound(f"no coach {text!r} (see `programs coach list`)")
+        raise NotFound(_("no coach {ref!r} (see `programs coach list`)").format(ref=text))
     return coach
 
 

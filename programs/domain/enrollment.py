@@ -19,6 +19,7 @@ from sqlmodel import select
 from programs import hooks
 from programs.domain.base import count_seated, get_enrollment, lock_program, require_open
 from programs.errors import NotFound, RuleViolation
+from programs.i18n import _
 from programs.models import (
     Enrollment,
     EnrollmentStatus,
@@ -51,13 +52,24 @@ def next_queue_time(db: DbSession, program: Program) -> datetime:
     return now
 
 
+def _already(status: str) -> str:
+    """Why someone cannot be enrolled again, by where they are."""
+    if status == EnrollmentStatus.WAITLISTED:
+        return _("{name} is already waitlisted in {slug}")
+    if status == EnrollmentStatus.COMPLETED:
+        return _("{name} is already completed in {slug}")
+    return _("{name} is already enrolled in {slug}")
+
+
 def enroll(db: DbSession, *, program: Program, participant: Participant) -> Enrollment:
     """Give the participant a seat, or a place on the waitlist when the program is full."""
     program = lock_program(db, program)
     require_open(program, "enroll")
     existing = get_enrollment(db, program, participant)
     if existing is not None and existing.status != EnrollmentStatus.WITHDRAWN:
-        raise RuleViolation(f"{participant.name} is already {existing.status} in {program.slug}")
+        raise RuleViolation(
+            _already(existing.status).format(name=participant.name, slug=program.slug)
+        )
     hooks.veto(db, "check_enrollment", program=program, participant=participant)
     now = next_queue_time(db, program)
     full = program.capacity is not None and count_seated(db, program) >= program.capacity
@@ -87,9 +99,13 @@ def withdraw(db: DbSession, *, program: Program, participant: Participant) -> Wi
     program = lock_program(db, program)
     enrollment = get_enrollment(db, program, participant)
     if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
-        raise NotFound(f"{participant.name} is not enrolled in {program.slug}")
+        raise NotFound(
+            _("{name} is not enrolled in {slug}").format(name=participant.name, slug=program.slug)
+        )
     if enrollment.status == EnrollmentStatus.COMPLETED:
-        raise RuleViolation(f"{participant.name} has completed {program.slug}")
+        raise RuleViolation(
+            _("{name} has completed {slug}").format(name=participant.name, slug=program.slug)
+        )
     had_seat = enrollment.status == EnrollmentStatus.ENROLLED
     enrollment.status = EnrollmentStatus.WITHDRAWN
     enrollment.withdrawn_at = utcnow()

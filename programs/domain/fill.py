@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
+from programs.i18n import _
 from programs.models import SEATED, Enrollment, EnrollmentStatus, Program
 
 
@@ -31,10 +32,12 @@ class Fill:
         return None if self.capacity is None else max(self.capacity - self.enrolled, 0)
 
     def __str__(self) -> str:
-        cap = "unlimited" if self.capacity is None else str(self.capacity)
-        return f"{self.enrolled}/{cap}" + (
-            f" (+{self.waitlisted} waiting)" if self.waitlisted else ""
-        )
+        cap = _("unlimited") if self.capacity is None else str(self.capacity)
+        if self.waitlisted:
+            return _("{enrolled}/{capacity} (+{waiting} waiting)").format(
+                enrolled=self.enrolled, capacity=cap, waiting=self.waitlisted
+            )
+        return f"{self.enrolled}/{cap}"
 
 
 def program_fill(db: DbSession, program: Program) -> Fill:

@@ -12,6 +12,7 @@ from programs import hooks, validate
 from programs.domain.base import get_enrollment
 from programs.domain.coach import default_coach
 from programs.errors import InvalidInput, NotFound, RuleViolation
+from programs.i18n import N_, _
 from programs.models import (
     Coach,
     FollowUp,
@@ -23,6 +24,34 @@ from programs.models import (
     TrackStatus,
     utcnow,
 )
+
+
+def _no_zone() -> str:
+    return _("a follow-up's start needs a time zone (read it with programs.times)")
+
+
+_DONE, _CANCELLED, _MISSED = FollowUpStatus.DONE, FollowUpStatus.CANCELLED, FollowUpStatus.MISSED
+NOT_PLANNED = {
+    (_DONE, "move"): N_("follow-up {id} is done: cannot move it"),
+    (_CANCELLED, "move"): N_("follow-up {id} is cancelled: cannot move it"),
+    (_MISSED, "move"): N_("follow-up {id} is missed: cannot move it"),
+    (_DONE, "cancel"): N_("follow-up {id} is done: cannot cancel it"),
+    (_CANCELLED, "cancel"): N_("follow-up {id} is cancelled: cannot cancel it"),
+    (_MISSED, "cancel"): N_("follow-up {id} is missed: cannot cancel it"),
+    (_DONE, "mark missed"): N_("follow-up {id} is done: cannot mark missed it"),
+    (_CANCELLED, "mark missed"): N_("follow-up {id} is cancelled: cannot mark missed it"),
+    (_MISSED, "mark missed"): N_("follow-up {id} is missed: cannot mark missed it"),
+    (_DONE, "mark done"): N_("follow-up {id} is done: cannot mark it done"),
+    (_CANCELLED, "mark done"): N_("follow-up {id} is cancelled: cannot mark it done"),
+}
+"""Why a follow-up refuses an action, whole sentences (the status word must agree)."""
+
+
+def _refuse(followup: FollowUp, action: str) -> RuleViolation:
+    message = NOT_PLANNED.get((followup.status, action))  # type: ignore[call-overload]
+    if message is None:
+        return RuleViolation(f"follow-up {followup.id} is {followup.status}: cannot {action} it")
+    return RuleViolation(_(message).format(id=followup.id))
 
 
 def plan_followup(
@@ -39,18 +68,22 @@ def plan_followup(
     coach: Coach | None = None,
 ) -> FollowUp:
     if start.tzinfo is None:
-        raise InvalidInput("a follow-up's start needs a time zone (read it with programs.times)")
+        raise InvalidInput(_no_zone())
     if kind not in tuple(FollowUpKind):
-        raise InvalidInput(f"unknown follow-up kind {kind!r}: use call or session")
+        raise InvalidInput(
+            _("unknown follow-up kind {kind!r}: use call or session").format(kind=kind)
+        )
     if not 1 <= duration_minutes <= 24 * 60:
-        raise InvalidInput("a follow-up lasts between 1 minute and 24 hours")
+        raise InvalidInput(_("a follow-up lasts between 1 minute and 24 hours"))
     if program is not None and get_enrollment(db, program, participant) is None:
-        raise RuleViolation(f"{participant.name} is not in program {program.slug}")
+        raise RuleViolation(
+            _("{name} is not in program {slug}").format(name=participant.name, slug=program.slug)
+        )
     if track is not None:
         if track.participant_id != participant.id:
-            raise RuleViolation(f"track {track.id} belongs to someone else")
+            raise RuleViolation(_("track {id} belongs to someone else").format(id=track.id))
         if track.status != TrackStatus.OPEN:
-            raise RuleViolation(f"track {track.id} is closed")
+            raise RuleViolation(_("track {id} is closed").format(id=track.id))
     coach = coach or default_coach(db)
     followup = FollowUp(
         participant_id=participant.id,  # type: ignore[arg-type]
@@ -75,7 +108,9 @@ def get_followup(db: DbSession, followup_id: int | str) -> FollowUp:
     number = validate.record_id(text)
     followup = db.get(FollowUp, number) if number else None
     if followup is None:
-        raise NotFound(f"no follow-up {followup_id!r} (see `programs followup list`)")
+        raise NotFound(
+            _("no follow-up {id!r} (see `programs followup list`)").format(id=followup_id)
+        )
     return followup
 
 
@@ -86,8 +121,9 @@ def _participant(db: DbSession, followup: FollowUp) -> Participant:
 
 
 def _require_planned(followup: FollowUp, action: str) -> None:
+    """Refuse ``action`` ("move", "cancel", "mark missed") on a follow-up no longer planned."""
     if followup.status != FollowUpStatus.PLANNED:
-        raise RuleViolation(f"follow-up {followup.id} is {followup.status}: cannot {action} it")
+        raise _refuse(followup, action)
 
 
 def move_followup(
@@ -113,11 +149,11 @@ def move_followup(
         else followup.location,
     }
     if new["start"].tzinfo is None:
-        raise InvalidInput("a follow-up's start needs a time zone (read it with programs.times)")
+        raise InvalidInput(_no_zone())
     if new == previous:
         return {}
     if not 1 <= new["duration_minutes"] <= 24 * 60:
-        raise InvalidInput("a follow-up lasts between 1 minute and 24 hours")
+        raise InvalidInput(_("a follow-up lasts between 1 minute and 24 hours"))
     for key, value in new.items():
         setattr(followup, key, value)
     hooks.veto(db, "check_followup", followup=followup)
@@ -137,7 +173,7 @@ def move_followup(
 def complete_followup(db: DbSession, followup: FollowUp, *, outcome: str | None = None) -> FollowUp:
     """Record that it took place (from planned, or from missed when it happened after all)."""
     if followup.status not in (FollowUpStatus.PLANNED, FollowUpStatus.MISSED):
-        raise RuleViolation(f"follow-up {followup.id} is {followup.status}: cannot mark it done")
+        raise _refuse(followup, "mark done")
     followup.status = FollowUpStatus.DONE
     followup.outcome = validate.text(outcome, "outcome", max_length=10_000) or followup.outcome
     followup.updated_at = utcnow()

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from programs import validate
 from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
+from programs.i18n import _
 from programs.models import Enrollment, Participant, Program, utcnow
 from programs.settings import settings_of
 
@@ -26,14 +27,16 @@ def _check_email_free(db: DbSession, email: str | None, *, except_id: int | None
     ).first()
     if other is not None and other.id != except_id:
         raise RuleViolation(
-            f"{email} is already the email of participant #{other.id} ({other.name})"
+            _("{email} is already the email of participant #{id} ({name})").format(
+                email=email, id=other.id, name=other.name
+            )
         )
 
 
 def add_participant(db: DbSession, **fields: Any) -> Participant:
     values = clean_fields(fields, region=settings_of(db).phone_region)
     if "name" not in values:
-        raise InvalidInput("a participant needs a name")
+        raise InvalidInput(_("a participant needs a name"))
     _check_email_free(db, values.get("email"))
     participant = Participant(**values)
     db.add(participant)
@@ -42,7 +45,17 @@ def add_participant(db: DbSession, **fields: Any) -> Participant:
 
 
 def edit_participant(db: DbSession, participant: Participant, **fields: Any) -> dict[str, Any]:
-    """Change fields; returns ``{field: old value}`` for what changed."""
+    """Change fields; returns ``{field: old value}`` for what changed.
+
+    Names: a new full ``name`` is split again; a ``given_name`` or a ``family_name`` fixes
+    one part of the split (the other stays) and the full name follows."""
+    given, family = fields.get("given_name"), fields.get("family_name")
+    if (given is None) != (family is None):
+        fields = {
+            **fields,
+            "given_name": participant.given_name or "" if given is None else given,
+            "family_name": participant.family_name or "" if family is None else family,
+        }
     values = clean_fields(fields, region=settings_of(db).phone_region)
     if "email" in values:
         _check_email_free(db, values["email"], except_id=participant.id)
@@ -63,19 +76,19 @@ def find_person(db: DbSession, ref: str) -> Participant:
     """
     text = (ref or "").strip()
     if not text:
-        raise InvalidInput("name a participant: an id, an email or part of a name")
+        raise InvalidInput(_("name a participant: an id, an email or part of a name"))
     if text.lstrip("#").isdigit():
         number = validate.record_id(text)
         found = db.get(Participant, number) if number else None
         if found is None:
-            raise NotFound(f"no participant #{text.lstrip('#')}")
+            raise NotFound(_("no participant #{id}").format(id=text.lstrip("#")))
         return found
     if "@" in text:
         found = db.exec(
             select(Participant).where(sa.func.lower(Participant.email) == text.lower())
         ).first()
         if found is None:
-            raise NotFound(f"no participant with email {text}")
+            raise NotFound(_("no participant with email {email}").format(email=text))
         return found
     fold = _fold
     matches = _name_matches(db, text) if text.isascii() else _scan_names(db, text, fold)
@@ -83,18 +96,21 @@ def find_person(db: DbSession, ref: str) -> Participant:
         fold = _bare
         matches = _scan_names(db, text, fold)
     if not matches:
-        raise NotFound(f"no participant matches {text!r} (see `programs participant list`)")
+        raise NotFound(
+            _("no participant matches {text!r} (see `programs participant list`)").format(text=text)
+        )
     if len(matches) == 1:
         return matches[0]
     exact = [p for p in matches if fold(p.name) == fold(text)]
     if len(exact) == 1:
         return exact[0]
     shown = [f"#{p.id} {p.name}" + (f" <{p.email}>" if p.email else "") for p in matches[:20]]
-    more = " and more" if len(matches) > 20 else ""
-    raise Ambiguous(
-        f"{text!r} matches several participants: {'; '.join(shown)}{more} — use an id or email",
-        candidates=shown,
+    message = (
+        _("{text!r} matches several participants: {found} and more — use an id or email")
+        if len(matches) > 20
+        else _("{text!r} matches several participants: {found} — use an id or email")
     )
+    raise Ambiguous(message.format(text=text, found="; ".join(shown)), candidates=shown)
 
 
 def _name_matches(db: DbSession, text: str) -> list[Participant]:

@@ -14,6 +14,7 @@ from programs.domain.coach import default_coach
 from programs.domain.enrollment import promote_waiting
 from programs.domain.session import cancel_session
 from programs.errors import RuleViolation
+from programs.i18n import _
 from programs.models import (
     Coach,
     Enrollment,
@@ -40,7 +41,7 @@ def create_program(
 ) -> Program:
     slug = validate.slug(slug)
     if db.exec(select(Program.id).where(Program.slug == slug)).first() is not None:
-        raise RuleViolation(f"program {slug} already exists")
+        raise RuleViolation(_("program {slug} already exists").format(slug=slug))
     if coach is None:
         coach = default_coach(db)
     program = Program(
@@ -79,7 +80,7 @@ def edit_program(db: DbSession, program: Program, **changes: Any) -> dict[str, A
         elif key == "capacity":
             cleaned[key] = validate.positive(value, "capacity")
         else:
-            raise RuleViolation(f"cannot edit {key!r} of a program")
+            raise RuleViolation(_("cannot edit {key!r} of a program").format(key=key))
     old = {k: getattr(program, k) for k, v in cleaned.items() if getattr(program, k) != v}
     if not old:
         return {}
@@ -87,7 +88,9 @@ def edit_program(db: DbSession, program: Program, **changes: Any) -> dict[str, A
         taken = count_seated(db, program)
         if cleaned["capacity"] < taken:
             raise RuleViolation(
-                f"{program.slug} has {taken} enrolled; capacity cannot go below that"
+                _("{slug} has {taken} enrolled; capacity cannot go below that").format(
+                    slug=program.slug, taken=taken
+                )
             )
     for key in old:
         setattr(program, key, cleaned[key])
@@ -103,9 +106,11 @@ def cancel_program(db: DbSession, program: Program) -> Program:
     """Cancel a program and its sessions that have not been cancelled yet."""
     program = lock_program(db, program)
     if program.status == ProgramStatus.CANCELLED:
-        raise RuleViolation(f"program {program.slug} is already cancelled")
+        raise RuleViolation(_("program {slug} is already cancelled").format(slug=program.slug))
     if program.status == ProgramStatus.COMPLETED:
-        raise RuleViolation(f"program {program.slug} is completed; it cannot be cancelled")
+        raise RuleViolation(
+            _("program {slug} is completed; it cannot be cancelled").format(slug=program.slug)
+        )
     for session in db.exec(
         select(Session).where(
             Session.program_id == program.id, Session.status != SessionStatus.CANCELLED
@@ -123,7 +128,12 @@ def complete_program(db: DbSession, program: Program) -> Program:
     """Mark a program completed: enrolled participants become "completed", the waitlist closes."""
     program = lock_program(db, program)
     if program.status != ProgramStatus.OPEN:
-        raise RuleViolation(f"program {program.slug} is {program.status}; only open ones complete")
+        message = (
+            _("program {slug} is cancelled; only open ones complete")
+            if program.status == ProgramStatus.CANCELLED
+            else _("program {slug} is completed; only open ones complete")
+        )
+        raise RuleViolation(message.format(slug=program.slug))
     now = utcnow()
     for enrollment in db.exec(select(Enrollment).where(Enrollment.program_id == program.id)):
         if enrollment.status == EnrollmentStatus.ENROLLED:

@@ -11,16 +11,17 @@ from sqlmodel import select
 from programs import hooks, validate
 from programs.domain.base import program_of, require_open
 from programs.errors import InvalidInput, NotFound, RuleViolation
+from programs.i18n import _
 from programs.models import Program, Session, SessionStatus, utcnow
 
 
 def _check_span(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("session times need a time zone (read them with programs.times)")
+        raise InvalidInput(_("session times need a time zone (read them with programs.times)"))
     if end <= start:
-        raise InvalidInput("a session must end after it starts")
+        raise InvalidInput(_("a session must end after it starts"))
     if (end - start).days >= 2:
-        raise InvalidInput("a session lasts less than 2 days; add one session per day")
+        raise InvalidInput(_("a session lasts less than 2 days; add one session per day"))
 
 
 def add_session(
@@ -52,7 +53,7 @@ def get_session(db: DbSession, session_id: int | str) -> Session:
     number = validate.record_id(text)
     session = db.get(Session, number) if number else None
     if session is None:
-        raise NotFound(f"no session {text!r} (see `programs session list SLUG`)")
+        raise NotFound(_("no session {id!r} (see `programs session list SLUG`)").format(id=text))
     return session
 
 
@@ -80,7 +81,9 @@ def move_session(
     The UID stays; the revision grows so calendars and reminders see a change.
     """
     if session.status == SessionStatus.CANCELLED:
-        raise RuleViolation(f"session {session.id} is cancelled; add a new one instead")
+        raise RuleViolation(
+            _("session {id} is cancelled; add a new one instead").format(id=session.id)
+        )
     program = program_of(db, session)
     require_open(program, "move a session")
     previous = {"start": session.start, "end": session.end, "location": session.location}
@@ -103,7 +106,7 @@ def move_session(
 
 def cancel_session(db: DbSession, session: Session) -> Session:
     if session.status == SessionStatus.CANCELLED:
-        raise RuleViolation(f"session {session.id} is already cancelled")
+        raise RuleViolation(_("session {id} is already cancelled").format(id=session.id))
     program = program_of(db, session)
     session.status = SessionStatus.CANCELLED
     session.revision += 1

@@ -15,6 +15,7 @@ from sqlmodel import select
 from programs import hooks, validate
 from programs.domain.coach import default_coach
 from programs.errors import InvalidInput, NotFound, RuleViolation
+from programs.i18n import _
 from programs.models import (
     Coach,
     FollowUp,
@@ -42,11 +43,17 @@ def open_track(
     minimum = settings.track_min_sessions
     if planned < minimum:
         raise RuleViolation(
-            f"a track plans at least {minimum} sessions (got {planned}); "
-            "an in-depth track usually needs 6 to 10"
+            _(
+                "a track plans at least {minimum} sessions (got {planned}); "
+                "an in-depth track usually needs 6 to 10"
+            ).format(minimum=minimum, planned=planned)
         )
     if planned > MAX_SESSIONS:
-        raise InvalidInput(f"a track plans at most {MAX_SESSIONS} sessions (got {planned})")
+        raise InvalidInput(
+            _("a track plans at most {most} sessions (got {planned})").format(
+                most=MAX_SESSIONS, planned=planned
+            )
+        )
     coach = coach or default_coach(db)
     track = Track(
         participant_id=participant.id,  # type: ignore[arg-type]
@@ -65,13 +72,13 @@ def get_track(db: DbSession, track_id: int | str) -> Track:
     number = validate.record_id(text)
     track = db.get(Track, number) if number else None
     if track is None:
-        raise NotFound(f"no track {track_id!r} (see `programs track list`)")
+        raise NotFound(_("no track {id!r} (see `programs track list`)").format(id=track_id))
     return track
 
 
 def close_track(db: DbSession, track: Track, *, outcome: str) -> Track:
     if track.status == TrackStatus.CLOSED:
-        raise RuleViolation(f"track {track.id} is already closed")
+        raise RuleViolation(_("track {id} is already closed").format(id=track.id))
     track.outcome = validate.text(outcome, "outcome", required=True, max_length=10_000)
     track.status = TrackStatus.CLOSED
     track.closed_at = utcnow()
@@ -91,7 +98,7 @@ class Progress:
     stalled: bool
 
     def __str__(self) -> str:
-        return f"{self.done} of {self.track.planned_sessions}"
+        return _("{done} of {planned}").format(done=self.done, planned=self.track.planned_sessions)
 
 
 def progress(
