@@ -92,7 +92,7 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
                 "location": p.location,
                 "fill": words.fill(p.fill.enrolled, p.fill.capacity, p.fill.waitlisted)
                 if fmt == "table"
-                else str(p.fill),
+                else p.fill.machine,
                 "enrolled": p.fill.enrolled,
                 "waitlisted": p.fill.waitlisted,
                 "capacity": p.fill.capacity,
@@ -156,7 +156,7 @@ def program_report(db: DbSession, program: Program) -> dict[str, Any]:
         "capacity": program.capacity,
         "enrolled": fill.enrolled,
         "waitlisted": fill.waitlisted,
-        "fill": str(fill),
+        "fill": fill.machine,
         "sessions": [
             {
                 "id": s.id,

@@ -24,7 +24,7 @@ WORDS = {
         "would": "importerait 6 participants",
         "imported": "6 participants importés",
         "enrolled": f"marseille-2026{NNBSP}: 4 inscrit(s), 2 en liste d’attente",
-        "headers": ("nom", "e-mail", "téléphone", "fonction", "langue", "fuseau horaire"),
+        "headers": ("nom", "e-mail", "téléphone", "fonction", "langue"),  # no zone given: hidden
         "bad": f"Erreur{NNBSP}: 1 ligne incorrecte, rien n’a été importé",
         "bad line": f"ligne 3{NNBSP}: adresse e-mail invalide{NNBSP}: «{NNBSP}nope{NNBSP}»",
         "unknown": f"colonne(s) inconnue(s){NNBSP}: «{NNBSP}âge{NNBSP}»",
@@ -42,7 +42,7 @@ WORDS = {
         "would": "would import 6 participants",
         "imported": "imported 6 participants",
         "enrolled": "marseille-2026: 4 enrolled, 2 waitlisted",
-        "headers": ("name", "email", "phone", "role", "language", "time zone"),
+        "headers": ("name", "email", "phone", "role", "language"),  # no zone given: hidden
         "bad": "Error: 1 bad row, nothing imported",
         "bad line": "line 3: invalid email 'nope'",
         "unknown": "unknown CSV column(s): 'âge'",

@@ -31,6 +31,14 @@ class Fill:
     def seats_left(self) -> int | None:
         return None if self.capacity is None else max(self.capacity - self.enrolled, 0)
 
+    @property
+    def machine(self) -> str:
+        """The fill as JSON and CSV give it, the same in every language: ``2/12 (+1 waiting)``,
+        ``0/unlimited``."""
+        cap = "unlimited" if self.capacity is None else str(self.capacity)
+        waiting = f" (+{self.waitlisted} waiting)" if self.waitlisted else ""
+        return f"{self.enrolled}/{cap}{waiting}"
+
     def __str__(self) -> str:
         cap = _("unlimited") if self.capacity is None else str(self.capacity)
         if self.waitlisted:

@@ -98,7 +98,9 @@ class Progress:
     stalled: bool
 
     def __str__(self) -> str:
-        return _("{done} of {planned}").format(done=self.done, planned=self.track.planned_sessions)
+        """The machine form JSON and CSV give, the same in every language ("2 of 6"); people
+        read the translated one the CLI renders."""
+        return f"{self.done} of {self.track.planned_sessions}"
 
 
 def progress(
