@@ -115,6 +115,7 @@ from programs.registry import (
     ExportFormat,
     Migrations,
     OutgoingMessage,
+    PrivateLink,
     channel_traits,
 )
 from programs.schema import follow_core_rows, plugin_schema_ready, require_plugin_schema
@@ -150,6 +151,7 @@ __all__ = [
     "Participant",
     "PluginError",
     "PluginFailure",
+    "PrivateLink",
     "Program",
     "ProgramStatus",
     "ProgramsError",

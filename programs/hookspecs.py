@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         Session,
         Track,
     )
-    from programs.registry import Alarm, CalendarScope
+    from programs.registry import Alarm, CalendarScope, PrivateLink
 
 hookspec = pluggy.HookspecMarker("programs")
 hookimpl = pluggy.HookimplMarker("programs")
@@ -107,6 +107,7 @@ CALLING: dict[str, Mode] = {
     "on_participant_erased": Mode.EVENT,
     "calendar_item_alarms": Mode.ASK,
     "calendar_alarms": Mode.ASK,
+    "participant_links": Mode.ASK,
     "demo_sections": Mode.ASK,
 }
 """Every hook's calling mode, in the order the specs below are declared (a test checks both
@@ -360,6 +361,21 @@ def calendar_alarms(app: App, item: Session | FollowUp, scope: CalendarScope) ->
 
     Alarms for one item (a core ``Session`` or ``FollowUp`` row) in the feed of ``scope``;
     still asked once per item for plugins that implement it, with a notice saying so.
+    """
+
+
+@hookspec
+def participant_links(
+    app: App, db: DbSession, participant: Participant
+) -> Sequence[PrivateLink] | None:
+    """The participant's private links you offer (:class:`programs.registry.PrivateLink`:
+    ``kind`` "page" or "feed", and the URL), for a message to carry: the enrollment
+    confirmation, an invitation. Every plugin's answer is used; the asker picks by kind.
+
+    Asked inside a write unit of work (``db``): you may create the link if the person has
+    none. Give the same link on every call until the coach rotates or revokes it, so that a
+    message sent again carries a link that works. The iCal plugin answers with the person's
+    page and feed.
     """
 
 

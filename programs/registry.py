@@ -168,6 +168,19 @@ class Alarm:
     description: str
 
 
+@dataclass(frozen=True)
+class PrivateLink:
+    """A private address of one participant's, offered by a plugin for messages to carry.
+
+    ``kind`` says what it opens: ``"page"`` (a page for the person, in their browser) or
+    ``"feed"`` (a calendar subscription). Whoever holds the URL reads what it shows: it goes
+    only to that participant.
+    """
+
+    kind: str
+    url: str
+
+
 @runtime_checkable
 class ExportFormat(Protocol):
     """A format for ``programs participant export --format NAME``."""

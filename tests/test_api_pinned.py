@@ -36,6 +36,7 @@ API = [
     "Participant",
     "PluginError",
     "PluginFailure",
+    "PrivateLink",
     "Program",
     "ProgramStatus",
     "ProgramsError",
@@ -150,6 +151,8 @@ HOOKS = {
     "on_participant_erased": "(app: 'App', participant_id: 'int', name: 'str') -> 'None'",
     "calendar_item_alarms": "(app: 'App', db: 'DbSession', items: 'Sequence[CalendarItem]', scope: 'CalendarScope') -> 'Mapping[str, Sequence[Alarm]] | None'",
     "calendar_alarms": "(app: 'App', item: 'Session | FollowUp', scope: 'CalendarScope') -> 'list[Alarm]'",
+    "participant_links": "(app: 'App', db: 'DbSession', participant: 'Participant') "
+    "-> 'Sequence[PrivateLink] | None'",
     "demo_sections": "(app: 'App', workdir: 'Path') -> 'list[tuple[str, str]]'",
 }
 

@@ -753,6 +753,43 @@ def test_hook_calendar_alarms(app: App) -> None:
     ]
 
 
+def test_hook_participant_links(app: App) -> None:
+    """Asked with the asker's write session and the participant; every plugin's answer is
+    kept, so the asker can pick a page before a feed."""
+    from programs.registry import PrivateLink
+
+    class Feeds:
+        @hookimpl
+        def participant_links(self, db: Any, participant: Participant) -> list[PrivateLink]:
+            assert db.in_transaction()
+            return [
+                PrivateLink("page", f"https://feeds.example.org/p/{participant.id}"),
+                PrivateLink("feed", f"https://feeds.example.org/feeds/{participant.id}.ics"),
+            ]
+
+    class Nothing:
+        @hookimpl
+        def participant_links(self) -> None:
+            return None
+
+    app.pm.register(Feeds(), name="feeds-test")
+    app.pm.register(Nothing(), name="nothing")
+    with app.write() as db:
+        person = add_participant(db, name="S. Martin")
+        answers = app.call_each("participant_links", db=db, participant=person)
+    pid = person.id
+    assert answers == [
+        ("nothing", None),
+        (
+            "feeds-test",
+            [
+                PrivateLink("page", f"https://feeds.example.org/p/{pid}"),
+                PrivateLink("feed", f"https://feeds.example.org/feeds/{pid}.ics"),
+            ],
+        ),
+    ]
+
+
 def test_hook_demo_sections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``programs demo`` shows each plugin's sections after its story (in its own folder)."""
     seen: list[Path] = []
