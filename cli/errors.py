@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
@@ -10,6 +11,39 @@ import click
 
 class ProgramsClickError(click.ClickException):
     exit_code = 1
+
+
+_LONG_QUOTED = re.compile(r"'((?:[^'\\]|\\.){61,})'|\"((?:[^\"\\]|\\.){61,})\"")
+_LONG_WORD = re.compile(r"\S{101,}")
+
+
+LINE_CHARACTERS = 300
+
+
+def tidy(message: str) -> str:
+    """Long pieces of what was typed cut out of a line over 300 characters, whatever said it
+    (the core, a plugin, click): a quoted value over 60 characters becomes its start and its
+    length, a word over 100 characters its start; an error stays a line a person can read.
+    Shorter lines are left alone (their apostrophes are prose, not quotes)."""
+    if all(len(line) <= LINE_CHARACTERS for line in message.splitlines()):
+        return message
+    return "\n".join(_tidy_line(line) for line in message.splitlines())
+
+
+def _tidy_line(message: str) -> str:
+    if len(message) <= LINE_CHARACTERS:
+        return message
+    from programs.i18n import gettext as _
+
+    def quoted(match: re.Match[str]) -> str:
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        mark = "'" if match.group(1) is not None else '"'
+        return _("{text} ({length} characters)").format(
+            text=f"{mark}{inner[:40]}…{mark}", length=len(inner)
+        )
+
+    message = _LONG_QUOTED.sub(quoted, message)
+    return _LONG_WORD.sub(lambda m: m.group(0)[:40] + "…", message)
 
 
 def as_click_error(exc: BaseException) -> click.ClickException:
@@ -25,7 +59,7 @@ def as_click_error(exc: BaseException) -> click.ClickException:
         problems = getattr(exc, "problems", None)
         if problems:
             message += "\n" + "\n".join(f"  {p}" for p in problems)
-        return ProgramsClickError(message)
+        return ProgramsClickError(tidy(message))
     if os.environ.get("PROGRAMS_DEBUG"):
         raise exc
     sa_exc = sys.modules.get("sqlalchemy.exc")  # loaded if the error is SQLAlchemy's

@@ -32,6 +32,7 @@ CORE_COMMANDS: dict[str, str] = {
     "edit": "program_cmd:edit",
     "cancel": "program_cmd:cancel",
     "complete": "program_cmd:complete",
+    "reopen": "program_cmd:reopen",
     "enroll": "enrollment_cmd:enroll",
     "withdraw": "enrollment_cmd:withdraw",
     "attend": "enrollment_cmd:attend",
@@ -60,13 +61,16 @@ class ProgramsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn domain errors into one-line click errors, and report plugin
         failures on events (the change stays committed; the exit code says something failed)."""
-        from programs.cli.errors import as_click_error
+        from programs.cli.errors import as_click_error, tidy
 
         from programs.i18n import gettext as _
 
         try:
             result = super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as exc:  # click's own (a bad option value...) included
+            exc.message = tidy(exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:
             raise PipeClosed from None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,32 +15,20 @@ if TYPE_CHECKING:
     from programs.app import App
 
 
-def write_atomically(target: Path, fmt: Any, data: dict[str, Any]) -> None:
-    """Write to a temporary file beside ``target``, then rename it: a crash or a failing
-    format never leaves a half-written export under the final name."""
-    from programs.errors import InvalidInput
+def write_export(target: Path, fmt: Any, data: dict[str, Any]) -> None:
+    """The export, written as every file for the coach is (600, atomically: a failing
+    format never leaves half a file under the final name)."""
+    import io
 
-    target = target.expanduser()
-    folder = target.parent.resolve()
-    if not folder.is_dir():
-        raise InvalidInput(_("folder {folder} does not exist").format(folder=folder))
-    if target.is_dir():
-        raise InvalidInput(_("{target} is a folder; give a file name").format(target=target))
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
-    except OSError as exc:
-        raise InvalidInput(
-            _("cannot write in {folder}: {reason}").format(
-                folder=folder, reason=exc.strerror or exc
-            )
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            fmt.write(data, stream)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    from programs.api import write_private_file
+
+    def writing(stream: Any) -> None:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        fmt.write(data, text)
+        text.flush()
+        text.detach()
+
+    write_private_file(target, writing)
 
 
 @click.command()
@@ -77,7 +63,7 @@ def export(app: App, person: str, output: Path | None, format_name: str) -> None
     if output is None:
         fmt.write(data, sys.stdout)
         return
-    write_atomically(output, fmt, data)
+    write_export(output, fmt, data)
     click.echo(_("exported {name} to {path}").format(name=data["participant"]["name"], path=output))
 
 

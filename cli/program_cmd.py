@@ -90,7 +90,7 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
                 "status": words.word("program", p.status, fmt),
                 "timezone": p.timezone,
                 "location": p.location,
-                "fill": words.fill(p.fill.enrolled, p.fill.capacity, p.fill.waitlisted)
+                "fill": words.fill(p.fill.enrolled, p.fill.capacity, _waiting(p.status, p.fill))
                 if fmt == "table"
                 else p.fill.machine,
                 "enrolled": p.fill.enrolled,
@@ -185,7 +185,14 @@ def echo_report(report: dict[str, Any]) -> None:
             (_("status"), words.word("program", report["status"])),
             (_("timezone"), tz),
             (_("place"), report["location"]),
-            (_("fill"), words.fill(report["enrolled"], report["capacity"], report["waitlisted"])),
+            (
+                _("fill"),
+                words.fill(
+                    report["enrolled"],
+                    report["capacity"],
+                    report["waitlisted"] if report["status"] == "open" else 0,
+                ),
+            ),
             (_("about"), report["description"]),
         ]
     )
@@ -330,6 +337,11 @@ def _changed(slug: str, key: str, before: Any, after: Any) -> str:
     )
 
 
+def _waiting(status: str, fill: Any) -> int:
+    """People waiting, as a listing shows them: a closed program's waitlist is closed too."""
+    return fill.waitlisted if status == "open" else 0
+
+
 def _value(value: Any, key: str) -> str:
     if key == "capacity" and value is None:
         return _("no limit")
@@ -370,3 +382,34 @@ def complete(app: App, slug: str) -> None:
     with app.write() as db:
         complete_program(db, get_program(db, slug))
     click.echo(_("completed program {slug}").format(slug=slug))
+
+
+@click.command()
+@click.argument("slug")
+@pass_app
+def reopen(app: App, slug: str) -> None:
+    """Open a cancelled or completed program again (a closed program takes no other change).
+
+    A completed program's participants are enrolled again; a cancelled program's sessions
+    stay cancelled (add new ones).
+
+    \b
+    Example:
+      programs reopen marseille-2026
+    """
+    from programs.domain.base import get_program
+    from programs.domain.program import reopen_program
+    from programs.models import ProgramStatus
+
+    with app.write() as db:
+        program = get_program(db, slug)
+        was = program.status
+        reopen_program(db, program)
+    if was == ProgramStatus.CANCELLED:
+        click.echo(
+            _("reopened program {slug}; its cancelled sessions stay cancelled").format(slug=slug)
+        )
+    else:
+        click.echo(
+            _("reopened program {slug}; its participants are enrolled again").format(slug=slug)
+        )

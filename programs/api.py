@@ -19,6 +19,8 @@ The shared concepts, each defined once and read here rather than re-derived:
   (:class:`Settings`);
 - people's names: :func:`split_name` (a full name into its given and family names, the
   particles kept with the family name: "Jean de La Fontaine" -> "Jean", "de La Fontaine");
+- files for the coach (exports, cards, PDFs): :func:`output_path` checks a name,
+  :func:`write_private_file` writes one (600, atomically);
 - lengths of time people type: :func:`parse_span`, :func:`parse_duration`,
   :func:`parse_offset`, :func:`parse_minutes` (one grammar: ``90m``, ``1h30``, ``-1d12h``).
 """
@@ -38,6 +40,7 @@ from programs.calendar import (
     upcoming,
 )
 from programs.config import Config
+from programs.files import output_path, write_private_file
 from programs.domain.attendance import mark_attendance
 from programs.domain.base import (
     get_enrollment,
@@ -202,6 +205,7 @@ __all__ = [
     "mark_attendance",
     "miss_followup",
     "move_followup",
+    "output_path",
     "parse_duration",
     "parse_minutes",
     "parse_offset",
@@ -230,5 +234,6 @@ __all__ = [
     "vevent",
     "waitlist",
     "withdraw",
+    "write_private_file",
     "zone",
 ]

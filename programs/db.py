@@ -222,17 +222,12 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> Path:
         )
     if not str(target).strip():
         raise InvalidInput(_("give the backup file's name, e.g. programs-2026-12-01.db"))
-    target = target.expanduser().resolve()
+    from programs.files import output_path
+
+    target = output_path(target, force=True).resolve()
     if target == source.resolve():
         raise InvalidInput(_("the backup file must not be the database itself"))
-    if target.is_dir():
-        raise InvalidInput(_("{path} is a folder; give a file name").format(path=target))
-    if not target.parent.is_dir():
-        raise InvalidInput(_("folder {path} does not exist").format(path=target.parent))
-    if target.exists() and not force:
-        raise InvalidInput(
-            _("{path} exists: give another name, or --force to replace it").format(path=target)
-        )
+    output_path(target, force=force)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:

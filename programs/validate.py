@@ -201,6 +201,18 @@ def record_id(value: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+def explicit_id(value: str) -> int | None:
+    """The id written as ``#12`` or ``id:12`` (what a person types when a name is made of
+    digits): the number, 0 when it is out of range, None when it is not written so."""
+    lowered = value.strip().lower()
+    for prefix in ("#", "id:"):
+        if lowered.startswith(prefix):
+            digits = lowered.removeprefix(prefix).strip()
+            if digits.isascii() and digits.isdigit():
+                return record_id(digits) or 0
+    return None
+
+
 def positive(value: int | None, field: str, *, allow_none: bool = True) -> int | None:
     if value is None:
         if allow_none:

@@ -87,6 +87,7 @@ API = [
     "mark_attendance",
     "miss_followup",
     "move_followup",
+    "output_path",
     "parse_duration",
     "parse_minutes",
     "parse_offset",
@@ -115,6 +116,7 @@ API = [
     "vevent",
     "waitlist",
     "withdraw",
+    "write_private_file",
     "zone",
 ]
 

@@ -176,6 +176,23 @@ def test_bad_headers_are_refused(app: App, text: str, message: str) -> None:
     assert counts(app) == (0, 0)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('name,email\nA B,a@example.com\n"unterminated,q@example.com\n', "line 3: a quote"),
+        ('name,email\n"Open\nB,b@example.com\nC,c@example.com\n', "line 2: a quote"),
+        ('name,email\n"A" B,a@example.com\n', "line 2: cannot read the CSV"),
+    ],
+    ids=["last-row", "swallowing-the-rest", "text-after-a-closing-quote"],
+)
+def test_a_quote_never_closed_is_refused_at_its_line(app: App, text: str, message: str) -> None:
+    """Not a record made of the rest of the file: the import stops, naming the line."""
+    with pytest.raises(InvalidInput) as caught:
+        run_import(app, text)
+    assert str(caught.value).startswith(message)
+    assert counts(app) == (0, 0)
+
+
 def test_imported_people_take_free_seats_then_wait_in_file_order(app: App) -> None:
     with app.write() as db:
         program = create_program(db, slug=SLUG, title="Accompagnement collectif", capacity=3)

@@ -200,7 +200,7 @@ def test_completing_a_program_completes_seats_and_closes_the_waitlist(app: App) 
         (ids[1], "withdrawn"),
         (ids[2], "withdrawn"),
     ]
-    with pytest.raises(RuleViolation, match="P1 has completed"):
+    with pytest.raises(RuleViolation, match="is completed: its enrollments can no longer change"):
         leave(app, "P1")
     with pytest.raises(RuleViolation, match="only open ones complete"), app.write() as db:
         complete_program(db, get_program(db, SLUG))

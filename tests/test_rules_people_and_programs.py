@@ -130,6 +130,42 @@ def test_finding_people(app: App) -> None:
                 find_person(db, ref)
 
 
+def test_a_name_of_digits_or_with_an_at_sign_is_found(app: App) -> None:
+    """Names the id and email forms would otherwise hide: digits (a cohort number typed as
+    a name) and an "@"; ``#12`` and ``id:12`` are always the id."""
+    with app.write() as db:
+        year = add_participant(db, name="2024")
+        at = add_participant(db, name="Marie @ Lyon", email="marie@example.com")
+        one = add_participant(db, name="1")
+    with app.read() as db:
+        assert find_person(db, "2024").id == year.id  # nobody is #2024: the name
+        assert find_person(db, "marie @ lyon").id == at.id  # no such email: the exact name
+        assert find_person(db, "MARIE@example.com").id == at.id
+        assert find_person(db, f"id:{one.id}").id == one.id
+        assert find_person(db, f"ID: {year.id}").id == year.id
+        with pytest.raises(Ambiguous) as caught:  # "1" is #1 and the name of #3
+            find_person(db, "1")
+        assert (
+            str(caught.value) == f"'1' is participant #1 and also the name of #{one.id}: "
+            f"write #1 or #{one.id}"
+        )
+        with pytest.raises(NotFound, match="no participant #99"):
+            find_person(db, "id:99")
+
+
+def test_a_very_long_reference_is_refused_before_sql_and_cut_in_the_message(app: App) -> None:
+    """131,000 characters: not a "LIKE pattern too complex" from the database, and not
+    echoed whole."""
+    with app.write() as db:
+        add_participant(db, name="S. Martin")
+    with app.read() as db:
+        for ref in ("x" * 131_000, "x@" * 65_000, "é" * 5_000):
+            with pytest.raises(NotFound) as caught:
+                find_person(db, ref)
+            message = str(caught.value)
+            assert len(message) < 120 and f"({len(ref)} characters)" in message, message
+
+
 def test_finding_people_by_an_accented_part_of_their_name(app: App) -> None:
     # SQLite's lower() and LIKE fold ASCII letters only (PostgreSQL's depend on its
     # locale): "émilie" must still find "Émilie Dupont", whatever the case typed.

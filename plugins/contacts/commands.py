@@ -17,27 +17,11 @@ from programs.i18n import _, ngettext, pgettext
 OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
-def _check_folder(path: Path) -> None:
-    from programs.api import InvalidInput
-
-    if not path.parent.is_dir():
-        raise InvalidInput(
-            _("cannot write {path}: the folder {folder} does not exist").format(
-                path=path, folder=path.parent
-            )
-        )
-
-
 def _write(path: Path, data: bytes) -> None:
-    from programs.api import InvalidInput
+    """A card, a QR code or a directory: people's details, written 600 and atomically."""
+    from programs.api import write_private_file
 
-    _check_folder(path)
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise InvalidInput(
-            _("cannot write {path}: {error}").format(path=path, error=exc.strerror)
-        ) from None
+    write_private_file(path, data)
 
 
 @click.group()
@@ -319,9 +303,11 @@ def card(
     from programs.api import utcnow
 
     kind = qrcode.check_target(qr) if qr is not None else None
+    from programs.api import output_path
+
     for target in (output, qr):  # both checked before either file is written
         if target is not None:
-            _check_folder(target)
+            output_path(target)
     with obj.app.read() as db:
         made = coach_card(card_coach(db, ref=coach_ref), region=phone_region(obj.app), now=utcnow())
     text = render(made, f"{version}.0")

@@ -130,40 +130,20 @@ def export(
       programs ical export --coach -o claire.ics
       programs ical export --coach marc@example.org -o marc.ics   # another coach
     """
-    import os
-    import tempfile
-    from pathlib import Path
-
     from programs.plugins.ical.service import build_feed
 
-    from programs.api import InvalidInput
+    from programs.api import output_path, write_private_file
 
     app = obj.app
     target = _target(app, slug, participant, coach)
     if output != "-":
-        path = Path(output).expanduser()
-        if path.is_dir():
-            raise InvalidInput(
-                _("{path} is a folder; give a file name, e.g. {path}/feed.ics").format(path=output)
-            )
-        if not path.parent.is_dir():
-            raise InvalidInput(_("folder {path} does not exist").format(path=path.parent))
+        output_path(output)  # a bad name is said before the feed is built
     feed = build_feed(app, target.scope)
     _warn_without_organizer(app)
     if output == "-":
         click.echo(feed.body, nl=False)  # bytes go to the binary stream, untouched
         return
-    # Written beside the target, then renamed: a failure never leaves half a file.
-    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(feed.body)
-        os.replace(partial, path)
-    except OSError as exc:
-        Path(partial).unlink(missing_ok=True)
-        raise InvalidInput(
-            _("cannot write {path}: {error}").format(path=output, error=exc.strerror)
-        ) from None
+    path = write_private_file(output, feed.body)  # 600, atomically
     count = feed.events
     click.echo(
         ngettext(

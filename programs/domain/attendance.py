@@ -6,7 +6,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import hooks
-from programs.domain.base import get_enrollment, program_of
+from programs.domain.base import get_enrollment, program_of, require_open
 from programs.errors import RuleViolation
 from programs.i18n import _
 from programs.models import (
@@ -28,6 +28,7 @@ def mark_attendance(
             _("session {id} was cancelled; nobody attended it").format(id=session.id)
         )
     program = program_of(db, session)
+    require_open(program, "mark attendance")
     enrollment = get_enrollment(db, program, participant)
     if enrollment is None or enrollment.status not in SEATED:
         raise RuleViolation(

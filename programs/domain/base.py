@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs.errors import NotFound, RuleViolation
+from programs.errors import NotFound, RuleViolation, shown
 from programs.i18n import N_, _
 from programs.models import (
     SEATED,
@@ -28,7 +28,7 @@ def get_program(db: DbSession, slug: str, *, lock: bool = False) -> Program:
         query = query.with_for_update().execution_options(populate_existing=True)
     program = db.exec(query).first()
     if program is None:
-        raise NotFound(_("no program {slug!r} (see `programs list`)").format(slug=slug))
+        raise NotFound(_("no program {slug} (see `programs list`)").format(slug=shown(slug)))
     return program
 
 
@@ -45,6 +45,14 @@ def lock_program(db: DbSession, program: Program) -> Program:
 CLOSED = {
     (ProgramStatus.CANCELLED, "enroll"): N_("program {slug} is cancelled: cannot enroll"),
     (ProgramStatus.COMPLETED, "enroll"): N_("program {slug} is completed: cannot enroll"),
+    (ProgramStatus.CANCELLED, "withdraw"): N_(
+        "program {slug} is cancelled: its enrollments can no longer change"
+    ),
+    (ProgramStatus.COMPLETED, "withdraw"): N_(
+        "program {slug} is completed: its enrollments can no longer change"
+    ),
+    (ProgramStatus.CANCELLED, "edit"): N_("program {slug} is cancelled: it can no longer change"),
+    (ProgramStatus.COMPLETED, "edit"): N_("program {slug} is completed: it can no longer change"),
     (ProgramStatus.CANCELLED, "add a session"): N_(
         "program {slug} is cancelled: cannot add a session"
     ),
@@ -57,14 +65,26 @@ CLOSED = {
     (ProgramStatus.COMPLETED, "move a session"): N_(
         "program {slug} is completed: cannot move a session"
     ),
+    (ProgramStatus.CANCELLED, "cancel a session"): N_(
+        "program {slug} is cancelled, and its sessions with it"
+    ),
+    (ProgramStatus.COMPLETED, "cancel a session"): N_(
+        "program {slug} is completed: cannot cancel a session"
+    ),
+    (ProgramStatus.CANCELLED, "mark attendance"): N_(
+        "program {slug} is cancelled: nobody attended it"
+    ),
+    (ProgramStatus.COMPLETED, "mark attendance"): N_(
+        "program {slug} is completed: its attendance can no longer change"
+    ),
 }
 """Why a program refuses an action, whole sentences (a status word alone would not agree
 with what it qualifies in every language)."""
 
 
 def require_open(program: Program, action: str) -> None:
-    """Refuse ``action`` ("enroll", "add a session", "move a session") on a program that is
-    not open."""
+    """Refuse ``action`` (a key of :data:`CLOSED`) on a program that is cancelled or
+    completed: such a program takes no change but being reopened, and the refusal says how."""
     if program.status != ProgramStatus.OPEN:
         message = CLOSED.get((program.status, action))  # type: ignore[call-overload]
         text = (
@@ -72,7 +92,11 @@ def require_open(program: Program, action: str) -> None:
             if message
             else f"program {program.slug} is {program.status}: cannot {action}"
         )
-        raise RuleViolation(text)
+        raise RuleViolation(
+            _("{refusal} (`programs reopen {slug}` opens it again)").format(
+                refusal=text, slug=program.slug
+            )
+        )
 
 
 def program_of(db: DbSession, session: Session) -> Program:

@@ -9,7 +9,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import validate
-from programs.errors import InvalidInput, NotFound
+from programs.errors import InvalidInput, NotFound, shown
 from programs.i18n import _
 from programs.models import Coach
 from programs.settings import settings_of
@@ -79,15 +79,19 @@ def get_coach(db: DbSession, ref: str | int | None) -> Coach | None:
     if ref is None:
         return default_coach(db)
     text = str(ref).strip()
-    if text.isdigit():
-        number = validate.record_id(text)
+    number = validate.explicit_id(text)
+    if number is None and text.isdigit():
+        number = validate.record_id(text) or 0
+    if number is not None:
         coach = db.get(Coach, number) if number else None
+    elif len(text) > 320:  # longer than any email or name: nobody, said before SQL
+        coach = None
     else:
         coach = db.exec(
             select(Coach).where((sa.func.lower(Coach.email) == text.lower()) | (Coach.name == text))
         ).first()
     if coach is None:
-        raise NotFound(_("no coach {ref!r} (see `programs coach list`)").format(ref=text))
+        raise NotFound(_("no coach {ref} (see `programs coach list`)").format(ref=shown(text)))
     return coach
 
 

@@ -97,6 +97,7 @@ def enroll(db: DbSession, *, program: Program, participant: Participant) -> Enro
 def withdraw(db: DbSession, *, program: Program, participant: Participant) -> Withdrawal:
     """Take the participant out (seat or waitlist); the first person waiting gets the seat."""
     program = lock_program(db, program)
+    require_open(program, "withdraw")
     enrollment = get_enrollment(db, program, participant)
     if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
         raise NotFound(

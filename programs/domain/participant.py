@@ -11,7 +11,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import validate
-from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
+from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation, shown
 from programs.i18n import _
 from programs.models import Enrollment, Participant, Program, utcnow
 from programs.settings import settings_of
@@ -68,28 +68,57 @@ def edit_participant(db: DbSession, participant: Participant, **fields: Any) -> 
     return old
 
 
+MAX_REFERENCE = 200
+"""Longer than any name or email: a reference this long matches nobody, said before SQL."""
+
+
 def find_person(db: DbSession, ref: str) -> Participant:
     """A participant by id, email, or an unambiguous part of the name (case-insensitive).
 
-    A name that matches several people is an error listing them; an exact full-name match
-    wins over partial ones ("S. Martin" beside "S. Martinez").
+    ``#12`` and ``id:12`` are always the id; bare digits are the id too, unless someone is
+    named exactly that (then they ask for ``#12``). An exact name is found whatever it
+    contains (digits, an ``@``). A name that matches several people is an error listing
+    them; an exact full-name match wins over partial ones ("S. Martin" beside "S. Martinez").
     """
     text = (ref or "").strip()
     if not text:
         raise InvalidInput(_("name a participant: an id, an email or part of a name"))
-    if text.lstrip("#").isdigit():
-        number = validate.record_id(text)
-        found = db.get(Participant, number) if number else None
-        if found is None:
-            raise NotFound(_("no participant #{id}").format(id=text.lstrip("#")))
-        return found
+    if len(text) > MAX_REFERENCE:
+        raise NotFound(_("no participant matches {text}").format(text=shown(text)))
+    number = validate.explicit_id(text)
+    if number is not None:
+        return _by_id(db, number, text)
+    if text.isdigit():
+        named = _exact_names(db, text)
+        found = db.get(Participant, validate.record_id(text) or 0)
+        if found is not None and named and named != [found]:
+            raise Ambiguous(
+                _(
+                    "{text} is participant #{id} and also the name of {others}: "
+                    "write #{id} or {others}"
+                ).format(
+                    text=shown(text),
+                    id=found.id,
+                    others=", ".join(f"#{p.id}" for p in named),
+                ),
+                candidates=[f"#{found.id}", *(f"#{p.id}" for p in named)],
+            )
+        if found is not None:
+            return found
+        if len(named) == 1:
+            return named[0]
+        if not named:
+            raise NotFound(_("no participant #{id}").format(id=text))
     if "@" in text:
         found = db.exec(
             select(Participant).where(sa.func.lower(Participant.email) == text.lower())
         ).first()
-        if found is None:
-            raise NotFound(_("no participant with email {email}").format(email=text))
-        return found
+        if found is not None:
+            return found
+        named = _exact_names(db, text)
+        if len(named) == 1:
+            return named[0]
+        raise NotFound(_("no participant with email {email}").format(email=shown(text, 80)))
     fold = _fold
     matches = _name_matches(db, text) if text.isascii() else _scan_names(db, text, fold)
     if not matches:  # accents left out when typing: "Lea" for "Léa", "Emilie" for "Émilie"
@@ -104,13 +133,30 @@ def find_person(db: DbSession, ref: str) -> Participant:
     exact = [p for p in matches if fold(p.name) == fold(text)]
     if len(exact) == 1:
         return exact[0]
-    shown = [f"#{p.id} {p.name}" + (f" <{p.email}>" if p.email else "") for p in matches[:20]]
+    listed = [f"#{p.id} {p.name}" + (f" <{p.email}>" if p.email else "") for p in matches[:20]]
     message = (
         _("{text!r} matches several participants: {found} and more — use an id or email")
         if len(matches) > 20
         else _("{text!r} matches several participants: {found} — use an id or email")
     )
-    raise Ambiguous(message.format(text=text, found="; ".join(shown)), candidates=shown)
+    raise Ambiguous(message.format(text=text, found="; ".join(listed)), candidates=listed)
+
+
+def _by_id(db: DbSession, number: int, text: str) -> Participant:
+    found = db.get(Participant, number) if number else None
+    if found is None:
+        raise NotFound(_("no participant #{id}").format(id=text.lower().lstrip("#id:").strip()))
+    return found
+
+
+def _exact_names(db: DbSession, text: str) -> list[Participant]:
+    """People named exactly ``text`` (case aside): up to 5, oldest first."""
+    folded = _fold(text)
+    query = select(Participant).where(sa.func.lower(Participant.name) == text.lower())
+    candidates = list(db.exec(query.order_by(Participant.id).limit(5)))
+    if not text.isascii():  # lower() of the database may not fold accents: compare here
+        candidates = [p for p in _scan_names(db, text, _fold) if _fold(p.name) == folded]
+    return [p for p in candidates if _fold(p.name) == folded]
 
 
 def _name_matches(db: DbSession, text: str) -> list[Participant]:

@@ -198,7 +198,9 @@ def read_rows(stream: IO[str], *, encoding: str = "utf-8") -> PeopleFile:
     header_line = stream.readline()
     lines = itertools.chain([header_line] if header_line else [], stream)
     delimiter = delimiter_of(header_line)
-    reader = csv.reader(lines, delimiter=delimiter)
+    # strict: a quote opened and never closed is an error at its line, not a field that
+    # swallows the rest of the file (the last row "unterminated,q@example.com" as a name)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         first = next(reader, None)
     except csv.Error as exc:
@@ -219,6 +221,10 @@ def _csv_rows(reader: Any, columns: list[str | None]) -> Iterator[tuple[int, dic
         except StopIteration:
             return
         except csv.Error as exc:
+            if "end of data" in str(exc):
+                raise InvalidInput(
+                    _('line {line}: a quote (") is opened and never closed').format(line=line)
+                ) from None
             raise InvalidInput(
                 _("line {line}: cannot read the CSV: {reason}").format(line=line, reason=exc)
             ) from None

@@ -9,7 +9,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import hooks, validate
-from programs.domain.base import count_seated, lock_program
+from programs.domain.base import count_seated, lock_program, require_open
 from programs.domain.coach import default_coach
 from programs.domain.enrollment import promote_waiting
 from programs.domain.session import cancel_session
@@ -65,6 +65,7 @@ def edit_program(db: DbSession, program: Program, **changes: Any) -> dict[str, A
     Capacity may not drop below the seats taken; raising it promotes people waiting.
     """
     program = lock_program(db, program)
+    require_open(program, "edit")
     cleaned: dict[str, Any] = {}
     for key, value in changes.items():
         if value is None:
@@ -121,6 +122,33 @@ def cancel_program(db: DbSession, program: Program) -> Program:
     program.updated_at = utcnow()
     db.flush()
     hooks.queue(db, "on_program_cancelled", program=program)
+    return program
+
+
+def reopen_program(db: DbSession, program: Program) -> Program:
+    """Open a cancelled or completed program again: the only change a closed program takes.
+
+    A completed program's participants are enrolled again (their completion is undone); a
+    cancelled program's sessions stay cancelled (new ones are added), and the people it held
+    keep the places they had.
+    """
+    program = lock_program(db, program)
+    if program.status == ProgramStatus.OPEN:
+        raise RuleViolation(_("program {slug} is open already").format(slug=program.slug))
+    before = program.status
+    if before == ProgramStatus.COMPLETED:
+        for enrollment in db.exec(
+            select(Enrollment).where(
+                Enrollment.program_id == program.id,
+                Enrollment.status == EnrollmentStatus.COMPLETED,
+            )
+        ):
+            enrollment.status = EnrollmentStatus.ENROLLED
+            enrollment.completed_at = None
+    program.status = ProgramStatus.OPEN
+    program.updated_at = utcnow()
+    db.flush()
+    hooks.queue(db, "on_program_changed", program=program, changes={"status": before})
     return program
 
 

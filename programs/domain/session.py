@@ -108,6 +108,7 @@ def cancel_session(db: DbSession, session: Session) -> Session:
     if session.status == SessionStatus.CANCELLED:
         raise RuleViolation(_("session {id} is already cancelled").format(id=session.id))
     program = program_of(db, session)
+    require_open(program, "cancel a session")
     session.status = SessionStatus.CANCELLED
     session.revision += 1
     session.updated_at = utcnow()
