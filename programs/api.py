@@ -19,6 +19,9 @@ The shared concepts, each defined once and read here rather than re-derived:
   (:class:`Settings`);
 - people's names: :func:`split_name` (a full name into its given and family names, the
   particles kept with the family name: "Jean de La Fontaine" -> "Jean", "de La Fontaine");
+- whether a calendar changed: :func:`markers_of` (its change markers, one query) and
+  :func:`calendars_changed` (for a write the unit of work does not see: a plugin's own
+  table that calendars read, a bulk statement);
 - files for the coach (exports, cards, PDFs): :func:`output_path` checks a name,
   :func:`write_private_file` writes one (600, atomically);
 - lengths of time people type: :func:`parse_span`, :func:`parse_duration`,
@@ -40,7 +43,6 @@ from programs.calendar import (
     upcoming,
 )
 from programs.config import Config
-from programs.files import output_path, write_private_file
 from programs.domain.attendance import mark_attendance
 from programs.domain.base import (
     get_enrollment,
@@ -83,6 +85,7 @@ from programs.errors import (
     RuleViolation,
     Vetoed,
 )
+from programs.files import output_path, write_private_file
 from programs.hooks import PluginFailure
 from programs.hookspecs import hookimpl
 from programs.ics import assemble as assemble_calendar
@@ -121,6 +124,7 @@ from programs.registry import (
     PrivateLink,
     channel_traits,
 )
+from programs.revisions import calendars_changed, markers_of
 from programs.schema import follow_core_rows, plugin_schema_ready, require_plugin_schema
 from programs.settings import Settings
 from programs.times import format_local, parse_time, to_local, zone
@@ -169,6 +173,7 @@ __all__ = [
     "UTCDateTime",
     "Vetoed",
     "assemble_calendar",
+    "calendars_changed",
     "cancel_followup",
     "channel_traits",
     "check_email",
@@ -203,6 +208,7 @@ __all__ = [
     "list_sessions",
     "list_tracks",
     "mark_attendance",
+    "markers_of",
     "miss_followup",
     "move_followup",
     "output_path",

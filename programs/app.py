@@ -229,12 +229,16 @@ class App:
         from sqlmodel import Session as DbSession
 
         self.start()
+        from programs import revisions
+
         with DbSession(self.engine, expire_on_commit=False) as db:
             self._prepare(db)
             db.info["events"] = []
             db.connection(execution_options=WRITE)
+            revisions.track(db)
             try:
                 yield db
+                revisions.record(db)  # in the transaction: calendars' markers move with it
                 db.commit()
             except BaseException:
                 db.rollback()
@@ -278,6 +282,13 @@ class App:
     def implementers(self, hook_name: str) -> list[str]:
         """The plugins implementing ``hook_name``, in the order they are called."""
         return self.hooks.implementers(hook_name)
+
+    def plugin_versions(self) -> tuple[tuple[str, str | None], ...]:
+        """``(name, version)`` of each loaded plugin, sorted: what a cache of output that
+        plugins shape (a feed's ETag) must vary with."""
+        from programs.plugin_manager import plugin_infos
+
+        return tuple((info.name, info.version) for info in plugin_infos(self.pm))
 
     def dormant_plugins(self) -> list[str]:
         """Installed plugins left out of this run (``PROGRAMS_DISABLE_PLUGINS`` /

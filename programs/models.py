@@ -294,3 +294,13 @@ def followup_end(followup: FollowUp) -> datetime:
     from datetime import timedelta
 
     return followup.start + timedelta(minutes=followup.duration_minutes)
+
+
+calendar_revision = sa.Table(
+    "calendar_revision",
+    SQLModel.metadata,
+    sa.Column("kind", sa.String(length=20), primary_key=True),
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("revision", sa.BigInteger(), nullable=False),
+)
+"""Change markers of calendars (:mod:`programs.revisions`): a plain table, no ORM class."""

@@ -140,11 +140,11 @@ def test_cancelled_items_stay_struck_through_for_the_grace_period_then_go(ical_a
     assert read.events[followup.uid].status == "CANCELLED"
     # 30 days (the default) after the cancellation they are still there; a day later, gone.
     still = read_back(
-        feed(ical_app, "participant", sophie, now=session.updated_at + timedelta(days=30))
+        feed(ical_app, "participant", sophie, day=(session.updated_at + timedelta(days=30)).date())
     )
     assert {session.uid, followup.uid} <= set(still.events)
     later = session.updated_at + timedelta(days=31)
-    gone = read_back(feed(ical_app, "participant", sophie, now=later))
+    gone = read_back(feed(ical_app, "participant", sophie, day=later.date()))
     assert session.uid not in gone.events and followup.uid not in gone.events
     assert len(gone.events) == len(read.events) - 2
 
@@ -161,12 +161,14 @@ def test_the_grace_period_comes_from_the_config(db_url: str) -> None:
         at = session.updated_at
         assert (
             session.uid
-            in read_back(feed(app, "program", world.program_id, now=at + timedelta(days=2))).events
+            in read_back(
+                feed(app, "program", world.program_id, day=(at + timedelta(days=2)).date())
+            ).events
         )
         assert (
             session.uid
             not in read_back(
-                feed(app, "program", world.program_id, now=at + timedelta(days=3))
+                feed(app, "program", world.program_id, day=(at + timedelta(days=3)).date())
             ).events
         )
     finally:

@@ -14,7 +14,7 @@ feed is still served.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from programs.plugins.ical.settings import read_settings
@@ -175,14 +175,16 @@ def _sources(app: App, scope: CalendarScope, seen: set[str], cutoff: datetime) -
     return found
 
 
-def collect(
-    app: App, db: DbSession, scope: CalendarScope, *, now: datetime | None = None
-) -> FeedSpec:
-    """The feed of ``scope``; :class:`programs.api.NotFound` when its owner no longer exists."""
+def collect(app: App, db: DbSession, scope: CalendarScope, *, day: date | None = None) -> FeedSpec:
+    """The feed of ``scope`` as of ``day`` (today); :class:`programs.api.NotFound` when its
+    owner no longer exists. A cancelled item stays for the grace days counted from the start
+    of ``day`` (UTC): what the feed shows changes by the day, never by the hour, so the day
+    is all its ETag needs of the time."""
     from programs.api import scope_items
 
-    now = now or datetime.now(UTC)
-    cutoff = now - timedelta(days=read_settings(app).cancelled_grace_days)
+    day = day or datetime.now(UTC).date()
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    cutoff = midnight - timedelta(days=read_settings(app).cancelled_grace_days)
     reader, items = scope_items(db, scope, keep_cancelled_since=cutoff, settings=app.settings)
     alarms = _alarms(app, db, items, scope)
     feed = [FeedItem(i, () if i.cancelled else alarms.get(i.uid, ())) for i in items]

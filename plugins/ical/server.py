@@ -2,7 +2,8 @@
 
 - ``GET|HEAD /feeds/<token>.ics``: the feed, ``text/calendar; charset=utf-8``, with a strong
   ``ETag`` and ``Last-Modified``; ``If-None-Match`` with the current ETag gets ``304``,
-  decided from the items alone, without rendering.
+  decided from the core's change markers of the feed's scope (one indexed query), without
+  reading an item; an unchanged feed's bytes are kept per ETag (programs.plugins.ical.service).
 - ``GET|HEAD /feeds/<token>``: an HTML page with the calendar's name, what comes next and
   subscribe links.
 - Anything else, and any unknown or revoked token, gets the same plain ``404 Not Found``;
@@ -25,6 +26,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from programs.plugins.ical.guard import Headers
+from programs.plugins.ical.render import Feed, render
 from programs.plugins.ical.service import FeedService, service_for
 from programs.plugins.ical.tokens import resolve
 from starlette.applications import Starlette
@@ -134,16 +136,46 @@ class FeedServer:
         return await self._answer(self._page, request)
 
     def _feed(self, request: Request) -> Response:
-        spec = self._spec(request.path_params["token"])
-        if spec is None:
-            return not_found()
-        etag = self.service.etag(spec)
+        """A poll: the token and the feed's change markers read (two indexed queries); an
+        ETag the client has gets ``304`` from those alone, one this process rendered gets its
+        kept bytes; only a changed feed is read and rendered. The markers are read before
+        the items, so what is kept under an ETag is never older than the ETag says."""
+        from programs.plugins.ical.service import today
+
+        token = request.path_params["token"]
+        day = today()
+        with self.app.read() as db:
+            scope = resolve(db, token)
+            if scope is None:
+                return not_found()
+            etag = self.service.marker_etag(db, scope, day)
+            if etag is not None:
+                if _matches(request.headers.get("if-none-match"), etag):
+                    return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{etag}"'})
+                feed = self.service.kept(scope, etag)
+                if feed is not None:
+                    return self._feed_answer(feed, etag)
+            try:
+                spec = self.service.spec(db, scope, day=day)
+            except self._not_found:  # the owner was erased since
+                return not_found()
+            finally:
+                for failure in self.app.take_failures():
+                    log.warning("%s", failure)
+        if etag is None:  # markers cannot tell: the ETag of the items themselves
+            etag = self.service.etag(spec)
+            if _matches(request.headers.get("if-none-match"), etag):
+                return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{etag}"'})
+            return self._feed_answer(self.service.feed(spec, etag), etag)
+        feed = render(spec, self.service.cache)
+        self.service.keep(scope, etag, feed)
+        return self._feed_answer(feed, etag)
+
+    @staticmethod
+    def _feed_answer(feed: Feed, etag: str) -> Response:
         headers = {**PRIVATE, "ETag": f'"{etag}"'}
-        if spec.last_modified is not None:
-            headers["Last-Modified"] = format_datetime(spec.last_modified, usegmt=True)
-        if _matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=headers)
-        feed = self.service.feed(spec, etag)
+        if feed.last_modified is not None:
+            headers["Last-Modified"] = format_datetime(feed.last_modified, usegmt=True)
         return Response(feed.body, media_type="text/calendar; charset=utf-8", headers=headers)
 
     def _page(self, request: Request) -> Response:

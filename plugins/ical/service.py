@@ -1,20 +1,31 @@
 """Building feeds for an app: what the server and the commands share.
 
-One :class:`FeedService` per app keeps the VEVENT cache, the last body of each feed, and the
-ETag of each content it has seen, so a poll of an unchanged feed costs a query and a hash of
-its items, and a ``304`` costs no rendering.
+One :class:`FeedService` per app keeps the VEVENT cache and the rendered feeds.
+
+A feed's ETag comes from the core's change markers of its scope (``programs.api.markers_of``,
+one indexed query), the day (cancelled items leave a feed by the day), and a fingerprint of
+everything else a feed depends on: the config file (settings, reminder rules), the plugins
+and their versions, the format. So a conditional poll is answered without reading an item,
+and a full one from the rendered bytes kept for that ETag (a bounded LRU, per process).
+Feeds that other plugins' calendar sources add to cannot be known unchanged from markers:
+their ETag is computed from their items, as before.
+
 Event hooks (a session moved, a person erased) reach the same service through
 :func:`service_for` to drop what they made stale.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import weakref
+from collections import OrderedDict
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from programs.plugins.ical.items import FeedSpec, collect
-from programs.plugins.ical.render import Feed, VeventCache, etag_of, render
+from programs.plugins.ical.render import FORMAT_VERSION, Feed, VeventCache, etag_of, render
 
 if TYPE_CHECKING:
     from sqlmodel import Session as DbSession
@@ -24,6 +35,7 @@ if TYPE_CHECKING:
 _SERVICES: weakref.WeakKeyDictionary[App, FeedService] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 MAX_ETAGS = 10_000
+MAX_CACHED_BYTES = 64 * 1024 * 1024  # rendered feeds kept per process
 
 
 class FeedService:
@@ -33,9 +45,58 @@ class FeedService:
         self._bodies: dict[CalendarScope, Feed] = {}
         self._etags: dict[tuple[CalendarScope, int], str] = {}
         self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[CalendarScope, str], Feed] = OrderedDict()
+        self._kept_bytes = 0
+        self._fingerprint: bytes | None = None
 
-    def spec(self, db: DbSession, scope: CalendarScope) -> FeedSpec:
-        return collect(self.app, db, scope)
+    # --- what a feed depends on besides its items -------------------------------------------
+
+    def fingerprint(self) -> bytes:
+        """Everything but the data a feed depends on: the config file (settings, rules),
+        the plugins loaded and their versions, the format. Read once per process."""
+        if self._fingerprint is None:
+            digest = hashlib.blake2b(FORMAT_VERSION, digest_size=16)
+            digest.update(json.dumps(self.app.config.data, sort_keys=True, default=str).encode())
+            digest.update(repr(self.app.plugin_versions()).encode())
+            self._fingerprint = digest.digest()
+        return self._fingerprint
+
+    def marker_etag(self, db: DbSession, scope: CalendarScope, day: date) -> str | None:
+        """The ETag of ``scope``'s feed on ``day`` from its change markers (one query), or
+        None when markers cannot tell (a calendar source adds items, an unknown scope)."""
+        from programs.api import markers_of
+
+        if self.app.registry.all("calendar_source"):
+            return None
+        markers = markers_of(db, scope)
+        if markers is None:
+            return None
+        digest = hashlib.blake2b(self.fingerprint(), digest_size=16)
+        digest.update(repr((scope.kind, scope.id, day.isoformat(), markers)).encode())
+        return "m" + digest.hexdigest()
+
+    def kept(self, scope: CalendarScope, etag: str) -> Feed | None:
+        """The feed rendered for this ETag, if this process still has it."""
+        with self._lock:
+            feed = self._kept.get((scope, etag))
+            if feed is not None:
+                self._kept.move_to_end((scope, etag))
+            return feed
+
+    def keep(self, scope: CalendarScope, etag: str, feed: Feed) -> None:
+        with self._lock:
+            key = (scope, etag)
+            if key in self._kept:
+                return
+            self._kept[key] = feed
+            self._kept_bytes += len(feed.body)
+            while self._kept_bytes > MAX_CACHED_BYTES and len(self._kept) > 1:
+                _key, dropped = self._kept.popitem(last=False)
+                self._kept_bytes -= len(dropped.body)
+
+    def spec(self, db: DbSession, scope: CalendarScope, *, day: date | None = None) -> FeedSpec:
+        """The feed's content as of ``day`` (today): cancelled items leave it by the day."""
+        return collect(self.app, db, scope, day=day or today())
 
     def etag(self, spec: FeedSpec) -> str:
         """The feed's ETag, from its items: the stable digest is computed once per content,
@@ -66,10 +127,16 @@ class FeedService:
         with self._lock:
             self._bodies.clear()
             self._etags.clear()
+            self._kept.clear()
+            self._kept_bytes = 0
         if uid is None:
             self.cache.clear()
         else:
             self.cache.forget(uid)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
 
 
 def service_for(app: App, *, create: bool = True) -> FeedService | None:

@@ -15,7 +15,14 @@ from programs.plugins.reminders.planner import PlanResult, plan
 from programs.plugins.reminders.rules import load_rulebook, make_rule
 from programs.plugins.reminders.targets import PlanScope
 
-from programs.api import InvalidInput, NotFound, RuleViolation, get_program, utcnow
+from programs.api import (
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    calendars_changed,
+    get_program,
+    utcnow,
+)
 from programs.i18n import _
 
 if TYPE_CHECKING:
@@ -43,6 +50,7 @@ def _below(db: DbSession, app: App, name: str, program_id: int | None) -> bool:
 def add_rule(app: App, values: dict[str, Any], *, slug: str | None) -> tuple[str, PlanResult]:
     now = utcnow()
     with app.write() as db:
+        calendars_changed(db)  # the rules are the feeds' alarms
         program_id = get_program(db, slug).id if slug else None
         rule = make_rule(
             values,
@@ -116,6 +124,7 @@ def add_rule(app: App, values: dict[str, Any], *, slug: str | None) -> tuple[str
 def remove_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResult]:
     now = utcnow()
     with app.write() as db:
+        calendars_changed(db)  # the rules are the feeds' alarms
         program_id = get_program(db, slug).id if slug else None
         existing = _row(db, name, program_id)
         below = _below(db, app, name, program_id)
@@ -165,6 +174,7 @@ def remove_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResu
 def reset_rule(app: App, name: str, *, slug: str | None) -> tuple[str, PlanResult]:
     now = utcnow()
     with app.write() as db:
+        calendars_changed(db)  # the rules are the feeds' alarms
         program_id = get_program(db, slug).id if slug else None
         existing = _row(db, name, program_id)
         if existing is None:

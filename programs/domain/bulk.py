@@ -17,6 +17,7 @@ from programs.domain.base import count_seated
 from programs.domain.enrollment import next_queue_time
 from programs.models import Enrollment, EnrollmentStatus, Participant, Program, utcnow
 from programs.names import full_name
+from programs.revisions import calendars_changed, people_changed
 
 CHUNK = 2000
 COLUMNS = (
@@ -154,6 +155,8 @@ def update_known(db: DbSession, rows: Sequence[tuple[int, dict[str, Any], dict[s
             .values({**{k: sa.bindparam(k) for k in keys}, "updated_at": now})
         )
         db.execute(stmt, params)
+    # names and zones, past the unit of work: their calendars and the coaches' show them
+    people_changed(db, [p["pid"] for params in groups.values() for p in params])
     return sum(len(p) for p in groups.values())
 
 
@@ -216,6 +219,8 @@ def enroll_in_order(
             conn.exec_driver_sql(insert, inserts)
         if updates:
             conn.exec_driver_sql(update, updates)
+        if inserts or updates:  # seats taken past the unit of work: their calendars changed
+            calendars_changed(db)
 
 
 def _enrollments(db: DbSession, program: Program, ids: Iterable[int]) -> dict[int, tuple[int, str]]:

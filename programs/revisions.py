@@ -1,0 +1,148 @@
+"""Change markers of calendars: a counter per scope, moved forward in the same transaction as
+any change to what the scope's calendar shows, so "has this calendar changed?" is one
+indexed query instead of reading and hashing every item (a feed's ``304``).
+
+What a change touches, read from the unit of work before it is flushed:
+
+- a session: its program's marker, and the coaches' (every coach feed lists sessions);
+- an enrollment: its participant's (which programs their calendar shows);
+- a follow-up: its participant's, and the coaches';
+- a participant edited or erased: theirs, and the coaches' (follow-ups are titled with them);
+- a program, a coach, or anything a plugin says changed without naming a scope: every
+  calendar (``all``).
+
+A participant's calendar also shows the sessions of the programs where they hold a seat, so
+their markers are their own, those programs', the coaches' is not, and ``all``: read in one
+query. Timestamps are not used: ``updated_at`` has one-second precision, and two changes in
+the same second would look like one.
+
+Writes that bypass the unit of work (bulk imports) call :func:`calendars_changed` themselves;
+a plugin whose data changes what calendars show (reminder rules, hence alarms) does too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from programs.models import (
+    SEATED,
+    Coach,
+    Enrollment,
+    FollowUp,
+    Participant,
+    Program,
+    Session,
+    calendar_revision,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.calendar import CalendarScope
+
+Marker = tuple[str, int]
+ALL: Marker = ("all", 0)
+COACHES: Marker = ("coaches", 0)
+_PENDING = "calendar_markers"
+
+
+def track(db: DbSession) -> None:
+    """Watch ``db``'s unit of work: what each flush changes is noted, and the markers move
+    when :func:`record` runs before the commit."""
+    from sqlalchemy import event
+
+    db.info[_PENDING] = set()
+    event.listen(db, "before_flush", _note)
+
+
+def calendars_changed(db: DbSession, scope: CalendarScope | None = None) -> None:
+    """Say that ``scope``'s calendar changed (``None``: every calendar), for a write the
+    unit of work does not see: a bulk insert, a plugin's own table that calendars read."""
+    markers = db.info.setdefault(_PENDING, set())
+    markers.add(ALL if scope is None else (scope.kind, scope.id))
+
+
+def people_changed(db: DbSession, ids: Iterable[int]) -> None:
+    """Participants' details changed past the unit of work (an import's ``--update``):
+    their calendars and the coaches' (follow-ups are titled with their names)."""
+    touched = {("participant", pid) for pid in ids}
+    if touched:
+        db.info.setdefault(_PENDING, set()).update({*touched, COACHES})
+
+
+def _note(db: DbSession, _context: Any, _instances: Any) -> None:
+    pending: set[Marker] = db.info.setdefault(_PENDING, set())
+    changed = [(obj, "new") for obj in db.new]
+    changed += [(obj, "dirty") for obj in db.dirty if db.is_modified(obj)]
+    changed += [(obj, "deleted") for obj in db.deleted]
+    for obj, how in changed:
+        pending.update(_touched(obj, how))
+
+
+def _touched(obj: Any, how: str) -> Iterable[Marker]:
+    if isinstance(obj, Session):
+        return [("program", obj.program_id), COACHES]
+    if isinstance(obj, Enrollment):
+        return [("participant", obj.participant_id)]
+    if isinstance(obj, FollowUp):
+        return [("participant", obj.participant_id), COACHES]
+    if isinstance(obj, Participant):
+        # a new participant is on no calendar yet: their enrollments and follow-ups will say
+        return [] if how == "new" else [("participant", obj.id), COACHES]
+    if isinstance(obj, Program):
+        return [] if how == "new" else [ALL]  # its title, zone, place or coach: everywhere
+    if isinstance(obj, Coach):
+        return [ALL]
+    return []  # attendance, tracks...: on no calendar
+
+
+def record(db: DbSession) -> None:
+    """Move forward every marker the unit of work touched (inside its transaction)."""
+    db.flush()  # what is still unflushed is noted too
+    pending: set[Marker] = db.info.get(_PENDING) or set()
+    markers = sorted(m for m in pending if m[1] is not None)
+    pending.clear()
+    if not markers:
+        return
+    table = calendar_revision
+    conn = db.connection()
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    statement = insert(table).values(kind=sa.bindparam("k"), id=sa.bindparam("i"), revision=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.kind, table.c.id],
+        set_={"revision": table.c.revision + 1},
+    )
+    conn.execute(statement, [{"k": kind, "i": ident} for kind, ident in markers])
+
+
+def markers_of(db: DbSession, scope: CalendarScope) -> tuple[tuple[str, int, int], ...] | None:
+    """The markers ``scope``'s calendar depends on, with their counters, in one query;
+    None for a kind of calendar this module does not know (the caller reads the items)."""
+    table = calendar_revision
+    wanted = [sa.and_(table.c.kind == ALL[0], table.c.id == ALL[1])]
+    if scope.kind == "program":
+        wanted.append(sa.and_(table.c.kind == "program", table.c.id == scope.id))
+    elif scope.kind == "coach":
+        wanted.append(sa.and_(table.c.kind == COACHES[0], table.c.id == COACHES[1]))
+        wanted.append(sa.and_(table.c.kind == "coach", table.c.id == scope.id))
+    elif scope.kind == "participant":
+        seated = (
+            sa.select(Enrollment.program_id)
+            .where(Enrollment.participant_id == scope.id)
+            .where(Enrollment.status.in_(SEATED))  # type: ignore[attr-defined]
+        )
+        wanted.append(sa.and_(table.c.kind == "participant", table.c.id == scope.id))
+        wanted.append(sa.and_(table.c.kind == "program", table.c.id.in_(seated)))
+    else:
+        return None
+    rows = db.connection().execute(
+        sa.select(table.c.kind, table.c.id, table.c.revision).where(sa.or_(*wanted))
+    )
+    return tuple(sorted((kind, ident, revision) for kind, ident, revision in rows))
