@@ -122,27 +122,51 @@ def record(db: DbSession) -> None:
     conn.execute(statement, [{"k": kind, "i": ident} for kind, ident in markers])
 
 
-def markers_of(db: DbSession, scope: CalendarScope) -> tuple[tuple[str, int, int], ...] | None:
-    """The markers ``scope``'s calendar depends on, with their counters, in one query;
-    None for a kind of calendar this module does not know (the caller reads the items)."""
-    table = calendar_revision
-    wanted = [sa.and_(table.c.kind == ALL[0], table.c.id == ALL[1])]
-    if scope.kind == "program":
-        wanted.append(sa.and_(table.c.kind == "program", table.c.id == scope.id))
-    elif scope.kind == "coach":
-        wanted.append(sa.and_(table.c.kind == COACHES[0], table.c.id == COACHES[1]))
-        wanted.append(sa.and_(table.c.kind == "coach", table.c.id == scope.id))
-    elif scope.kind == "participant":
-        seated = (
-            sa.select(Enrollment.program_id)
-            .where(Enrollment.participant_id == scope.id)
-            .where(Enrollment.status.in_(SEATED))  # type: ignore[attr-defined]
+_MARKERS: dict[str, Any] = {}
+
+
+def _markers_statement(kind: str) -> Any:
+    """The query of one kind of scope's markers, built once (``:scope`` bound per call)."""
+    if kind not in _MARKERS:
+        table = calendar_revision
+        scope_id = sa.bindparam("scope")
+
+        def marker(name: str, ident: Any) -> Any:
+            return sa.and_(table.c.kind == name, table.c.id == ident)
+
+        wanted = [marker(*ALL)]
+        if kind == "program":
+            wanted.append(marker("program", scope_id))
+        elif kind == "coach":
+            wanted += [marker(*COACHES), marker("coach", scope_id)]
+        else:  # a participant: theirs, and the programs where they hold a seat
+            status = Enrollment.__table__.c.status  # type: ignore[attr-defined]
+            seated = (
+                sa.select(Enrollment.program_id)
+                .where(Enrollment.participant_id == scope_id)
+                # constants, not an expanding IN: the statement compiles once, for good
+                .where(
+                    sa.or_(*(status == sa.literal(str(s), literal_execute=True) for s in SEATED))
+                )
+            )
+            wanted += [
+                marker("participant", scope_id),
+                sa.and_(table.c.kind == "program", table.c.id.in_(seated)),
+            ]
+        _MARKERS[kind] = sa.select(table.c.kind, table.c.id, table.c.revision).where(
+            sa.or_(*wanted)
         )
-        wanted.append(sa.and_(table.c.kind == "participant", table.c.id == scope.id))
-        wanted.append(sa.and_(table.c.kind == "program", table.c.id.in_(seated)))
-    else:
+    return _MARKERS[kind]
+
+
+def markers_of(db: Any, scope: CalendarScope) -> tuple[tuple[str, int, int], ...] | None:
+    """The markers ``scope``'s calendar depends on, with their counters, in one query;
+    None for a kind of calendar this module does not know (the caller reads the items).
+    ``db``: a session or a connection."""
+    if scope.kind not in ("program", "coach", "participant"):
         return None
-    rows = db.connection().execute(
-        sa.select(table.c.kind, table.c.id, table.c.revision).where(sa.or_(*wanted))
-    )
+    from sqlalchemy.orm import Session as OrmSession
+
+    conn = db.connection() if isinstance(db, OrmSession) else db
+    rows = conn.execute(_markers_statement(scope.kind), {"scope": scope.id})
     return tuple(sorted((kind, ident, revision) for kind, ident, revision in rows))

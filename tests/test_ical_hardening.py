@@ -181,3 +181,44 @@ def test_a_proxy_address_that_is_not_one_is_refused_at_start(run) -> None:  # ty
     result = run("ical", "serve", "--port", str(free_port()), "--proxy", "10.0.0.1,nginx")
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: --proxy: 'nginx' is not an IP address or network"
+
+
+def test_several_workers_answer_and_all_stop_on_sigterm(world, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    """``--workers 2``: two processes on one socket, each its own app; the feed and its 304
+    answered by whichever takes the connection; SIGTERM stops the supervisor and both."""
+    _app, token = world
+    port = free_port()
+    server = subprocess.Popen(
+        [PROGRAMS, "--db", sqlite_url, "ical", "serve", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PROGRAMS_LOAD_PLUGINS": "ical,reminders"},
+    )
+    url = f"http://127.0.0.1:{port}/feeds/{token}.ics"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            first = httpx.get(url)
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
+            time.sleep(0.2)
+    assert first.status_code == 200 and first.content.endswith(b"END:VCALENDAR\r\n")
+    tags = set()
+    with httpx.Client() as http:
+        for _ in range(20):  # new connections: both workers get some
+            answer = http.get(url, headers={"If-None-Match": first.headers["etag"]})
+            assert answer.status_code == 304
+            tags.add(answer.headers["etag"])
+    assert tags == {first.headers["etag"]}  # every worker gives the same ETag
+    children = subprocess.run(
+        ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+    ).stdout.split()
+    assert len(children) >= 2, children
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=15)
+    for pid in children:
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        )

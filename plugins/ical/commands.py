@@ -259,8 +259,16 @@ def revoke(obj: Any, slug: str | None, participant: str | None, coach: str | Non
     help="The reverse proxy's addresses (comma-separated, CIDR allowed): only from them is "
     "X-Forwarded-For believed, for the log.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes answering requests: one per core (docs/serving.md says how many for "
+    "how many subscribers).",
+)
 @click.pass_obj
-def serve(obj: Any, host: str, port: int, base_url: str | None, proxy: str) -> None:
+def serve(obj: Any, host: str, port: int, base_url: str | None, proxy: str, workers: int) -> None:
     """Serve feeds to calendar apps: /feeds/TOKEN.ics, and /feeds/TOKEN for people.
 
     Put it behind a reverse proxy with HTTPS for calendar apps outside your network
@@ -270,16 +278,14 @@ def serve(obj: Any, host: str, port: int, base_url: str | None, proxy: str) -> N
     Example:
       programs ical serve --host 127.0.0.1 --port 8080 --base-url https://feeds.example.org
     """
-    import logging
 
     import uvicorn
     from programs.plugins.ical.server import (
-        QUEUE_SECONDS,
-        SLOTS,
-        create_asgi_app,
         listen_socket,
+        serve_in_this_process,
         trusted,
         uvicorn_config,
+        worker_settings,
     )
     from programs.plugins.ical.settings import check_base_url, read_settings
 
@@ -292,17 +298,27 @@ def serve(obj: Any, host: str, port: int, base_url: str | None, proxy: str) -> N
         base = check_base_url(base_url)
     else:
         base = read_settings(app).base_url or f"http://{host}:{port}"
+    proxies = trusted(proxy)
     sock = listen_socket(host, port)
-    app.size_pool(SLOTS, timeout=QUEUE_SECONDS)  # one connection per request being answered
-    access = logging.getLogger("programs.ical.access")  # each request, its token hashed
-    access.setLevel(logging.INFO)
-    access.addHandler(logging.StreamHandler())
     click.echo(
         _("Serving calendar feeds on {url} (links: {base}); Ctrl-C stops.").format(
             url=f"http://{host}:{port}", base=base
         )
     )
+    if workers == 1:
+        serve_in_this_process(app, base, proxies, sock)
+        return
+    # Several processes on one socket (uvicorn's supervisor): each builds its own app on
+    # the same database, with its own pool, from what this one resolved.
+    from uvicorn.supervisors import Multiprocess
+
+    worker_settings(app.url, base)
     config = uvicorn_config(
-        create_asgi_app(app, base_url=base, slots=SLOTS), forwarded_allow_ips=trusted(proxy)
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+        "programs.plugins.ical.server:worker_app", factory=True, workers=workers,
+        forwarded_allow_ips=proxies,
+    )  # fmt: skip
+    import inspect
+
+    older = "target" in inspect.signature(Multiprocess).parameters  # uvicorn before 0.35
+    extra = {"target": uvicorn.Server(config).run} if older else {}
+    Multiprocess(config, sockets=[sock], **extra).run()

@@ -1,9 +1,11 @@
 """What keeps the feed server standing when its subscribers (or anyone) misbehave.
 
-- :class:`GuardedH11Protocol`: uvicorn's HTTP/1.1 protocol, plus a deadline for a request's
-  headers: a connection that opens and sends nothing, or sends its headers a byte at a time
-  (slowloris), is closed after ``HEADER_SECONDS``; idle keep-alive connections are closed by
-  uvicorn's own ``timeout_keep_alive``. Headers are capped in size (uvicorn's h11 limit).
+- :class:`GuardedHttpToolsProtocol` (httptools, the fast parser, when installed) and
+  :class:`GuardedH11Protocol` (h11, pure Python): uvicorn's HTTP/1.1 protocols plus a
+  deadline for a request's headers: a connection that opens and sends nothing, or sends its
+  headers a byte at a time (slowloris), is closed after ``HEADER_SECONDS``; idle keep-alive
+  connections are closed by uvicorn's own ``timeout_keep_alive``. A head over
+  ``MAX_HEADER_BYTES`` is answered 431 and closed, whichever parser reads it.
 - :class:`Headers`: an ASGI middleware putting the headers every answer carries
   (``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
   ``X-Robots-Tag``), and logging each request with its token replaced by a short hash, so
@@ -32,15 +34,20 @@ access = logging.getLogger("programs.ical.access")
 _TOKEN = re.compile(r"(/(?:feeds|p)/)([^/.?]+)")
 
 
-class GuardedH11Protocol(H11Protocol):
-    """H11 with a deadline on every request's headers."""
+class HeadGuard:
+    """A deadline on every request's head, and a cap on its size: mixed into a uvicorn
+    HTTP protocol (it uses their ``cycle``, ``transport`` and ``loop``)."""
+
+    cycle: Any
+    transport: Any
+    loop: Any
 
     _deadline: asyncio.TimerHandle | None = None
     _seen = 0  # bytes of the current request's head received so far
     _tail = b""
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -50,7 +57,7 @@ class GuardedH11Protocol(H11Protocol):
                 self._arm()  # the first bytes of a next request on a kept connection
             if self._too_large(data):
                 return
-        super().data_received(data)
+        super().data_received(data)  # type: ignore[misc]
         if self.cycle is not None and not self.cycle.response_complete:
             self._disarm()  # its headers are in: the request is being answered
 
@@ -75,7 +82,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def _arm(self) -> None:
         self._disarm()
@@ -90,6 +97,26 @@ class GuardedH11Protocol(H11Protocol):
         self._deadline = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class GuardedH11Protocol(HeadGuard, H11Protocol):
+    """h11 (pure Python) with the head's deadline and cap."""
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools not installed
+    GuardedHttpToolsProtocol: type | None = None
+else:
+
+    class GuardedHttpToolsProtocol(HeadGuard, HttpToolsProtocol):  # type: ignore[no-redef]
+        """httptools (a C parser) with the head's deadline and cap."""
+
+
+def fastest_protocol() -> type:
+    """httptools' protocol when httptools is installed (several times h11's requests per
+    second), else h11's; both guarded."""
+    return GuardedHttpToolsProtocol or GuardedH11Protocol
 
 
 def hashed(path: str) -> str:

@@ -38,9 +38,11 @@ from starlette.routing import Route
 from programs.i18n import _
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from programs.plugins.ical.items import FeedSpec
 
-    from programs.api import App
+    from programs.api import App, CalendarScope
 
 log = logging.getLogger("programs.ical")
 PRIVATE = {"Cache-Control": "private, no-cache"}
@@ -130,46 +132,76 @@ class FeedServer:
                     log.warning("%s", failure)
 
     async def feed(self, request: Request) -> Response:
-        return await self._answer(self._feed, request)
+        """A poll. What needs no rendering (a 304, kept bytes, a 404) is answered on the
+        event loop, from two indexed queries that never wait for a lock (WAL readers) nor
+        for a connection (a turn is a pooled connection); only rendering goes to a thread."""
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(self.slots)
+        try:
+            await asyncio.wait_for(self._turns.acquire(), timeout=self.queue_seconds)
+        except TimeoutError:
+            return busy()
+        try:
+            answer = self._poll(request)
+            if isinstance(answer, Response):
+                return answer
+            return await run_in_threadpool(self._rendered, request, *answer)
+        except self._pool_timeout:
+            return busy()
+        finally:
+            self._turns.release()
 
     async def page(self, request: Request) -> Response:
         return await self._answer(self._page, request)
 
-    def _feed(self, request: Request) -> Response:
-        """A poll: the token and the feed's change markers read (two indexed queries); an
-        ETag the client has gets ``304`` from those alone, one this process rendered gets its
-        kept bytes; only a changed feed is read and rendered. The markers are read before
-        the items, so what is kept under an ETag is never older than the ETag says."""
+    def _poll(self, request: Request) -> Response | tuple[CalendarScope, str | None, date]:
+        """The token and the feed's change markers (two indexed queries): an ETag the
+        client has gets ``304``, one this process rendered gets its kept bytes; else what
+        to render."""
         from programs.plugins.ical.service import today
 
-        token = request.path_params["token"]
         day = today()
-        with self.app.read() as db:
-            scope = resolve(db, token)
+        with self.app.engine.connect() as conn:  # no unit of work: two reads
+            scope = resolve(conn, request.path_params["token"])
             if scope is None:
                 return not_found()
-            etag = self.service.marker_etag(db, scope, day)
-            if etag is not None:
-                if _matches(request.headers.get("if-none-match"), etag):
-                    return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{etag}"'})
-                feed = self.service.kept(scope, etag)
-                if feed is not None:
-                    return self._feed_answer(feed, etag)
-            try:
-                spec = self.service.spec(db, scope, day=day)
-            except self._not_found:  # the owner was erased since
-                return not_found()
-            finally:
-                for failure in self.app.take_failures():
-                    log.warning("%s", failure)
-        if etag is None:  # markers cannot tell: the ETag of the items themselves
-            etag = self.service.etag(spec)
+            etag = self.service.marker_etag(conn, scope, day)
+        if etag is not None:
             if _matches(request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{etag}"'})
-            return self._feed_answer(self.service.feed(spec, etag), etag)
-        feed = render(spec, self.service.cache)
-        self.service.keep(scope, etag, feed)
-        return self._feed_answer(feed, etag)
+            feed = self.service.kept(scope, etag)
+            if feed is not None:
+                return self._feed_answer(feed, etag)
+        return scope, etag, day
+
+    def _rendered(
+        self, request: Request, scope: CalendarScope, etag: str | None, day: date
+    ) -> Response:
+        """A changed feed read and rendered, once however many ask at the same time (the
+        others wait for it: a practice's subscribers poll at the same minute). Its items are
+        read after its markers, so what is kept under an ETag is never older than it says."""
+
+        def make() -> Feed:
+            with self.app.read() as db:
+                try:
+                    spec = self.service.spec(db, scope, day=day)
+                finally:
+                    for failure in self.app.take_failures():
+                        log.warning("%s", failure)
+            if etag is None:
+                return self.service.feed(spec)
+            return render(spec, self.service.cache)
+
+        try:
+            if etag is None:  # markers cannot tell: the ETag of the items themselves
+                feed = make()
+                tag = feed.etag
+                if _matches(request.headers.get("if-none-match"), tag):
+                    return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{tag}"'})
+                return self._feed_answer(feed, tag)
+            return self._feed_answer(self.service.render_once(scope, etag, make), etag)
+        except self._not_found:  # the owner was erased since
+            return not_found()
 
     @staticmethod
     def _feed_answer(feed: Feed, etag: str) -> Response:
@@ -208,11 +240,12 @@ def uvicorn_config(asgi: Any, **options: Any) -> Any:
     headers capped), idle connections closed, no ``server`` header, and a stop within a
     few seconds of SIGTERM even under load."""
     import uvicorn
-    from programs.plugins.ical.guard import MAX_HEADER_BYTES, GuardedH11Protocol
+    from programs.plugins.ical.guard import MAX_HEADER_BYTES, fastest_protocol
 
     return uvicorn.Config(
         asgi,
-        http=GuardedH11Protocol,
+        http=fastest_protocol(),
+        loop="auto",  # uvloop when installed
         server_header=False,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=3,
@@ -222,6 +255,63 @@ def uvicorn_config(asgi: Any, **options: Any) -> Any:
         lifespan="off",
         **options,
     )
+
+
+WORKER_ENV = "PROGRAMS_ICAL_WORKER"
+
+
+def serve_in_this_process(app: App, base_url: str, proxies: list[str], sock: Any) -> None:
+    """The server in this process: the app's pool sized for its turns, the access log."""
+    import uvicorn
+
+    app.size_pool(SLOTS, timeout=QUEUE_SECONDS)  # one connection per request being answered
+    listener = access_log()  # each request, its token hashed
+    config = uvicorn_config(
+        create_asgi_app(app, base_url=base_url, slots=SLOTS), forwarded_allow_ips=proxies
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        listener.stop()
+
+
+def worker_settings(url: str, base_url: str) -> None:
+    """What each worker process needs to build its app, given through the environment the
+    workers inherit (the database URL the command line resolved, the links' base)."""
+    import json
+    import os
+
+    os.environ[WORKER_ENV] = json.dumps({"url": url, "base_url": base_url})
+
+
+def worker_app() -> Any:
+    """One worker's ASGI app (uvicorn calls this in each process it starts): its own App on
+    the database, its own pool, its own access log."""
+    import json
+    import os
+
+    from programs.api import App
+
+    wanted = json.loads(os.environ[WORKER_ENV])
+    app = App(wanted["url"])
+    app.size_pool(SLOTS, timeout=QUEUE_SECONDS)
+    access_log()
+    return create_asgi_app(app, base_url=wanted["base_url"], slots=SLOTS)
+
+
+def access_log() -> Any:
+    """The access log on stderr, written by a thread of its own: the event loop only puts
+    each line in a queue (writing and flushing stderr per request cost a tenth of a poll)."""
+    import logging.handlers
+    import queue
+
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    access = logging.getLogger("programs.ical.access")
+    access.setLevel(logging.INFO)
+    access.addHandler(logging.handlers.QueueHandler(lines))
+    listener = logging.handlers.QueueListener(lines, logging.StreamHandler())
+    listener.start()
+    return listener
 
 
 def trusted(addresses: str) -> list[str]:

@@ -21,8 +21,9 @@ import json
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from programs.plugins.ical.items import FeedSpec, collect
 from programs.plugins.ical.render import FORMAT_VERSION, Feed, VeventCache, etag_of, render
@@ -36,6 +37,7 @@ _SERVICES: weakref.WeakKeyDictionary[App, FeedService] = weakref.WeakKeyDictiona
 _LOCK = threading.Lock()
 MAX_ETAGS = 10_000
 MAX_CACHED_BYTES = 64 * 1024 * 1024  # rendered feeds kept per process
+RENDER_WAIT_SECONDS = 30.0
 
 
 class FeedService:
@@ -47,6 +49,7 @@ class FeedService:
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[CalendarScope, str], Feed] = OrderedDict()
         self._kept_bytes = 0
+        self._rendering: dict[tuple[CalendarScope, str], threading.Event] = {}
         self._fingerprint: bytes | None = None
 
     # --- what a feed depends on besides its items -------------------------------------------
@@ -61,7 +64,7 @@ class FeedService:
             self._fingerprint = digest.digest()
         return self._fingerprint
 
-    def marker_etag(self, db: DbSession, scope: CalendarScope, day: date) -> str | None:
+    def marker_etag(self, db: Any, scope: CalendarScope, day: date) -> str | None:
         """The ETag of ``scope``'s feed on ``day`` from its change markers (one query), or
         None when markers cannot tell (a calendar source adds items, an unknown scope)."""
         from programs.api import markers_of
@@ -82,6 +85,31 @@ class FeedService:
             if feed is not None:
                 self._kept.move_to_end((scope, etag))
             return feed
+
+    def render_once(self, scope: CalendarScope, etag: str, make: Callable[[], Feed]) -> Feed:
+        """The feed kept for ``etag``, made by ``make`` once however many threads ask for it
+        at the same time: the others wait for that one instead of rendering it too."""
+        key = (scope, etag)
+        with self._lock:
+            feed = self._kept.get(key)
+            if feed is not None:
+                return feed
+            turn = self._rendering.get(key)
+            mine = turn is None
+            if mine:
+                turn = self._rendering[key] = threading.Event()
+        assert turn is not None
+        if not mine:
+            turn.wait(RENDER_WAIT_SECONDS)
+            return self.kept(scope, etag) or make()  # it failed or took too long: our own
+        try:
+            feed = make()
+            self.keep(scope, etag, feed)
+            return feed
+        finally:
+            with self._lock:
+                self._rendering.pop(key, None)
+            turn.set()
 
     def keep(self, scope: CalendarScope, etag: str, feed: Feed) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from programs.plugins.ical.models import SCOPE_KINDS, FeedToken
 from sqlmodel import select
@@ -85,16 +85,37 @@ def revoke(db: DbSession, scope: CalendarScope) -> FeedToken | None:
     return row
 
 
-def resolve(db: DbSession, token: str) -> CalendarScope | None:
-    """The scope a token opens, or None (unknown, revoked or malformed: the same answer)."""
+_RESOLVE: Any = None
+
+
+def _resolve_statement() -> Any:
+    """Built once: a poll's first query costs its execution, not its construction."""
+    global _RESOLVE
+    if _RESOLVE is None:
+        import sqlalchemy as sa
+
+        table = FeedToken.__table__  # type: ignore[attr-defined]
+        _RESOLVE = (
+            sa.select(table.c.scope_kind, table.c.scope_id, table.c.token_hash)
+            .where(table.c.token_hash == sa.bindparam("digest"), table.c.revoked_at.is_(None))
+            .limit(1)
+        )
+    return _RESOLVE
+
+
+def resolve(db: DbSession | Any, token: str) -> CalendarScope | None:
+    """The scope a token opens, or None (unknown, revoked or malformed: the same answer).
+    ``db``: a session or a connection."""
     from programs.api import CalendarScope
 
     digest = token_hash(token[:MAX_TOKEN_LENGTH])
-    row = db.exec(
-        select(FeedToken).where(FeedToken.token_hash == digest, FeedToken.revoked_at == None)  # noqa: E711
-    ).first()
+    from sqlalchemy.orm import Session as OrmSession
+
+    conn = db.connection() if isinstance(db, OrmSession) else db
+    row = conn.execute(_resolve_statement(), {"digest": digest}).first()
     if row is None or len(token) > MAX_TOKEN_LENGTH:
         return None
-    if not hmac.compare_digest(row.token_hash.encode(), digest.encode()):
+    kind, scope_id, stored = row
+    if not hmac.compare_digest(stored.encode(), digest.encode()):
         return None
-    return CalendarScope(kind=row.scope_kind, id=row.scope_id)
+    return CalendarScope(kind=kind, id=scope_id)
