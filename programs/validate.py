@@ -6,6 +6,7 @@ that names the bad value.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -122,14 +123,135 @@ def email(value: str | None) -> str | None:
     return result.normalized
 
 
+_SEPARATORS = str.maketrans("", "", " .-()\u00a0\u202f\t")
+
+
+@functools.lru_cache(maxsize=64)
+def _national(region: str) -> tuple[int, str] | None:
+    """``(country code, national prefix)`` of a region where writing a number nationally
+    is only that prefix before it (France, Belgium, Switzerland...), else None."""
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if meta is None or not meta.national_prefix or meta.national_prefix_transform_rule:
+        return None
+    if meta.national_prefix_for_parsing not in (None, meta.national_prefix):
+        return None
+    return meta.country_code, meta.national_prefix
+
+
+_DESCS = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+    "voicemail", "fixed_line", "mobile",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=256)
+def _patterns(code: int) -> tuple[Any, tuple[Any, ...]] | None:
+    """The validity patterns of the one region that uses country ``code``, compiled once:
+    ``(general, (type, ...))``, each ``(possible lengths, full-match regex)``. None for a
+    code several regions share (+1, +7, +44...): phonenumbers picks the region then."""
+    import phonenumbers
+
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
+    if len(regions) != 1:
+        return None
+    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
+    if meta is None:
+        return None
+
+    general = meta.general_desc
+    if general is None or not general.national_number_pattern:
+        return None
+    # the types with the same possible lengths in one alternation: one match, not eight
+    by_length: dict[frozenset[int], list[str]] = {}
+    for name in _DESCS:
+        desc = getattr(meta, name)
+        if desc is not None and desc.national_number_pattern:
+            by_length.setdefault(frozenset(desc.possible_length), []).append(
+                desc.national_number_pattern
+            )
+    kinds = tuple(
+        (lengths, re.compile("|".join(f"(?:{p})" for p in patterns)))
+        for lengths, patterns in by_length.items()
+    )
+    return (frozenset(general.possible_length), re.compile(general.national_number_pattern)), kinds
+
+
+def _is_valid(code: int, national: str) -> bool:
+    """phonenumbers' ``is_valid_number`` for a plain national significant number: the same
+    rule (the general pattern, then any number type's), on patterns compiled once."""
+    found = _patterns(code)
+    if found is None:
+        import phonenumbers
+
+        number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+        return bool(phonenumbers.is_valid_number(number))
+    general, kinds = found
+
+    def matches(desc: Any) -> bool:
+        lengths, pattern = desc
+        return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
+
+    return matches(general) and any(matches(kind) for kind in kinds)
+
+
+def _quick_phone(value: str, region: str) -> str | None:
+    """The E.164 form of a number written plainly (``+33 6 12 34 56 78``, ``06 12 34 56
+    78``), checked with phonenumbers' own metadata but without its parser (a third of the
+    cost, and an import's most expensive check); None when the number is written any other
+    way, or invalid: then the full parser decides, and words the error. Both always agree
+    (tests/test_validate_phone.py checks it by property). Not cached: the people of a file
+    have numbers of their own, and a cache would grow with the file (memory stays flat)."""
+    import phonenumbers
+
+    text = value.strip().translate(_SEPARATORS)
+    if text.startswith("+"):
+        digits = text[1:]
+        if not (digits.isascii() and digits.isdigit()) or digits.startswith("0"):
+            return None
+        for size in (1, 2, 3):  # country codes are a prefix code: the first that exists
+            code = int(digits[:size] or 0)
+            if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                break
+        else:
+            return None
+        rest = digits[size:]
+    else:
+        known = _national(region)
+        if known is None or not (text.isascii() and text.isdigit()):
+            return None
+        code, prefix = known
+        if not text.startswith(prefix):
+            return None
+        rest = text[len(prefix) :]
+    if not rest or rest[0] == "0" or len(rest) > 17:  # leading zeros: the parser's case
+        return None
+    if not _is_valid(code, rest):
+        return None
+    return f"+{code}{rest}"
+
+
 def phone(value: str | None, region: str = "FR") -> str | None:
     """A phone number in E.164 (``+33612345678``).
 
     Validity is checked **before** formatting: formatting ``0612`` would give a bogus
-    ``+330612`` that looks fine and reaches nobody.
+    ``+330612`` that looks fine and reaches nobody. A number written plainly is checked
+    without phonenumbers' parser (:func:`_quick_phone`); the parser reads the rest.
     """
     if value is None or not value.strip():
         return None
+    import phonenumbers
+
+    if region.upper() in phonenumbers.SUPPORTED_REGIONS:
+        quick = _quick_phone(value, region.upper())
+        if quick is not None:
+            return quick
+    return _parsed_phone(value, region)
+
+
+def _parsed_phone(value: str, region: str) -> str:
+    """The number read by phonenumbers' parser, or a one-line refusal saying why."""
     import phonenumbers
 
     if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
