@@ -103,6 +103,7 @@ API = [
     "program_fill",
     "program_of",
     "progress",
+    "read_rows",
     "reader_for",
     "require_plugin_schema",
     "roster",

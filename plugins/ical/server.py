@@ -103,13 +103,23 @@ class FeedServer:
         self.queue_seconds = queue_seconds
         self._turns: asyncio.Semaphore | None = None
 
-    async def _answer(self, handler: Any, request: Request) -> Response:
-        """``handler(request)`` in the thread pool, once a database turn is free."""
+    async def _turn(self) -> bool:
+        """A database turn, waited for at most ``queue_seconds``; False if none came. A free
+        one is taken at once (no timer, no task: the common case of every poll)."""
         if self._turns is None:
             self._turns = asyncio.Semaphore(self.slots)
+        if not self._turns.locked():
+            await self._turns.acquire()
+            return True
         try:
             await asyncio.wait_for(self._turns.acquire(), timeout=self.queue_seconds)
         except TimeoutError:
+            return False
+        return True
+
+    async def _answer(self, handler: Any, request: Request) -> Response:
+        """``handler(request)`` in the thread pool, once a database turn is free."""
+        if not await self._turn():
             return busy()
         try:
             return await run_in_threadpool(handler, request)
@@ -135,11 +145,7 @@ class FeedServer:
         """A poll. What needs no rendering (a 304, kept bytes, a 404) is answered on the
         event loop, from two indexed queries that never wait for a lock (WAL readers) nor
         for a connection (a turn is a pooled connection); only rendering goes to a thread."""
-        if self._turns is None:
-            self._turns = asyncio.Semaphore(self.slots)
-        try:
-            await asyncio.wait_for(self._turns.acquire(), timeout=self.queue_seconds)
-        except TimeoutError:
+        if not await self._turn():
             return busy()
         try:
             answer = self._poll(request)
@@ -161,11 +167,11 @@ class FeedServer:
         from programs.plugins.ical.service import today
 
         day = today()
-        with self.app.engine.connect() as conn:  # no unit of work: two reads
-            scope = resolve(conn, request.path_params["token"])
+        with self.app.quick_read() as read:  # no unit of work: two prebuilt reads
+            scope = resolve(read, request.path_params["token"])
             if scope is None:
                 return not_found()
-            etag = self.service.marker_etag(conn, scope, day)
+            etag = self.service.marker_etag(read, scope, day)
         if etag is not None:
             if _matches(request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{etag}"'})

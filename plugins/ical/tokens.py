@@ -105,17 +105,14 @@ def _resolve_statement() -> Any:
 
 def resolve(db: DbSession | Any, token: str) -> CalendarScope | None:
     """The scope a token opens, or None (unknown, revoked or malformed: the same answer).
-    ``db``: a session or a connection."""
-    from programs.api import CalendarScope
+    ``db``: a session, a connection or a quick reader (``App.quick_read``)."""
+    from programs.api import CalendarScope, read_rows
 
     digest = token_hash(token[:MAX_TOKEN_LENGTH])
-    from sqlalchemy.orm import Session as OrmSession
-
-    conn = db.connection() if isinstance(db, OrmSession) else db
-    row = conn.execute(_resolve_statement(), {"digest": digest}).first()
-    if row is None or len(token) > MAX_TOKEN_LENGTH:
+    rows = read_rows(db, _resolve_statement(), digest=digest)
+    if not rows or len(token) > MAX_TOKEN_LENGTH:
         return None
-    kind, scope_id, stored = row
+    kind, scope_id, stored = rows[0]
     if not hmac.compare_digest(stored.encode(), digest.encode()):
         return None
     return CalendarScope(kind=kind, id=scope_id)
