@@ -13,8 +13,9 @@
 Each request holds one database connection, its read session, for the whole answer (the
 alarms are asked on it too). At most ``slots`` requests use the database at once, the size
 of the connection pool; a request that waits longer than ``queue_seconds`` for its turn gets
-``503`` with ``Retry-After``, never a feed missing a part. Handlers run in Starlette's
-thread pool.
+``503`` with ``Retry-After``, never a feed missing a part. A poll goes straight to its
+handler (:class:`Polls`), whose two reads run on the event loop on a plain cursor; only
+rendering (a changed feed, a page) goes to Starlette's thread pool.
 """
 
 from __future__ import annotations
@@ -238,7 +239,34 @@ def create_asgi_app(app: App, *, base_url: str, slots: int = SLOTS) -> Any:
         ]
     )
     starlette.router.redirect_slashes = False  # a redirect would be built from the Host header
-    return Headers(starlette)
+    return Headers(Polls(server, starlette))
+
+
+class Polls:
+    """Feed polls straight to their handler, past Starlette's router and middleware: the
+    request calendar apps make thousands of times a minute, whose routing and error layers
+    cost as much as its answer. The same handler and Response as the route (which stays, for
+    anything this does not take: a path with a slash in the token, another method)."""
+
+    def __init__(self, server: FeedServer, app: Any) -> None:
+        self.server = server
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and scope.get("method") in ("GET", "HEAD")
+            and path.startswith("/feeds/")
+            and path.endswith(".ics")
+            and "/" not in path[7:-4]
+            and path[7:-4]
+        ):
+            scope["path_params"] = {"token": path[7:-4]}
+            response = await self.server.feed(Request(scope, receive))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def uvicorn_config(asgi: Any, **options: Any) -> Any:
