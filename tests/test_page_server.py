@@ -178,7 +178,7 @@ def test_consent_given_twice_recorded_once_withdrawn_at_once_and_the_directory(w
         assert none.status_code == 404
         action, fields = form_of(page, "consent-form")
         shown = html.unescape(
-            page.split('id="choice-phone">', 1)[1].split("</label>", 1)[0]
+            page.split('id="choice-phone" required>', 1)[1].split("</label>", 1)[0]
         ).strip()
         answers = [http.post(action, data={**fields, "choice": "phone"}) for _ in range(2)]
         assert [a.status_code for a in answers] == [200, 200]
