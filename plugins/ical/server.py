@@ -271,7 +271,7 @@ class FeedServer:
             if scope is None:
                 return not_found(request)
             try:
-                spec = self.service.spec(db, scope)
+                spec = self.service.page_spec(db, scope)
             except self._not_found:  # the owner was erased since
                 return not_found(request)
             finally:
