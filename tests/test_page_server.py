@@ -1,5 +1,5 @@
 """The participant's own page over HTTP against the real server (uvicorn, a real SQLite
-file, the iCal and contacts plugins): links from the ``participant_links`` hook, headers,
+file and PostgreSQL, the iCal and contacts plugins): links from the ``participant_links`` hook, headers,
 the access log, the dead-link page, the contacts' forms and their CSRF tokens, downloads
 read back by vobject. The same states in a real browser: tests/test_page_browser.py."""
 
@@ -18,10 +18,11 @@ from test_ical_support import free_port, serving
 
 
 @pytest.fixture
-def world(sqlite_url: str):  # type: ignore[no-untyped-def]
+def world(db_url: str):  # type: ignore[no-untyped-def]
+    """On a SQLite file and on PostgreSQL."""
     port = free_port()
     made = page_world(
-        sqlite_url, base_url=f"http://127.0.0.1:{port}", languages={"Karim Benali": "en"}
+        db_url, base_url=f"http://127.0.0.1:{port}", languages={"Karim Benali": "en"}
     )
     made.port = port  # type: ignore[attr-defined]
     yield made
