@@ -1,7 +1,8 @@
 """The participant's own page over HTTP against the real server (uvicorn, a real SQLite
-file and PostgreSQL, the iCal and contacts plugins): links from the ``participant_links`` hook, headers,
-the access log, the dead-link page, the contacts' forms and their CSRF tokens, downloads
-read back by vobject. The same states in a real browser: tests/test_page_browser.py."""
+file and PostgreSQL, the iCal and contacts plugins): links from the ``participant_links``
+hook, headers, the access log, the dead-link page, the contacts' forms and their CSRF
+tokens, downloads read back by vobject, what ``contacts consents`` shows.
+The same states in a real browser: tests/test_page_browser.py."""
 
 from __future__ import annotations
 
@@ -21,9 +22,7 @@ from test_ical_support import free_port, serving
 def world(db_url: str):  # type: ignore[no-untyped-def]
     """On a SQLite file and on PostgreSQL."""
     port = free_port()
-    made = page_world(
-        db_url, base_url=f"http://127.0.0.1:{port}", languages={"Karim Benali": "en"}
-    )
+    made = page_world(db_url, base_url=f"http://127.0.0.1:{port}", languages={"Karim Benali": "en"})
     made.port = port  # type: ignore[attr-defined]
     yield made
     made.app.close()
@@ -211,6 +210,20 @@ def test_consent_given_twice_recorded_once_withdrawn_at_once_and_the_directory(w
     assert by_name["Karim Benali"].email.value == "karim.benali@example.org"
     assert done.status_code == 200 and after.status_code == 404
     assert [c.fn.value for c in vobject.readComponents(karims.text)] == ["Karim Benali"]
+    # the coach sees where each consent came from
+    import json
+
+    from click.testing import CliRunner
+    from programs.cli.main import build_cli
+
+    listed = CliRunner().invoke(
+        build_cli(),
+        ["--db", world.app.url, "contacts", "consents", world.slug, "--json"],
+        env={"PROGRAMS_LOAD_PLUGINS": "ical,contacts"},
+    )
+    assert listed.exit_code == 0, listed.output
+    rows = {r["name"]: (r["status"], r["source"]) for r in json.loads(listed.stdout)}
+    assert rows == {"Karim Benali": ("active", "page"), "Sophie Martin": ("withdrawn", "page")}
 
 
 def test_a_forged_or_missing_csrf_token_is_refused_and_nothing_written(world) -> None:  # type: ignore[no-untyped-def]
@@ -250,3 +263,23 @@ def test_outside_the_window_the_page_says_why_and_when(world) -> None:  # type: 
     assert late.status_code == 409 and "fermé" in late.text
     assert card.status_code == 404
     assert world.log() == []
+
+
+def test_before_the_window_the_page_says_when_it_opens(sqlite_url: str) -> None:
+    port = free_port()
+    world = page_world(sqlite_url, base_url=f"http://127.0.0.1:{port}", window="before")
+    try:
+        with serve_on(world, port), httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            page = http.get(f"/p/{world.token('Sophie Martin')}").text
+            card = http.get(
+                f"/p/{world.token('Sophie Martin')}/get/contacts.card-{world.program_id}.vcf"
+            )
+        notice = html.unescape(page.split('id="sharing-closed">', 1)[1].split("</p>", 1)[0])
+        assert "ouvre le" in notice and "inclus" in notice
+        assert "consent-form" not in page and card.status_code == 404
+    finally:
+        world.app.close()
+
+
+def serve_on(world, port: int):  # type: ignore[no-untyped-def]
+    return serving(world.app, base_url=f"http://127.0.0.1:{port}", port=port)
