@@ -904,6 +904,9 @@ class PagePart:
     ) -> Any:
         from programs.api import PageAnswer
 
+        if name == "part.boom":  # writes, then fails: nothing of it may stay
+            add_participant(db, name="Written then undone")
+            raise RuntimeError("boom")
         if name != "part.hello":
             return None
         assert db.in_transaction()
@@ -932,6 +935,15 @@ def _page_world(sqlite_url: str) -> tuple[Any, str, PagePart]:
         token = issue(db, CalendarScope("participant", person.id))  # type: ignore[arg-type]
     assert token is not None
     return served, token, part
+
+
+def key_of_app(app: Any) -> bytes:
+    from programs.plugins.ical.tokens import key_of
+
+    with app.read() as db:
+        key = key_of(db, create=False)
+    assert key is not None
+    return key
 
 
 def _form(html: str) -> tuple[str, str]:
@@ -965,6 +977,7 @@ def test_hook_participant_page_action(sqlite_url: str) -> None:
     """A post with the form's CSRF token reaches the plugin in a write; without it, or with
     another form's, no plugin is asked."""
     import httpx
+    from programs.plugins.ical.tokens import form_check
     from test_ical_support import serving
 
     served, token, part = _page_world(sqlite_url)
@@ -975,6 +988,14 @@ def test_hook_participant_page_action(sqlite_url: str) -> None:
             missing = httpx.post(action, data={"x": "1"})
             done = httpx.post(action, data={"check": check, "x": "1"})
             unknown = httpx.post(f"{url}/p/{token}/do/other.form", data={"check": check})
+            boom_check = form_check(key_of_app(served), token, "part.boom")
+            boom = httpx.post(f"{url}/p/{token}/do/part.boom", data={"check": boom_check})
+        assert boom.status_code == 500
+        with served.read() as db:
+            assert (
+                db.exec(select(Participant).where(Participant.name.startswith("Written"))).all()
+                == []
+            )
         assert refused.status_code == missing.status_code == 403
         assert done.status_code == 200 and "hello S. Martin" in done.text
         assert unknown.status_code == 403  # the token of one form opens no other
