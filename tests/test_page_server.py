@@ -283,3 +283,27 @@ def test_before_the_window_the_page_says_when_it_opens(sqlite_url: str) -> None:
 
 def serve_on(world, port: int):  # type: ignore[no-untyped-def]
     return serving(world.app, base_url=f"http://127.0.0.1:{port}", port=port)
+
+
+def test_a_double_click_at_the_same_moment_records_one_consent(world) -> None:  # type: ignore[no-untyped-def]
+    """Two posts of the same form at once (both databases): one consent, one log line."""
+    import threading
+
+    sophie = world.token("Sophie Martin")
+    with serve(world), httpx.Client(base_url=f"http://127.0.0.1:{world.port}") as http:
+        action, fields = form_of(http.get(f"/p/{sophie}").text, "consent-form")
+        start = threading.Barrier(4)
+        answers: list[int] = []
+
+        def post() -> None:
+            start.wait()
+            answers.append(httpx.post(action, data={**fields, "choice": "phone"}).status_code)
+
+        threads = [threading.Thread(target=post) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert answers == [200] * 4
+    assert [(a, s) for a, s, *_ in world.log()] == [("given", "page")]
+    assert len(world.consents()) == 1

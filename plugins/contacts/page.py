@@ -199,6 +199,15 @@ def sections(
     return out
 
 
+def _lock_person(db: DbSession, participant: Participant) -> None:
+    """Two posts of the same person's form at once (a double click) are answered one after
+    the other: the second sees the first's consent and records nothing. PostgreSQL locks
+    the person's row until the commit; SQLite's write transactions already take turns."""
+    from programs.api import Participant as Person
+
+    db.exec(select(Person.id).where(Person.id == participant.id).with_for_update()).all()
+
+
 def action(
     app: App,
     db: DbSession,
@@ -217,6 +226,7 @@ def action(
     if found is None or found.group(1) not in ("consent", "withdraw") or found.group(3):
         return None
     t = i18n.translator(page.language)
+    _lock_person(db, participant)
     target = _program(db, participant, int(found.group(2)))
     if target is None:
         return PageAnswer(False, t.gettext("You are not in this program any more."))
