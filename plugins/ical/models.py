@@ -59,9 +59,11 @@ class FeedToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     rotated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
-    # Counted up by each rotation; the token is HMAC(key, "<id>:<generation>"). NULL: a
-    # random token issued before ical_0003, which cannot be rebuilt (still valid).
+    # Counted up by each rotation; the token is HMAC(key, "<id>:<salt>:<generation>"), the
+    # salt random per row (an id given again after a deletion never brings an old link
+    # back). NULL: a random token issued before ical_0003, which cannot be rebuilt.
     generation: int | None = None
+    salt: str | None = Field(default=None, max_length=32)
 
 
 class LinkKey(SQLModel, table=True):

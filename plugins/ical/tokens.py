@@ -7,7 +7,9 @@ looking up the hash (an index lookup whose time does not depend on which charact
 token is wrong), then the stored hash is compared with ``hmac.compare_digest``.
 
 A token is not drawn at random but derived (since ical_0003): ``HMAC-SHA256(key, "token:<row
-id>:<generation>")``, 256 bits, the key being 32 random bytes kept in ``ical_key``. So the
+id>:<salt>:<generation>")``, 256 bits, the key being 32 random bytes kept in ``ical_key``
+and the salt 16 random bytes drawn for the row (SQLite may give a deleted row's id again:
+the salt keeps an erased person's old link from ever opening anyone else's). So the
 link can be rebuilt for a message sent again (:func:`link_token`, the ``participant_links``
 hook) while the table still holds only hashes; a rotation counts the generation up, so the
 old link never comes back. Tokens issued before are random (generation NULL): they keep
@@ -53,11 +55,12 @@ def key_of(db: DbSession, *, create: bool = True) -> bytes | None:
     return bytes.fromhex(row.secret)
 
 
-def derive(key: bytes, row_id: int, generation: int) -> str:
+def derive(key: bytes, row_id: int, salt: str, generation: int) -> str:
     """The token of a row's generation: 43 URL-safe characters, like a random one."""
     import base64
 
-    digest = hmac.new(key, f"token:{row_id}:{generation}".encode(), hashlib.sha256).digest()
+    message = f"token:{row_id}:{salt}:{generation}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -71,12 +74,12 @@ def link_token(db: DbSession, scope: CalendarScope) -> str | None:
     """The scope's working token rebuilt, or None: no active token, or a random one issued
     before tokens were derived (it cannot be rebuilt)."""
     row = token_row(db, scope)
-    if row is None or row.revoked_at is not None or row.generation is None:
+    if row is None or row.revoked_at is not None or row.generation is None or not row.salt:
         return None
     key = key_of(db, create=False)
     if key is None:
         return None
-    token = derive(key, row.id, row.generation)  # type: ignore[arg-type]
+    token = derive(key, row.id, row.salt, row.generation)  # type: ignore[arg-type]
     return token if hmac.compare_digest(token_hash(token), row.token_hash) else None
 
 
@@ -109,7 +112,9 @@ def _set_new(db: DbSession, scope: CalendarScope, row: FeedToken | None) -> str:
         row.generation = (row.generation or 0) + 1
         row.rotated_at = utcnow()
         row.revoked_at = None
-    token = derive(key, row.id, row.generation)  # type: ignore[arg-type]
+    if not row.salt:
+        row.salt = secrets.token_hex(16)
+    token = derive(key, row.id, row.salt, row.generation)  # type: ignore[arg-type]
     row.token_hash = token_hash(token)
     db.flush()
     return token
