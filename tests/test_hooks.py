@@ -53,6 +53,8 @@ from programs.registry import (
     RegistrationError,
 )
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 

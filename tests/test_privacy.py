@@ -23,6 +23,8 @@ from programs.domain.track import open_track
 from programs.errors import PluginError
 from programs.hookspecs import hookimpl
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 DAY1 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 TARGET = {

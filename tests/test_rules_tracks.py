@@ -21,6 +21,8 @@ from programs.domain.participant import add_participant, find_person
 from programs.domain.track import close_track, get_track, list_tracks, open_track, progress
 from programs.errors import InvalidInput, RuleViolation
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 
 @pytest.fixture
 def configured(db_url: str) -> Iterator[Callable[..., App]]:

@@ -61,7 +61,9 @@ def upgrade() -> None:
         "uq_attendance_session_id" if sqlite else "attendance_session_id_participant_id_key"
     )
     with op.batch_alter_table(
-        "attendance", naming_convention=NAMES, **kwargs  # type: ignore[arg-type]
+        "attendance",
+        naming_convention=NAMES,
+        **kwargs,  # type: ignore[arg-type]
     ) as batch:
         batch.add_column(
             sa.Column("half", sa.String(length=10), nullable=False, server_default="whole")
@@ -76,7 +78,7 @@ def upgrade() -> None:
     rows = bind.execute(
         sa.text(
             "SELECT a.id, a.session_id, a.participant_id, a.present, a.marked_at, "
-            "s.start, s.\"end\", p.timezone FROM attendance a "
+            's.start, s."end", p.timezone FROM attendance a '
             "JOIN program_session s ON s.id = a.session_id JOIN program p ON p.id = s.program_id"
         )
     ).all()
