@@ -205,7 +205,7 @@ def build_story(db: DbSession, *, now: datetime) -> None:
 
     karim = people[TRACK_PERSON]
     goal = _("find his place as a new team lead")
-    track = open_track(db, participant=karim, goal=goal, sessions=6)
+    track = open_track(db, participant=karim, goal=goal, sessions=6, program=program)
     track.opened_at = now - timedelta(days=21)  # the story: opened three weeks ago
     for n, days in enumerate((-14, -7, 2), start=1):
         followup = plan_followup(
@@ -216,6 +216,7 @@ def build_story(db: DbSession, *, now: datetime) -> None:
             duration_minutes=60,
             topic=_("track session {n}").format(n=n),
             track=track,
+            program=program,
         )
         if days < 0:
             complete_followup(db, followup, outcome=_("session {n} held").format(n=n))
