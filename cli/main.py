@@ -36,6 +36,7 @@ CORE_COMMANDS: dict[str, str] = {
     "enroll": "enrollment_cmd:enroll",
     "withdraw": "enrollment_cmd:withdraw",
     "attend": "enrollment_cmd:attend",
+    "pathway": "pathway_cmd:pathway",
     "session": "session_cmd:session",
     "participant": "participant_cmd:participant",
     "followup": "followup_cmd:followup",
