@@ -37,6 +37,8 @@ CORE_COMMANDS: dict[str, str] = {
     "withdraw": "enrollment_cmd:withdraw",
     "attend": "enrollment_cmd:attend",
     "pathway": "pathway_cmd:pathway",
+    "sheet": "documents_cmd:sheet",
+    "certificate": "documents_cmd:certificate",
     "session": "session_cmd:session",
     "participant": "participant_cmd:participant",
     "followup": "followup_cmd:followup",

@@ -1,0 +1,187 @@
+"""Sign-in sheets and certificates, read back with pypdf and pdftotext (independent of the
+writer, fpdf2): names, dates, a box per half-day, the attendance recorded, the hours the
+pathway counts, the organisation from [certificates], French and English."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cli_support import ok, refused
+from pypdf import PdfReader
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def story(run, *, future: bool = False) -> None:  # type: ignore[no-untyped-def]
+    day = "2099-03-03" if future else "2026-03-03"
+    steps = [
+        ("coach", "set", "--name", "Claire Dubois", "--org", "Cœur & Cap"),
+        ("create", "marseille-2026", "--title", "Accompagnement collectif",
+         "--location", "Marseille"),
+        ("session", "add", "marseille-2026", "--start", f"{day} 09:00", "--end", "17:00",
+         "--title", "Jour 1"),
+        ("session", "add", "marseille-2026", "--start", "2026-03-17 14:00", "--end", "17:30"),
+        ("participant", "add", "S. Martin", "--org", "Logiciel SA"),
+        ("participant", "add", "Łucja Wójcik", "--lang", "en"),
+        ("participant", "add", "Zoé Lefèvre"),
+        ("enroll", "marseille-2026", "S. Martin", "Łucja Wójcik", "Zoé Lefèvre"),
+    ]  # fmt: skip
+    if not future:
+        steps += [
+            ("attend", "1", "S. Martin", "Łucja Wójcik"),
+            ("attend", "1", "Zoé Lefèvre", "--half", "morning"),
+            ("attend", "1", "Zoé Lefèvre", "--half", "afternoon", "--absent"),
+            ("attend", "2", "S. Martin", "Zoé Lefèvre"),
+        ]
+    for step in steps:
+        ok(run(*step))
+
+
+def boxes(path: Path) -> int:
+    """Rectangles drawn on the first page (the ``re`` operator of the content stream)."""
+    data = PdfReader(path).pages[0].get_contents().get_data()  # type: ignore[union-attr]
+    return len(re.findall(rb" re\b", data))
+
+
+def text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_a_sheet_before_the_session_has_empty_boxes_per_half_day(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    story(run, future=True)
+    target = tmp_path / "jour-1.pdf"
+    out = ok(run("sheet", "1", "-o", str(target), "--language", "en")).stdout
+    assert f"sign-in sheet of session #1 (3 participants): {target}" in out
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    reader = PdfReader(target)
+    assert len(reader.pages) == 1
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
+    found = text(target)
+    for expected in (
+        "Sign-in sheet",
+        "Accompagnement collectif (marseille-2026)",
+        "#1 Jour 1",
+        "Tuesday, March 3, 2099, 09:00–17:00",
+        "Marseille",
+        "Claire Dubois",
+        "Morning",
+        "Afternoon",
+        "S. Martin",
+        "Łucja Wójcik",
+        "Zoé Lefèvre",
+    ):
+        assert expected in found, expected
+    assert "present" not in found and "absent" not in found
+    # header row, 3 participants and the trainer, each: a name and two half-day boxes
+    assert boxes(target) == 5 * 3
+
+
+def test_a_sheet_after_the_session_shows_the_attendance_recorded(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    story(run)
+    target = tmp_path / "jour-1.pdf"
+    ok(run("sheet", "1", "-o", str(target)))  # the coach's language: French by default
+    if shutil.which("pdftotext"):
+        layout = subprocess.run(
+            ["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    else:  # the same check, through pypdf
+        layout = text(target)
+    assert "Feuille d’émargement" in layout
+    assert "mardi 3 mars 2026, 09:00–17:00" in layout
+    rows = {line.split()[0]: line.split()[-2:] for line in layout.splitlines() if "  " in line}
+    assert rows["S."] == ["présent", "présent"]
+    assert rows["Zoé"] == ["présent", "absent"]
+    single = tmp_path / "jour-2.pdf"
+    ok(run("sheet", "2", "-o", str(single)))
+    assert boxes(single) == 5 * 2  # 14:00-17:30: one box
+    assert "Signature" in text(single)
+
+
+def test_a_sheet_renders_to_png_for_a_person_to_look_at(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm is not installed (Debian: poppler-utils)")
+    story(run)
+    target = tmp_path / "jour-1.pdf"
+    ok(run("sheet", "1", "-o", str(target)))
+    ARTIFACTS.mkdir(exist_ok=True)
+    prefix = ARTIFACTS / "sign-in-sheet"
+    render = ["pdftoppm", "-png", "-r", "60", "-singlefile", str(target), str(prefix)]
+    subprocess.run(render, check=True)
+    png = prefix.with_suffix(".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_certificates_hold_the_hours_of_the_pathway(run, tmp_path, private_env) -> None:  # type: ignore[no-untyped-def]
+    (private_env / "config.toml").write_text(
+        "[certificates]\n"
+        'organisation = "Cœur & Cap SARL"\n'
+        'address = "12 rue de la République, 13001 Marseille"\n'
+        'siret = "123 456 789 00012"\n'
+        'training_body_number = "93 13 12345 13"\n'
+        'city = "Marseille"\n'
+        'signatory = "Claire Dubois"\n',
+        encoding="utf-8",
+    )
+    story(run)
+    pathway = json.loads(ok(run("pathway", "marseille-2026", "--json")).stdout)
+    hours = {p["name"]: p["hours"] for p in pathway["participants"]}
+    assert hours == {"S. Martin": 11.5, "Zoé Lefèvre": 7.5, "Łucja Wójcik": 8.0}
+
+    target = tmp_path / "s-martin.pdf"
+    out = ok(run("certificate", "marseille-2026", "S. Martin", "-o", str(target))).stdout
+    assert "11.5" in out
+    french = text(target)
+    for expected in (
+        "Certificat de réalisation",
+        "Cœur & Cap SARL",
+        "12 rue de la République, 13001 Marseille",
+        "12345678900012",
+        "93 13 12345 13",
+        "S. Martin",
+        "Logiciel SA",
+        "Accompagnement collectif",
+        "du mardi 3 mars 2026 au mardi 17 mars 2026",
+        "11,5 heures",
+        "Marseille",
+    ):
+        assert expected in french, expected
+
+    folder = tmp_path / "all"
+    folder.mkdir()
+    out = ok(run("certificate", "marseille-2026", "--all", "-o", str(folder))).stdout
+    written = sorted(folder.iterdir())
+    assert len(written) == 3 and len(out.splitlines()) == 3
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in written)
+    english = text(folder / "certificate-marseille-2026-2.pdf")  # Łucja reads English
+    assert "Certificate of completion" in english and "Łucja Wójcik" in english
+    assert "for 8 hours attended" in english
+    assert "from Tuesday, March 3, 2026 to Tuesday, March 17, 2026" in english
+    assert "7,5 heures" in text(folder / "certificate-marseille-2026-3.pdf")
+
+
+def test_bad_input_is_one_line_and_writes_nothing(run, tmp_path, private_env) -> None:  # type: ignore[no-untyped-def]
+    story(run)
+    ok(run("participant", "add", "Outsider"))
+    target = tmp_path / "x.pdf"
+    cases = [
+        (("sheet", "99", "-o", str(target)), "no session '99'"),
+        (("sheet", "1", "-o", str(tmp_path / "none" / "x.pdf")), "does not exist"),
+        (("certificate", "marseille-2026", "Outsider", "-o", str(target)), "does not have a seat"),
+        (("certificate", "marseille-2026", "-o", str(target)), "name one PERSON, or give --all"),
+        (("certificate", "marseille-2026", "--all", "-o", str(target)), "names an existing folder"),
+        (("certificate", "nowhere", "S. Martin", "-o", str(target)), "no program 'nowhere'"),
+    ]
+    for args, says in cases:
+        refused(run(*args), says)
+    (private_env / "config.toml").write_text('[certificates]\nsiret = "12"\n', encoding="utf-8")
+    refused(
+        run("certificate", "marseille-2026", "S. Martin", "-o", str(target)),
+        "siret must be 14 digits",
+    )
+    assert not target.exists()
