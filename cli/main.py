@@ -39,6 +39,7 @@ CORE_COMMANDS: dict[str, str] = {
     "pathway": "pathway_cmd:pathway",
     "sheet": "documents_cmd:sheet",
     "certificate": "documents_cmd:certificate",
+    "purge": "privacy_cmd:purge",
     "session": "session_cmd:session",
     "participant": "participant_cmd:participant",
     "followup": "followup_cmd:followup",
