@@ -272,7 +272,7 @@ def median_text(median: float | None) -> str:
 
 def comparison_row(found: Pathway, fmt: str) -> dict[str, Any]:
     """One program side by side with the others: who went on, as a share of the enrolled."""
-    followed = sum(1 for p in found.people if p.calls or p.one_to_ones)
+    followed = found.followed_up
     enrolled = found.count("enrolled")
     shares = {
         "to_a_follow_up": followed / enrolled if enrolled else 0.0,
@@ -345,7 +345,7 @@ def pathway(app: Any, slug: str | None, chart: Path | None, fmt: str) -> None:
     from programs.domain.pathway import pathways
 
     with app.read() as db:
-        found = pathways(db, [get_program(db, slug)] if slug else None)
+        found = pathways(db, [get_program(db, slug)]) if slug else pathways(db, people=False)
     if chart is not None:
         _chart(chart, found, single=slug is not None)
     if slug:

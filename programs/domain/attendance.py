@@ -38,7 +38,14 @@ ONE = (Half.WHOLE,)
 
 def slots(session: Session, timezone: str, settings: Settings) -> tuple[Half, ...]:
     """A session's attendance slots: morning and afternoon when it spans the day, else one."""
-    start, end = to_local(session.start, timezone), to_local(session.end, timezone)
+    return slots_between(session.start, session.end, timezone, settings)
+
+
+def slots_between(
+    start: datetime, end: datetime, timezone: str, settings: Settings
+) -> tuple[Half, ...]:
+    """The slots of a session from ``start`` to ``end`` (aware) in ``timezone``."""
+    start, end = to_local(start, timezone), to_local(end, timezone)
     begins = start.strftime("%H:%M") < settings.half_day_start_before
     ends = end.date() > start.date() or end.strftime("%H:%M") > settings.half_day_end_after
     return BOTH if begins and ends else ONE
@@ -49,9 +56,9 @@ def slots_of(db: DbSession, session: Session, program: Program | None = None) ->
     return slots(session, program.timezone, settings_of(db))
 
 
-def slot_hours(session: Session, slot_count: int) -> float:
-    """Hours one slot of ``session`` counts for: its length shared between its slots."""
-    return (session.end - session.start) / timedelta(hours=1) / slot_count
+def slot_hours(start: datetime, end: datetime, slot_count: int) -> float:
+    """Hours one slot of a session counts for: its length shared between its slots."""
+    return (end - start) / timedelta(hours=1) / slot_count
 
 
 def _halves(session_slots: tuple[Half, ...], half: str | None) -> tuple[Half, ...]:
