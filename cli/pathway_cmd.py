@@ -227,6 +227,21 @@ def _one(found: Pathway, fmt: str) -> None:
         slug=found.program.slug, title=found.program.title
     )
     render(rows, fmt, title=title, headers=headers, empty=_("Nobody is enrolled."))
+    echo_pathway(found, people=False)
+
+
+def echo_pathway(found: Pathway, *, people: bool = True) -> None:
+    """The pathway as a coach reads it in a terminal (the demo shows it too)."""
+    from programs.formats import day_short
+
+    tz = found.program.timezone
+    if people:
+        headers = {
+            f"day_{d.number}": _("day {n}, {date}").format(n=d.number, date=day_short(d.start, tz))
+            for d in found.days
+        }
+        rows = [person_row(found, p, "table") for p in found.people]
+        render(rows, "table", headers=headers, empty=_("Nobody is enrolled."))
     echo_title(_("Funnel"))
     width = max(len(_stage(s)) for s, _n in found.funnel)
     for stage, count in found.funnel:
