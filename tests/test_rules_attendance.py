@@ -155,3 +155,21 @@ def test_cli_refuses_attendance_ahead_in_one_line(run, sqlite_url) -> None:  # t
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM attendance")).scalar() == 0
     engine.dispose()
+
+
+def test_cli_refuses_a_followup_done_or_missed_ahead(run, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    later = (datetime.now(UTC) + timedelta(days=2)).astimezone(at(9).tzinfo)
+    when = later.strftime("%Y-%m-%d 18:00")
+    assert run("participant", "add", "Léa Roux").exit_code == 0
+    assert run("followup", "add", "Léa Roux", "--kind", "call", "--at", when).exit_code == 0
+    for verb in ("done", "missed"):
+        refused = run("followup", verb, "1")
+        assert refused.exit_code == 1
+        assert refused.stderr.strip().splitlines() == [
+            f"Error: follow-up 1 has not started: it can be marked done or missed from {when} "
+            "(Europe/Paris)"
+        ]
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT status FROM followup")).scalar() == "planned"
+    engine.dispose()
