@@ -98,10 +98,11 @@ def certificate(
       programs certificate marseille-2026 --all -o certificats/
     """
     from programs.api import write_private_file
-    from programs.certificate import certificate_of, certificate_pdf, issuer_from
+    from programs.certificate import certificate_of, certificate_pdf, hours_text, issuer_from
     from programs.domain.base import get_program, seated_participants
     from programs.domain.participant import find_person
     from programs.errors import InvalidInput
+    from programs.i18n import current_language
 
     if every == (person is not None):
         raise InvalidInput(_("name one PERSON, or give --all (not both)"))
@@ -125,6 +126,6 @@ def certificate(
         written = write_private_file(target, certificate_pdf(cert))
         click.echo(
             _("certificate of {name}: {hours} hours, {path}").format(
-                name=p.name, hours=f"{cert.hours:g}", path=written
+                name=p.name, hours=hours_text(cert.hours, current_language()), path=written
             )
         )

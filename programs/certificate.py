@@ -135,7 +135,8 @@ def certificate_of(
         )
 
 
-def _hours(hours: float, language: str) -> str:
+def hours_text(hours: float, language: str) -> str:
+    """``11.5`` / ``11,5``: hours as the language writes a number."""
     from babel.numbers import format_decimal
 
     return format_decimal(hours, "#,##0.##", locale=formats.locale_of(language))
@@ -188,7 +189,7 @@ def certificate_pdf(cert: Certificate) -> bytes:
             _("followed the action: {title}").format(title=cert.program_title),
             _("Nature of the action: {nature}").format(nature=cert.nature),
             dates + ",",
-            _("for {hours} hours attended.").format(hours=_hours(cert.hours, cert.language)),
+            _("for {hours} hours attended.").format(hours=hours_text(cert.hours, cert.language)),
         ]
         for text in paragraphs:
             pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")

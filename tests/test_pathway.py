@@ -208,6 +208,14 @@ def test_table_json_csv_and_chart_agree(run, tmp_path) -> None:  # type: ignore[
         ("marseille-2026", 3, round(2 / 3, 4)),
     ]
     assert "67%" in run("pathway").stdout
+    side_chart = tmp_path / "programs.svg"
+    assert run("pathway", "--chart", str(side_chart)).exit_code == 0
+    shares = [
+        float(r.get("data-share"))
+        for r in ET.parse(side_chart).getroot().iter("{http://www.w3.org/2000/svg}rect")
+        if r.get("data-share") is not None
+    ]
+    assert shares == [0.0, 0.0, 0.0, round(2 / 3, 4), round(1 / 3, 4), 0.0]
 
 
 def test_bad_input_is_one_line(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
