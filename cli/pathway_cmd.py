@@ -92,7 +92,13 @@ def report(found: Pathway) -> dict[str, Any]:
                 "id": p.participant_id,
                 "name": p.name,
                 "days": [
-                    {"day": m.day, "half_days_present": m.present, "hours": m.hours} for m in p.days
+                    {
+                        "day": m.day,
+                        "date": _iso(d.start, tz),
+                        "half_days_present": m.present,
+                        "hours": m.hours,
+                    }
+                    for d, m in zip(found.days, p.days, strict=True)
                 ],
                 "hours": p.hours,
                 "calls": [_iso(t, tz) for t in p.calls],

@@ -107,6 +107,11 @@ def test_an_erasure_keeps_a_pseudonymous_proof_until_the_purge(cli, db_url, monk
     record = next(p for p in report["participants"] if p["name"] == key)
     assert record["calls"] == [] and record["tracks"] == []  # topics and outcomes went
 
+    exported = json.loads(ok(cli("participant", "export", key)).stdout)
+    assert exported["participant"]["retained_until"].startswith(str(until))
+    assert "pseudonymous record an erasure left" in exported["on_erasure"]["why"]
+    assert exported["followups"] == [] and exported["tracks"] == []
+    assert len(exported["attendance"]) == 2
     assert ok(cli("purge")).stdout.strip() == "nothing to purge"  # not yet
     later = datetime.fromisoformat(f"{until + 1}-01-01T00:00:00+00:00")
     monkeypatch.setattr(programs.times, "now", lambda: later)

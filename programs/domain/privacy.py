@@ -61,7 +61,7 @@ def export_participant(db: DbSession, participant: Participant) -> dict[str, Any
 
 def _on_erasure(db: DbSession, participant: Participant) -> dict[str, Any]:
     """What erasing the person would keep, and why (``[core] retention_years``)."""
-    from programs.domain.retention import retention_note, what_is_kept
+    from programs.domain.retention import is_pseudonymous, retention_note, what_is_kept
 
     kept = what_is_kept(db, participant)
     return {
@@ -70,7 +70,7 @@ def _on_erasure(db: DbSession, participant: Participant) -> dict[str, Any]:
         "programs": kept.program_ids,
         "half_days": kept.half_days,
         "until": kept.until.isoformat() if kept.until else None,
-        "why": retention_note(kept),
+        "why": retention_note(kept, pseudonymous=is_pseudonymous(participant)),
     }
 
 

@@ -127,8 +127,13 @@ def purge(db: DbSession, *, now: datetime | None = None) -> list[int]:
     return gone  # type: ignore[return-value]
 
 
-def retention_note(kept: Kept) -> str:
+def retention_note(kept: Kept, *, pseudonymous: bool = False) -> str:
     """What an export says an erasure would keep, and why, in the reader's language."""
+    if pseudonymous:
+        return _(
+            "This is the pseudonymous record an erasure left: erasing it deletes it now, "
+            "before its retention ends."
+        )
     if kept.years <= 0:
         return _("An erasure deletes everything about this person ([core] retention_years is 0).")
     if not kept.anything:
