@@ -17,6 +17,20 @@ from pypdf import PdfReader
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
+def _no_font() -> str | None:
+    from programs.errors import InvalidInput
+    from programs.pdf import font_dir
+
+    try:
+        font_dir()
+    except InvalidInput as exc:
+        return str(exc)
+    return None
+
+
+pytestmark = pytest.mark.skipif(_no_font() is not None, reason=str(_no_font()))
+
+
 def story(run, *, future: bool = False) -> None:  # type: ignore[no-untyped-def]
     day = "2099-03-03" if future else "2026-03-03"
     steps = [
@@ -184,4 +198,15 @@ def test_bad_input_is_one_line_and_writes_nothing(run, tmp_path, private_env) ->
         run("certificate", "marseille-2026", "S. Martin", "-o", str(target)),
         "siret must be 14 digits",
     )
+    assert not target.exists()
+
+
+def test_without_the_font_it_says_what_to_install(run, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import programs.pdf
+
+    story(run)
+    monkeypatch.setattr(programs.pdf, "FONT_DIRS", ())  # a machine without fonts-dejavu-core
+    monkeypatch.setenv("PROGRAMS_FONT_DIR", str(tmp_path))
+    target = tmp_path / "x.pdf"
+    refused(run("sheet", "1", "-o", str(target)), "install fonts-dejavu-core")
     assert not target.exists()
