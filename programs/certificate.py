@@ -22,7 +22,7 @@ from programs.domain.pathway import pathway
 from programs.errors import InvalidInput, RuleViolation
 from programs.i18n import N_, _, using
 from programs.models import Participant, Program
-from programs.pdf import FAMILY, finished, new_document
+from programs.pdf import FAMILY, finished, font_dir, new_document
 
 KEYS = ("organisation", "address", "siret", "training_body_number", "city", "signatory")
 NATURES = {
@@ -144,9 +144,10 @@ def hours_text(hours: float, language: str) -> str:
 
 def certificate_pdf(cert: Certificate) -> bytes:
     """The certificate as an A4 PDF in its language."""
+    folder = font_dir()
     with using(cert.language):
         title = _("Certificate of completion")
-        pdf = new_document(f"{title} – {cert.participant}")
+        pdf = new_document(f"{title} – {cert.participant}", folder=folder)
         pdf.add_page()
         issuer = cert.issuer
         pdf.set_font(FAMILY, "B", 11)

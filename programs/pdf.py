@@ -46,11 +46,12 @@ def font_dir() -> Path:
     )
 
 
-def new_document(title: str, *, landscape: bool = False) -> FPDF:
-    """An A4 document with DejaVu Sans regular and bold, margins of 15 mm, its title set."""
+def new_document(title: str, *, folder: Path, landscape: bool = False) -> FPDF:
+    """An A4 document with DejaVu Sans (from ``folder``, :func:`font_dir`: asked before the
+    document's language is set, so a missing font is said in the coach's), margins of 15 mm,
+    its title set."""
     from fpdf import FPDF
 
-    folder = font_dir()
     pdf = FPDF(orientation="L" if landscape else "P", unit="mm", format="A4")
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)

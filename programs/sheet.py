@@ -18,7 +18,7 @@ from programs.domain.base import program_of, seated_participants
 from programs.domain.coach import coach_of
 from programs.i18n import _, pgettext, using
 from programs.models import Half, Session
-from programs.pdf import FAMILY, finished, new_document
+from programs.pdf import FAMILY, finished, font_dir, new_document
 
 ROW_HEIGHT = 13.0
 
@@ -86,9 +86,10 @@ def _half_word(half: Half) -> str:
 
 def sheet_pdf(sheet: Sheet, *, language: str) -> bytes:
     """The sheet as an A4 PDF in ``language``."""
+    folder = font_dir()
     with using(language):
         title = _("Sign-in sheet")
-        pdf = new_document(f"{title} – {sheet.program_title}")
+        pdf = new_document(f"{title} – {sheet.program_title}", folder=folder)
         pdf.add_page()
         pdf.set_font(FAMILY, "B", 16)
         pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
