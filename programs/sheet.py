@@ -113,17 +113,24 @@ def sheet_pdf(sheet: Sheet, *, language: str) -> bytes:
         pdf.ln(4)
         name_width = 70.0
         box_width = (pdf.epw - name_width) / len(sheet.halves)
-        pdf.set_font(FAMILY, "B", 10)
-        pdf.cell(name_width, 8, _("Participant"), border=1)
-        for half in sheet.halves:
-            pdf.cell(box_width, 8, _half_word(half), border=1, align="C")
-        pdf.ln()
-        pdf.set_font(FAMILY, "", 10)
+
+        def header_row() -> None:
+            pdf.set_font(FAMILY, "B", 10)
+            pdf.cell(name_width, 8, _("Participant"), border=1)
+            for half in sheet.halves:
+                pdf.cell(box_width, 8, _half_word(half), border=1, align="C")
+            pdf.ln()
+            pdf.set_font(FAMILY, "", 10)
+
+        header_row()
         shown = {
             True: pgettext("sign-in sheet", "present"),
             False: pgettext("sign-in sheet", "absent"),
         }
         for row in sheet.rows:
+            if pdf.will_page_break(ROW_HEIGHT):  # a long group: the header again on each page
+                pdf.add_page()
+                header_row()
             pdf.cell(name_width, ROW_HEIGHT, row.name, border=1)
             for half in sheet.halves:
                 mark = row.marks.get(half.value)

@@ -210,3 +210,19 @@ def test_without_the_font_it_says_what_to_install(run, tmp_path, monkeypatch) ->
     target = tmp_path / "x.pdf"
     refused(run("sheet", "1", "-o", str(target)), "install fonts-dejavu-core")
     assert not target.exists()
+
+
+def test_a_long_group_gets_the_header_on_every_page(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    story(run, future=True)
+    people = tmp_path / "group.csv"
+    people.write_text(
+        "Nom;Prénom\n" + "".join(f"Personne{n:02d};Anne\n" for n in range(40)), encoding="utf-8"
+    )
+    ok(run("participant", "import", str(people), "--program", "marseille-2026"))
+    target = tmp_path / "big.pdf"
+    ok(run("sheet", "1", "-o", str(target), "--language", "en"))
+    reader = PdfReader(target)
+    assert len(reader.pages) >= 2
+    pages = [page.extract_text() for page in reader.pages]
+    assert all("Participant" in page and "Morning" in page for page in pages)
+    assert sum(page.count("Personne") for page in pages) == 40
