@@ -16,8 +16,9 @@ from programs import formats, times
 from programs.domain.attendance import marks_of, slots_of
 from programs.domain.base import program_of, seated_participants
 from programs.domain.coach import coach_of
+from programs.errors import RuleViolation
 from programs.i18n import _, pgettext, using
-from programs.models import Half, Session
+from programs.models import Half, Session, SessionStatus
 from programs.pdf import FAMILY, finished, font_dir, new_document
 
 ROW_HEIGHT = 13.0
@@ -45,7 +46,12 @@ class Sheet:
 
 
 def sheet_of(db: DbSession, session: Session, *, language: str) -> Sheet:
-    """What the sheet of ``session`` shows, worded in ``language``."""
+    """What the sheet of ``session`` shows, worded in ``language``; none for a session that
+    was cancelled."""
+    if session.status == SessionStatus.CANCELLED:
+        raise RuleViolation(
+            _("session {id} was cancelled; nobody attended it").format(id=session.id)
+        )
     program = program_of(db, session)
     halves = slots_of(db, session, program)
     marks = marks_of(db, [session.id])  # type: ignore[list-item]

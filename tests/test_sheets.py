@@ -182,9 +182,12 @@ def test_certificates_hold_the_hours_of_the_pathway(run, tmp_path, private_env) 
 def test_bad_input_is_one_line_and_writes_nothing(run, tmp_path, private_env) -> None:  # type: ignore[no-untyped-def]
     story(run)
     ok(run("participant", "add", "Outsider"))
+    ok(run("session", "add", "marseille-2026", "--start", "2026-03-24 09:00", "--end", "12:00"))
+    ok(run("session", "cancel", "3"))
     target = tmp_path / "x.pdf"
     cases = [
         (("sheet", "99", "-o", str(target)), "no session '99'"),
+        (("sheet", "3", "-o", str(target)), "session 3 was cancelled"),
         (("sheet", "1", "-o", str(tmp_path / "none" / "x.pdf")), "does not exist"),
         (("certificate", "marseille-2026", "Outsider", "-o", str(target)), "does not have a seat"),
         (("certificate", "marseille-2026", "-o", str(target)), "name one PERSON, or give --all"),
