@@ -229,3 +229,39 @@ def test_a_long_group_gets_the_header_on_every_page(run, tmp_path) -> None:  # t
     pages = [page.extract_text() for page in reader.pages]
     assert all("Participant" in page and "Morning" in page for page in pages)
     assert sum(page.count("Personne") for page in pages) == 40
+
+
+def test_the_sheet_and_the_certificate_read_the_same_on_both_databases(app) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from programs.certificate import Issuer, certificate_of
+    from programs.domain.attendance import mark_attendance
+    from programs.domain.enrollment import enroll
+    from programs.domain.participant import add_participant
+    from programs.domain.program import create_program
+    from programs.domain.session import add_session
+    from programs.sheet import sheet_of
+    from programs.times import localize
+
+    day = localize(datetime(2026, 3, 3, 9, 0), "Europe/Paris")
+    after = localize(datetime(2026, 3, 3, 18, 0), "Europe/Paris")
+    with app.write() as db:
+        program = create_program(db, slug="m", title="Collectif", location="Marseille")
+        session = add_session(db, program=program, start=day, end=after.replace(hour=17))
+        zoe = add_participant(db, name="Zoé Lefèvre", language="en")
+        sam = add_participant(db, name="S. Martin")
+        for person in (zoe, sam):
+            enroll(db, program=program, participant=person)
+        mark_attendance(db, session=session, participant=zoe, half="morning", now=after)
+        found = sheet_of(db, session, language="fr")
+        cert = certificate_of(db, program, zoe, issuer=Issuer(organisation="Cœur & Cap"))
+    assert [(r.name, r.marks) for r in found.rows] == [
+        ("S. Martin", {"morning": None, "afternoon": None}),
+        ("Zoé Lefèvre", {"morning": True, "afternoon": None}),
+    ]
+    assert (found.start, found.hours, found.place) == (
+        "mardi 3 mars 2026",
+        "09:00–17:00",
+        "Marseille",
+    )
+    assert (cert.hours, cert.language, cert.first_day) == (4.0, "en", "Tuesday, March 3, 2026")
