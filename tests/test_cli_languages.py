@@ -94,7 +94,8 @@ EXPECTED = {
             " séance  manquée  ven. 11 déc. 2026, 14:00 America/Montreal ",
             " bilan\n",
         ],
-        "track open": "parcours n° 1 ouvert avec Karim Benali : 6 séances prévues",
+        "track open": "parcours n° 1 ouvert avec Karim Benali : 6 séances prévues\n"
+        "issu du programme marseille-2026",
         "track list": ["Parcours", "objectif", "avancement", " en cours ", " 0 sur 6 ", " non"],
         "track show": [
             "Parcours n° 1 avec Karim Benali",
@@ -174,7 +175,8 @@ EXPECTED = {
             " session  missed     Fri 11 Dec 2026, 14:00 America/Montreal ",
             " outcome\n",
         ],
-        "track open": "opened track #1 with Karim Benali: 6 sessions planned",
+        "track open": "opened track #1 with Karim Benali: 6 sessions planned\n"
+        "from program marseille-2026",
         "track list": ["Tracks", "goal", "progress", " open ", " 0 of 6 ", " no"],
         "track show": [
             "Track #1 with Karim Benali",
@@ -348,7 +350,11 @@ def test_a_french_coach_answers_oui_or_non(run, sqlite_url, tmp_path, monkeypatc
     assert fr("Erreur : saisie incorrecte") in unsure.output and unsure.exit_code == 1
     assert snapshot(sqlite_url) == before
     exported = ok(run("participant", "export", "S. Martin", "-o", str(tmp_path / "s.json")))
-    assert exported.stdout.strip() == f"export de S. Martin écrit dans {tmp_path / 's.json'}"
+    assert exported.stdout.strip().splitlines() == [
+        f"export de S. Martin écrit dans {tmp_path / 's.json'}",
+        fr("Un effacement supprime tout ce qui concerne cette personne ([core] retention_years "
+           "vaut 0)."),
+    ]  # fmt: skip
     gone = ok(run("participant", "erase", "S. Martin", input="o\n"))
     assert fr("données effacées : S. Martin (n° 1)") in gone.stdout
     ok(run("participant", "erase", "Léa", input="oui\n"))
