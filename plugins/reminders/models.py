@@ -8,7 +8,9 @@
 - ``reminders_rule_seen``: when each default rule (in its current form) was first seen,
   so that a rule added later never sends what was due before it existed.
 - ``reminders_meta``: this database's random instance id; Message-IDs are derived from it
-  and the outbox key, so two databases never produce the same Message-ID.
+  and the outbox key, so two databases never produce the same Message-ID; and the
+  planning watermark (``planned``: the calendars' change counters and the rules' form the
+  outbox was last planned at), so an idle ``send`` plans nothing.
 
 Times are stored naive UTC and read back aware, with the core's column type
 (``programs.api.UTCDateTime``).
@@ -84,6 +86,9 @@ class Outbox(SQLModel, table=True):
     session_id: int | None = Field(default=None, sa_column=_follows("program_session"))
     channel: str = Field(max_length=40)
     due_at: datetime = Field(sa_column=_time())
+    # The start of what a reminder before it is about: it is never sent at or after that
+    # moment (None: a message due after its item began, such as the program's end nudge).
+    starts_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     status: str = Field(default=PENDING, max_length=12)
     reason: str | None = None
     attempts: int = 0

@@ -126,6 +126,16 @@ def plan(db: DbSession, app: App, *, now: datetime, scope: PlanScope) -> PlanRes
     return result
 
 
+def must_beat(target: Occasion, due: datetime) -> datetime | None:
+    """The moment a message due at ``due`` about ``target`` is pointless: the start of a
+    session, follow-up or program it is due before. A message due once its item has begun
+    (the nudge the day after a program's end) has no such moment: only the catch-up window
+    bounds how late it may go."""
+    if target.kind in ("session", "followup", "program") and due < target.start:
+        return target.start
+    return None
+
+
 def about_of(target: Occasion) -> int | None:
     """The participant of a follow-up (a coach's reminder of it is about them)."""
     if target.kind == "followup" and len(target.participants) == 1:
@@ -146,13 +156,14 @@ def _rounds(targets: list[Occasion]) -> Iterator[list[Occasion]]:
         yield batch
 
 
-Wanted = tuple[datetime, str, "str | None", "int | None", "int | None"]
+Wanted = tuple[datetime, str, "str | None", "int | None", "int | None", "datetime | None"]
 
 
 def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
-    """``key -> (due, state, reason, program id, participant)`` for every row the targets
-    call for; the participant is whom the row is about (its recipient, or the participant of
-    a follow-up the coach is reminded of), so the row goes when they are erased."""
+    """``key -> (due, state, reason, program id, participant, starts)`` for every row the
+    targets call for; the participant is whom the row is about (its recipient, or the
+    participant of a follow-up the coach is reminded of), so the row goes when they are
+    erased; ``starts``: the start it must beat (:func:`must_beat`)."""
     out: dict[Key, Wanted] = {}
     late, added = said("booked late"), said("rule added later")
     for t in targets:
@@ -160,6 +171,7 @@ def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
             continue
         for rule in t.rules:
             due = due_time(t.start if rule.anchor == "start" else t.end, rule.offset, rule.at, t.tz)
+            starts = must_beat(t, due)
             since = rule.since
             recipients: list[tuple[str, int, datetime]] = []
             if rule.to_participants:
@@ -182,7 +194,7 @@ def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
                     state = PENDING
                 key = (rule.name, t.kind, t.id, t.revision, kind, rid, rule.channel)
                 about = rid if kind == "participant" else about_of(t)
-                out[key] = (due, state, why, t.program_id, about)
+                out[key] = (due, state, why, t.program_id, about, starts)
     return out
 
 
@@ -239,14 +251,14 @@ def _reconcile(
                 why = row_problem(row, by_key.get((row.target_kind, row.target_id)))
                 cancel.setdefault(why or said("no longer planned"), []).append(row.id)
             continue
-        due, state, reason, _program, _about = want
+        due, state, reason, _program, _about, starts = want
         if row.status == PENDING and row.due_at != due and state != PENDING:
             # its new time had passed before the change (the rule now says earlier)
             late.append({"row_id": row.id, "due": due, "reason": reason})
         elif row.status == PENDING and row.due_at != due:
-            changed.append({"row_id": row.id, "due": due, "old": PENDING})
+            changed.append({"row_id": row.id, "due": due, "old": PENDING, "starts": starts})
         elif row.status == CANCELLED and state == PENDING and due > now:
-            changed.append({"row_id": row.id, "due": due, "old": CANCELLED})
+            changed.append({"row_id": row.id, "due": due, "old": CANCELLED, "starts": starts})
     inserts = [
         {
             "rule": key[0],
@@ -261,13 +273,14 @@ def _reconcile(
             "followup_id": key[2] if key[1] == "followup" else None,
             "session_id": key[2] if key[1] == "session" else None,
             "due_at": due,
+            "starts_at": starts,
             "status": state,
             "reason": reason,
             "attempts": 0,
             "planned_at": now,
             "updated_at": now,
         }
-        for key, (due, state, reason, program_id, about) in desired.items()
+        for key, (due, state, reason, program_id, about, starts) in desired.items()
     ]
     for start in range(0, len(inserts), INSERT_CHUNK):
         db.execute(sa.insert(OUTBOX), inserts[start : start + INSERT_CHUNK])
@@ -301,6 +314,7 @@ def _reconcile(
             .where(c.id == sa.bindparam("row_id"), c.status == sa.bindparam("old"))
             .values(
                 due_at=sa.bindparam("due"),
+                starts_at=sa.bindparam("starts"),
                 status=PENDING,
                 reason=None,
                 not_before=None,

@@ -17,10 +17,11 @@ A run first plans (the outbox is brought in step), then repeatedly:
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -40,7 +41,7 @@ from programs.plugins.reminders.rules import load_rulebook
 from programs.plugins.reminders.settings import Settings, load_settings
 from programs.plugins.reminders.targets import OccasionLoader, PlanScope
 
-from programs.api import ChannelError, PluginError, utcnow
+from programs.api import ChannelError, FollowUp, FollowUpKind, PluginError, utcnow
 from programs.api import format_duration as short
 from programs.i18n import _, ngettext
 
@@ -137,6 +138,55 @@ def claim_query(condition: Any, limit: int, *, skip_locked: bool = False) -> Any
     return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
+def late_reasons() -> dict[str, str]:
+    """Why a late row is skipped, in the current language, by what it was about."""
+    return {
+        "session": _("not sent: the session had started"),
+        "call": _("not sent: the call had started"),
+        "followup": _("not sent: the one-to-one session had started"),
+        "program": _("not sent: the program had started"),
+        "window": _("not sent: more than {window} late, beyond the catch-up window"),
+        "stuck": _(
+            "not sent: more than {window} late, beyond the catch-up window (it was being "
+            "sent when a sender stopped)"
+        ),
+    }
+
+
+def skip_late(db: DbSession, *, now: datetime, settings: Settings) -> int:
+    """Skip, in one statement, every due row that must not go out any more: what it reminds
+    of has started (``starts_at``), or it is beyond the catch-up window. A backlog of any
+    size costs one UPDATE, so it never delays the rows still on time. Returns how many."""
+    c = OUTBOX.c
+    words = late_reasons()
+    window = short(settings.catch_up)
+    is_call = (
+        sa.select(FollowUp.kind)  # type: ignore[call-overload]
+        .where(FollowUp.id == c.target_id)
+        .scalar_subquery()
+        == FollowUpKind.CALL.value
+    )
+    started = sa.and_(c.starts_at.is_not(None), c.starts_at <= now)
+    reason = sa.case(
+        (sa.and_(started, c.target_kind == "session"), sa.literal(words["session"])),
+        (sa.and_(started, c.target_kind == "followup", is_call), sa.literal(words["call"])),
+        (sa.and_(started, c.target_kind == "followup"), sa.literal(words["followup"])),
+        (started, sa.literal(words["program"])),
+        (c.status == SENDING, sa.literal(words["stuck"].format(window=window))),
+        else_=sa.literal(words["window"].format(window=window)),
+    )
+    result = db.execute(
+        sa.update(OUTBOX)
+        .where(
+            sa.or_(due_filter(now), _stuck_filter(now, settings)),
+            sa.or_(started, c.due_at < now - settings.catch_up),
+        )
+        .values(status=SKIPPED, reason=reason, claim_token=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def claim(
     db: DbSession,
     *,
@@ -144,9 +194,10 @@ def claim(
     settings: Settings,
     token: str,
     report: SendReport | None = None,
-) -> list[Any]:
-    """Take up to ``settings.batch`` due rows for this sender; skip the hopelessly late
-    (counted in ``report``)."""
+) -> tuple[list[Any], int]:
+    """Take up to ``settings.batch`` due rows for this sender; rows out of attempts are
+    failed (counted in ``report``). Returns the rows claimed and how many were looked at:
+    0 means nothing is due any more."""
     report = report if report is not None else SendReport()
     c = OUTBOX.c
     skip_locked = db.get_bind().dialect.name == "postgresql"
@@ -158,25 +209,7 @@ def claim(
         rows += db.execute(claim_query(condition, want, skip_locked=skip_locked))
     claimed = []
     for row in rows:
-        late = now - row.due_at
-        if late > settings.catch_up:
-            reason = (
-                _(
-                    "not sent: {late} late, beyond the catch-up window of {window} (it was "
-                    "being sent when a sender stopped)"
-                )
-                if row.status == SENDING
-                else _("not sent: {late} late, beyond the catch-up window of {window}")
-            )
-            _finish(
-                db,
-                row.id,
-                SKIPPED,
-                now,
-                reason=reason.format(late=short(late), window=short(settings.catch_up)),
-            )
-            report.skipped += 1
-        elif row.attempts >= settings.max_attempts:
+        if row.attempts >= settings.max_attempts:
             _finish(
                 db,
                 row.id,
@@ -205,7 +238,7 @@ def claim(
                 updated_at=now,
             )
         )
-    return claimed
+    return claimed, len(rows)
 
 
 def _finish(
@@ -233,8 +266,17 @@ def _finish(
     db.execute(query.values(**values))
 
 
-def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings) -> list[Claimed]:
-    """Check each claimed row against its target and write its message."""
+def _compose(
+    app: App,
+    claimed: list[Any],
+    *,
+    now: datetime,
+    settings: Settings,
+    clock: Callable[[], datetime] | None = None,
+) -> list[Claimed]:
+    """Check each claimed row against its target as it is now (its start too: a reminder
+    due before it never goes out once it began) and write its message."""
+    words = late_reasons()
     out = [Claimed(row) for row in claimed]
     channels = app.registry.all("channel")
     with app.read() as db:
@@ -253,6 +295,11 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
             problem = row_problem(row, target)
             if problem is not None:
                 item.outcome = (CANCELLED, problem)
+                continue
+            assert target is not None
+            moment = clock() if clock is not None else now
+            if row.due_at < target.start <= moment:
+                item.outcome = (SKIPPED, words[target.what])
                 continue
             channel = channels.get(row.channel)
             if channel is None:
@@ -302,8 +349,16 @@ def send_due(
         except _Rollback as stop:
             report.plan, report.due = stop.payload
         return report
+    began = time.monotonic()
+
+    def clock() -> datetime:
+        """The run's time as it goes on: a message is never sent once its item started."""
+        return now + timedelta(seconds=time.monotonic() - began)
+
     with app.write() as db:
         report.plan = plan(db, app, now=now, scope=PlanScope(everything=True))
+    with app.write() as db:
+        report.skipped += skip_late(db, now=now, settings=settings)
         total = count_due(db, now, settings)
     if progress is not None:
         progress(0, total)
@@ -312,11 +367,11 @@ def send_due(
     try:
         while True:
             with app.write() as db:
-                claimed = claim(db, now=now, settings=settings, token=token, report=report)
-            if not claimed:
+                claimed, seen = claim(db, now=now, settings=settings, token=token, report=report)
+            if not seen:
                 break
             try:
-                for item in _compose(app, claimed, now=now, settings=settings):
+                for item in _compose(app, claimed, now=now, clock=clock, settings=settings):
                     _deliver(
                         app,
                         item,

@@ -24,6 +24,7 @@ from programs.api import (
     SEATED,
     Enrollment,
     FollowUp,
+    FollowUpKind,
     FollowUpStatus,
     Participant,
     Program,
@@ -54,6 +55,12 @@ class Occasion:
     participants: dict[int, datetime] = field(default_factory=dict)  # id -> booked at
     coaches: tuple[int, ...] = ()
     rules: list[Rule] = field(default_factory=list)
+    call: bool = False  # a follow-up by phone (what a skipped reminder says had started)
+
+    @property
+    def what(self) -> str:
+        """``session``, ``call``, ``followup`` (one-to-one), ``program`` or ``week``."""
+        return "call" if self.call else self.kind
 
     @property
     def key(self) -> tuple[str, int]:
@@ -286,6 +293,7 @@ class OccasionLoader:
             FollowUp.revision,
             FollowUp.updated_at,
             Participant.timezone,
+            FollowUp.kind,
         ).join(Participant, Participant.id == FollowUp.participant_id)
         if self.horizon is not None:
             query = query.where(FollowUp.start >= self.horizon - timedelta(days=1))  # type: ignore[operator]
@@ -310,6 +318,7 @@ class OccasionLoader:
                 revision,
                 updated,
                 p_tz,
+                kind,
             ) = r
             inactive = None if status == FollowUpStatus.PLANNED else said(f"followup {status}")
             targets.append(
@@ -326,6 +335,7 @@ class OccasionLoader:
                     {participant_id: updated},
                     self._coach(scope, coach_id),
                     self.book.for_target("followup", program_id),
+                    call=kind == FollowUpKind.CALL,
                 )
             )
         return targets

@@ -1,0 +1,43 @@
+"""Reminders: each row knows the start of what it reminds of, so none goes out after it.
+
+``starts_at`` is the start of the session or follow-up a reminder due before it is about; a
+sender skips, in one statement, every due row whose item has started or that is beyond the
+catch-up window. Pending rows are filled from their session or follow-up.
+
+Revision ID: reminders_0003
+Revises: reminders_0002
+Create Date: 2026-12-01
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "reminders_0003"
+down_revision = "reminders_0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("reminders_outbox") as batch:
+        batch.add_column(sa.Column("starts_at", sa.DateTime(), nullable=True))
+    run = op.get_bind().execute
+    for kind, table in (("session", "program_session"), ("followup", "followup")):
+        run(
+            sa.text(
+                f"UPDATE reminders_outbox SET starts_at = (SELECT t.start FROM {table} t "
+                "WHERE t.id = reminders_outbox.target_id) "
+                f"WHERE target_kind = '{kind}' AND status IN ('pending', 'sending')"
+            )
+        )
+    run(
+        sa.text(
+            "UPDATE reminders_outbox SET starts_at = NULL "
+            "WHERE starts_at IS NOT NULL AND starts_at <= due_at"
+        )
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("reminders_outbox") as batch:
+        batch.drop_column("starts_at")
