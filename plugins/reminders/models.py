@@ -7,6 +7,7 @@
   they sit on top of the defaults from the config file (or the built-in ones).
 - ``reminders_rule_seen``: when each default rule (in its current form) was first seen,
   so that a rule added later never sends what was due before it existed.
+- ``reminders_planned_marker``: the core's calendar change markers as last planned at.
 - ``reminders_meta``: this database's random instance id; Message-IDs are derived from it
   and the outbox key, so two databases never produce the same Message-ID; and the
   planning watermark (``planned``: the calendars' change counters and the rules' form the
@@ -147,7 +148,20 @@ class Meta(SQLModel, table=True):
     value: str = Field(max_length=200)
 
 
+class PlannedMarker(SQLModel, table=True):
+    """The calendars' change markers (``calendar_revision``) as the outbox was last planned
+    at: a marker that moved since names what to plan again, so an idle ``send`` plans
+    nothing (``incremental.py``)."""
+
+    __tablename__ = "reminders_planned_marker"
+
+    kind: str = Field(primary_key=True, max_length=20)
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    revision: int = Field(sa_type=sa.BigInteger)
+
+
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 RULES = RuleRow.__table__  # type: ignore[attr-defined]
 SEEN = RuleSeen.__table__  # type: ignore[attr-defined]
 META = Meta.__table__  # type: ignore[attr-defined]
+PLANNED = PlannedMarker.__table__  # type: ignore[attr-defined]

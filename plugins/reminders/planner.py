@@ -102,15 +102,17 @@ def row_problem(row: Any, target: Occasion | None) -> str | None:
     return None
 
 
+def horizon_of(book: Any, catch_up: timedelta, now: datetime) -> datetime:
+    """Targets ending before this have every reminder long past: planning leaves them out."""
+    return now - timedelta(days=book.max_positive_days()) - catch_up - timedelta(days=1)
+
+
 def plan(db: DbSession, app: App, *, now: datetime, scope: PlanScope) -> PlanResult:
     """Bring the outbox rows of ``scope`` in step; call inside ``app.write()``."""
     lock(db)
     settings = load_settings(app)
     book = load_rulebook(db, app.config, now=now)
-    horizon = None
-    if scope.horizon:
-        horizon = now - timedelta(days=book.max_positive_days()) - settings.catch_up
-        horizon -= timedelta(days=1)
+    horizon = horizon_of(book, settings.catch_up, now) if scope.horizon else None
     loader = OccasionLoader(
         db, book, default_tz=settings.default_timezone, now=now, horizon=horizon
     )
@@ -118,7 +120,7 @@ def plan(db: DbSession, app: App, *, now: datetime, scope: PlanScope) -> PlanRes
     program_ids = set(scope.programs) | set(scope.program_targets)
     program_ids |= {t.program_id for t in sessions if t.program_id is not None}
     targets = sessions + loader.programs(program_ids, scope) + loader.followups(scope)
-    if scope.everything:
+    if scope.everything or scope.weeks:
         targets += loader.weeks()
     result = PlanResult()
     for batch in _rounds(targets):
@@ -219,8 +221,11 @@ def _existing(db: DbSession, targets: list[Occasion], scope: PlanScope) -> list[
                 c.due_at,
             ).where(c.target_kind == kind, c.target_id.in_(batch))
             if scope.participants is not None:
-                query = query.where(
+                theirs = sa.and_(
                     c.recipient_kind == "participant", c.recipient_id.in_(list(scope.participants))
+                )
+                query = query.where(
+                    sa.or_(theirs, c.recipient_kind == "coach") if scope.coach else theirs
                 )
             rows += db.execute(query)
     return rows

@@ -1,6 +1,8 @@
 """Sending what is due: claim, check, send, mark — so no reminder goes out twice.
 
-A run first plans (the outbox is brought in step), then repeatedly:
+A run first plans what changed since the last plan (``incremental.py``: nothing, when
+nothing changed), skips in one statement every due row that is late (its item started, or
+beyond the catch-up window), then repeatedly, until nothing is due:
 
 1. claims a few due rows in a write transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
    the write lock on SQLite): they become "sending" with the claim time and a token, so a
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from programs.plugins.reminders.incremental import plan_changed
 from programs.plugins.reminders.messages import ComposeError, Composer, Skip
 from programs.plugins.reminders.models import (
     CANCELLED,
@@ -355,8 +358,7 @@ def send_due(
         """The run's time as it goes on: a message is never sent once its item started."""
         return now + timedelta(seconds=time.monotonic() - began)
 
-    with app.write() as db:
-        report.plan = plan(db, app, now=now, scope=PlanScope(everything=True))
+    report.plan = plan_changed(app, now=now)
     with app.write() as db:
         report.skipped += skip_late(db, now=now, settings=settings)
         total = count_due(db, now, settings)

@@ -83,6 +83,8 @@ class PlanScope:
     followups: frozenset[int] = frozenset()
     participants: frozenset[int] | None = None
     horizon: bool = True  # leave out targets whose reminders are all long past
+    weeks: bool = False  # the weeks of the digest (this one and the next)
+    coach: bool = False  # with ``participants``: the coach's rows too (a full plan's slices)
 
 
 def chunks(items: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
@@ -381,7 +383,7 @@ class OccasionLoader:
 
     def _coach(self, scope: PlanScope, coach_id: int | None) -> tuple[int, ...]:
         """The coach of a target; none when only some participants' rows are in scope."""
-        if scope.participants is not None:
+        if scope.participants is not None and not scope.coach:
             return ()
         chosen = coach_id or self.default_coach
         return (chosen,) if chosen else ()

@@ -4,6 +4,9 @@
 sender skips, in one statement, every due row whose item has started or that is beyond the
 catch-up window. Pending rows are filled from their session or follow-up.
 
+``reminders_planned_marker`` keeps the core's calendar change markers as the outbox was last
+planned at, so a ``send`` with nothing changed plans nothing.
+
 Revision ID: reminders_0003
 Revises: reminders_0002
 Create Date: 2026-12-01
@@ -21,6 +24,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("reminders_outbox") as batch:
         batch.add_column(sa.Column("starts_at", sa.DateTime(), nullable=True))
+    op.create_table(
+        "reminders_planned_marker",
+        sa.Column("kind", sa.String(length=20), primary_key=True),
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("revision", sa.BigInteger(), nullable=False),
+    )
     run = op.get_bind().execute
     for kind, table in (("session", "program_session"), ("followup", "followup")):
         run(
@@ -39,5 +48,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("reminders_planned_marker")
     with op.batch_alter_table("reminders_outbox") as batch:
         batch.drop_column("starts_at")
