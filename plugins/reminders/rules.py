@@ -182,10 +182,14 @@ def _default_template(target: str) -> str:
 
 
 def default_rules(config: Config) -> list[Rule]:
-    """The config file's ``[[reminders.rules]]``, or the built-in rules when it has none."""
+    """The config file's ``[[reminders.rules]]``, or the built-in rules when it has none;
+    then the notices (``notices.NOTICES``: confirmation, waitlist...), which are always there
+    unless turned off."""
+    from programs.plugins.reminders.notices import NOTICES
+
     configured = config.section("reminders").get("rules")
     if configured is None:
-        return list(BUILT_IN)
+        return [*BUILT_IN, *NOTICES]
     if not isinstance(configured, list) or not all(isinstance(r, dict) for r in configured):
         raise InvalidInput(
             _("config [reminders] rules must be a list of tables ([[reminders.rules]])")
@@ -202,7 +206,8 @@ def default_rules(config: Config) -> list[Rule]:
                 names=", ".join(twice)
             )
         )
-    return rules
+    given = set(names)
+    return rules + [r for r in NOTICES if r.name not in given]
 
 
 @dataclass

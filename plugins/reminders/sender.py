@@ -39,6 +39,8 @@ from programs.plugins.reminders.models import (
     SENT,
     SKIPPED,
 )
+from programs.plugins.reminders.notices import MESSAGE, NOTICE
+from programs.plugins.reminders.notices import problem as notice_problem
 from programs.plugins.reminders.planner import PlanResult, plan, row_problem
 from programs.plugins.reminders.rules import load_rulebook
 from programs.plugins.reminders.settings import Settings, load_settings
@@ -171,7 +173,10 @@ def skip_late(db: DbSession, *, now: datetime, settings: Settings) -> int:
     )
     started = sa.and_(c.starts_at.is_not(None), c.starts_at <= now)
     reason = sa.case(
-        (sa.and_(started, c.target_kind == "session"), sa.literal(words["session"])),
+        (
+            sa.and_(started, c.target_kind.in_(["session", "notice"])),
+            sa.literal(words["session"]),
+        ),
         (sa.and_(started, c.target_kind == "followup", is_call), sa.literal(words["call"])),
         (sa.and_(started, c.target_kind == "followup"), sa.literal(words["followup"])),
         (started, sa.literal(words["program"])),
@@ -182,7 +187,15 @@ def skip_late(db: DbSession, *, now: datetime, settings: Settings) -> int:
         sa.update(OUTBOX)
         .where(
             sa.or_(due_filter(now), _stuck_filter(now, settings)),
-            sa.or_(started, c.due_at < now - settings.catch_up),
+            # a notice or a coach's message waits for a sender however long it takes: only
+            # a moved session's notice has a start to beat
+            sa.or_(
+                started,
+                sa.and_(
+                    c.due_at < now - settings.catch_up,
+                    c.target_kind.not_in([NOTICE, MESSAGE]),
+                ),
+            ),
         )
         .values(status=SKIPPED, reason=reason, claim_token=None, updated_at=now)
         .execution_options(synchronize_session=False)
@@ -280,6 +293,8 @@ def _compose(
     """Check each claimed row against its target as it is now (its start too: a reminder
     due before it never goes out once it began) and write its message."""
     words = late_reasons()
+    wanting = {r.recipient_id for r in claimed if r.rule in LINKED and is_notice(r)}
+    links = ask_links(app, wanting) if wanting else {}
     out = [Claimed(row) for row in claimed]
     channels = app.registry.all("channel")
     with app.read() as db:
@@ -294,13 +309,16 @@ def _compose(
         composer = Composer(app, db, settings, now=now, instance=instance_id(db))
         for item in out:
             row = item.row
+            moment = clock() if clock is not None else now
+            if is_notice(row):
+                _compose_notice(item, db, composer, channels, links, moment=moment, words=words)
+                continue
             target = targets.get((row.target_kind, row.target_id))
             problem = row_problem(row, target)
             if problem is not None:
                 item.outcome = (CANCELLED, problem)
                 continue
             assert target is not None
-            moment = clock() if clock is not None else now
             if row.due_at < target.start <= moment:
                 item.outcome = (SKIPPED, words[target.what])
                 continue
@@ -331,6 +349,76 @@ def _compose(
             else:
                 item.message = composed
     return out
+
+
+LINKED = ("confirmation", "promoted", "invite")  # notices that carry the person's link
+
+
+def is_notice(row: Any) -> bool:
+    return row.target_kind in (NOTICE, MESSAGE)
+
+
+def ask_links(app: App, people: set[int]) -> dict[int, list[Any]]:
+    """Each person's private links from the plugins that offer them (``participant_links``,
+    asked in a write unit of work: a plugin may create the link)."""
+    from programs.api import Participant
+
+    out: dict[int, list[Any]] = {}
+    with app.write() as db:
+        for pid in sorted(people):
+            person = db.get(Participant, pid)
+            if person is None:
+                continue
+            answers = app.call_each("participant_links", db=db, participant=person)
+            out[pid] = [link for _name, given in answers for link in (given or ())]
+    return out
+
+
+def _unreachable(row: Any, composed: Any) -> str:
+    return (
+        _("{name} has no email address (channel email)")
+        if row.channel == "email"
+        else _("channel {channel} cannot reach {name}")
+    ).format(name=composed.to_name, channel=row.channel)
+
+
+def _compose_notice(
+    item: Claimed,
+    db: DbSession,
+    composer: Composer,
+    channels: dict[str, Any],
+    links: dict[int, list[Any]],
+    *,
+    moment: datetime,
+    words: dict[str, str],
+) -> None:
+    row = item.row
+    why = notice_problem(db, row)
+    if why is not None:
+        item.outcome = (CANCELLED, why)
+        return
+    if row.starts_at is not None and row.starts_at <= moment:
+        item.outcome = (SKIPPED, words["session"])
+        return
+    channel = channels.get(row.channel)
+    if channel is None:
+        known = ", ".join(sorted(channels)) or _("none")
+        item.outcome = (
+            FAILED,
+            _("no channel named {name!r} (known: {known})").format(name=row.channel, known=known),
+        )
+        return
+    try:
+        composed = composer.compose_notice(row, channel, links.get(row.recipient_id, ()))
+    except ComposeError as exc:
+        item.outcome = (FAILED, str(exc))
+        return
+    if isinstance(composed, Skip):
+        item.outcome = (SKIPPED, composed.reason)
+    elif not channel.can_reach(composed):
+        item.outcome = (SKIPPED, _unreachable(row, composed))
+    else:
+        item.message = composed
 
 
 def send_due(
