@@ -38,9 +38,12 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
+    from programs.plugins.reminders.cohort_commands import invite, message
     from programs.plugins.reminders.commands import reminders
 
     cli.add_command(reminders)
+    cli.add_command(message)
+    cli.add_command(invite)
 
 
 @hookimpl

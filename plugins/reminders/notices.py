@@ -116,11 +116,13 @@ def queue(
     due: datetime | None = None,
     kind: str = NOTICE,
     now: datetime | None = None,
+    asked: bool = False,
 ) -> int:
     """Queue notice ``name`` to ``participants`` (once each: a row already there is kept).
-    Returns how many rows were added; none when the rule is turned off."""
+    Returns how many rows were added; none when the rule is turned off. ``asked``: the
+    coach asked for it (an invitation): ``[reminders] notices = false`` does not stop it."""
     people = sorted(set(participants))
-    if not people or (kind == NOTICE and not load_settings(app).notices):
+    if not people or (kind == NOTICE and not asked and not load_settings(app).notices):
         return 0
     rule = in_force(db, app, name, program_id)
     if rule is None or rule.channel not in app.registry.all("channel"):
@@ -154,8 +156,9 @@ def queue(
     ]
     added = 0
     for start in range(0, len(rows), 2_000):
-        result = db.execute(insert(OUTBOX).on_conflict_do_nothing(), rows[start : start + 2_000])
-        added += max(result.rowcount or 0, 0)
+        # RETURNING counts what went in (a driver's rowcount of a batch is not to be trusted)
+        statement = insert(OUTBOX).on_conflict_do_nothing().returning(OUTBOX.c.id)
+        added += len(db.execute(statement, rows[start : start + 2_000]).all())
     return added
 
 

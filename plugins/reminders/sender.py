@@ -126,9 +126,11 @@ def due_rows(
     return list(db.execute(query.limit(limit) if limit else query))
 
 
-def count_due(db: DbSession, now: datetime, settings: Settings) -> int:
+def count_due(db: DbSession, now: datetime, settings: Settings, only: Any = None) -> int:
     """How many rows a run at ``now`` would claim (for the progress bar)."""
     condition = sa.or_(due_filter(now), _stuck_filter(now, settings))
+    if only is not None:
+        condition = sa.and_(condition, only)
     return int(
         db.execute(sa.select(sa.func.count()).select_from(OUTBOX).where(condition)).scalar_one()
     )
@@ -210,10 +212,11 @@ def claim(
     settings: Settings,
     token: str,
     report: SendReport | None = None,
+    only: Any = None,
 ) -> tuple[list[Any], int]:
     """Take up to ``settings.batch`` due rows for this sender; rows out of attempts are
     failed (counted in ``report``). Returns the rows claimed and how many were looked at:
-    0 means nothing is due any more."""
+    0 means nothing is due any more. ``only``: a condition on the rows (one message's)."""
     report = report if report is not None else SendReport()
     c = OUTBOX.c
     skip_locked = db.get_bind().dialect.name == "postgresql"
@@ -222,6 +225,8 @@ def claim(
         want = settings.batch - len(rows)
         if want <= 0:
             break
+        if only is not None:
+            condition = sa.and_(condition, only)
         rows += db.execute(claim_query(condition, want, skip_locked=skip_locked))
     claimed = []
     for row in rows:
@@ -427,8 +432,10 @@ def send_due(
     now: datetime | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    only: Any = None,
 ) -> SendReport:
-    """Plan, then send everything due at ``now`` (default: the current time)."""
+    """Plan, then send everything due at ``now`` (default: the current time); ``only``: just
+    the rows matching this condition (``programs message`` sends its own at once)."""
     now = now or utcnow()
     settings = load_settings(app)
     report = SendReport()
@@ -449,7 +456,7 @@ def send_due(
     report.plan = plan_changed(app, now=now)
     with app.write() as db:
         report.skipped += skip_late(db, now=now, settings=settings)
-        total = count_due(db, now, settings)
+        total = count_due(db, now, settings, only)
     if progress is not None:
         progress(0, total)
     token = uuid.uuid4().hex
@@ -457,7 +464,9 @@ def send_due(
     try:
         while True:
             with app.write() as db:
-                claimed, seen = claim(db, now=now, settings=settings, token=token, report=report)
+                claimed, seen = claim(
+                    db, now=now, settings=settings, token=token, report=report, only=only
+                )
             if not seen:
                 break
             try:
