@@ -55,9 +55,9 @@ TOTAL_KEY, RULES_KEY = "planned_total", "planned_rules"
 FULL_OVER = 500  # more moved markers than this: one full plan is cheaper than many small ones
 ROWS_PER_TRANSACTION = 5_000
 FOLLOWUPS_PER_TRANSACTION = 2_000
-# seconds the write lock is left free between two steps (SQLite): at least one poll of a
-# waiting command's busy handler (every 0.1 s after its first 0.3 s), at most the step's time
-PAUSE_AT_LEAST, PAUSE_AT_MOST = 0.11, 0.25
+# seconds the write lock is left free between two steps (SQLite): one poll of a waiting
+# command's busy handler (every 0.1 s after its first 0.3 s) falls in it
+PAUSE = 0.11
 
 
 def rules_signature(book: RuleBook) -> str:
@@ -206,14 +206,13 @@ def plan_full(app: App, *, now: datetime) -> PlanResult:
     result = PlanResult()
     pause = app.engine.dialect.name == "sqlite"
     for scope in scopes:
-        began = time.monotonic()
         with app.write() as db:
             result.add(plan(db, app, now=now, scope=scope))
         if pause:
             # SQLite has no queue for its write lock: a waiting command polls for it (every
-            # 0.1 s once it has waited a while). Leave it free as long as it was held, so
+            # 0.1 s once it has waited a while). Leave it free a little longer than that, so
             # the coach's command gets in between two steps instead of starving.
-            time.sleep(min(max(time.monotonic() - began, PAUSE_AT_LEAST), PAUSE_AT_MOST))
+            time.sleep(PAUSE)
     with app.write() as db:
         lock(db)
         result.add(plan(db, app, now=now, scope=PlanScope(weeks=True)))
