@@ -302,6 +302,9 @@ class Composer:
                     ).format(id=target.id)
                 )
             context["item"] = self._item_context(item, recipient)
+            # whom the follow-up is with (the coach's copy says whom she calls, and where)
+            other = self.person("participant", item.participant_id) if item.participant_id else None
+            context["participant"] = other.shown(self.region) if other else None
             if traits.takes_attachments:
                 attachments = (self._attachment(item, recipient),)
         else:
