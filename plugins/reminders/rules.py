@@ -71,12 +71,17 @@ class Rule:
 
     @property
     def when(self) -> str:
-        """``-2d from start``, ``+1d from end at 09:00`` (machine form: JSON, CSV)."""
+        """``-2d from start``, ``+1d from end at 09:00`` (machine form: JSON, CSV); a notice
+        goes ``on event`` (enrolled, moved...) or ``on command`` (message, invite)."""
+        if self.target == "notice":
+            return "on command" if self.name in ("message", "invite") else "on event"
         text = f"{self.offset.signed()} from {self.anchor}"
         return text + (f" at {self.at:%H:%M}" if self.at else "")
 
     def described(self) -> str:
         """:attr:`when` as people read it, in the current language."""
+        if self.target == "notice":
+            return _("on command") if self.when == "on command" else _("when it happens")
         if self.anchor == "start":
             text = _("{offset} from start at {time}") if self.at else _("{offset} from start")
         else:
