@@ -97,3 +97,26 @@ def test_the_coach_is_told_whom_she_calls_and_their_number(db_url: str) -> None:
         assert "Claire Dubois vous appellera au 06 98 76 54 32." in martin.text
         assert "Répondez à cet e-mail" in martin.text
         app.close()
+
+
+def test_subjects_carry_the_program_s_name(sqlite_url: str) -> None:
+    from programs.plugins.reminders.sender import send_due
+
+    from programs.models import Program
+
+    with smtp_server() as (inbox, port):
+        app = reminders_app(sqlite_url, email_config(port, coach_language="en"))
+        ids = story(app)
+        call = DST_DAY_9AM + timedelta(days=3)
+        with app.write() as db:
+            plan_followup(
+                db,
+                participant=db.get(Participant, ids["people"][1]),
+                kind="call",
+                start=call,
+                program=db.get(Program, ids["program"]),
+            )
+        assert send_due(app, now=call - timedelta(hours=1)).sent == 2
+        subjects = [str(r.message["Subject"]) for r in inbox.received]
+        assert all("(Accompagnement collectif)" in s for s in subjects), subjects
+        app.close()
