@@ -19,6 +19,8 @@ The shared concepts, each defined once and read here rather than re-derived:
   (:class:`Settings`);
 - people's names: :func:`split_name` (a full name into its given and family names, the
   particles kept with the family name: "Jean de La Fontaine" -> "Jean", "de La Fontaine");
+- a server's hot path: ``app.quick_read()`` runs prebuilt statements on a plain cursor,
+  and :func:`read_rows` runs one on a session, a connection or that reader;
 - whether a calendar changed: :func:`markers_of` (its change markers, one query) and
   :func:`calendars_changed` (for a write the unit of work does not see: a plugin's own
   table that calendars read, a bulk statement); whether anything changed since a plugin
@@ -45,6 +47,7 @@ from programs.calendar import (
     upcoming,
 )
 from programs.config import Config
+from programs.db import read_rows
 from programs.domain.attendance import mark_attendance
 from programs.domain.base import (
     get_enrollment,
@@ -123,6 +126,10 @@ from programs.registry import (
     ExportFormat,
     Migrations,
     OutgoingMessage,
+    PageAnswer,
+    PageFile,
+    PageSection,
+    ParticipantPage,
     PrivateLink,
     channel_traits,
 )
@@ -163,7 +170,11 @@ __all__ = [
     "Migrations",
     "NotFound",
     "OutgoingMessage",
+    "PageAnswer",
+    "PageFile",
+    "PageSection",
     "Participant",
+    "ParticipantPage",
     "PluginError",
     "PluginFailure",
     "PrivateLink",
@@ -236,6 +247,7 @@ __all__ = [
     "program_fill",
     "program_of",
     "progress",
+    "read_rows",
     "reader_for",
     "require_plugin_schema",
     "roster",

@@ -9,6 +9,8 @@ code takes a row lock (``SELECT ... FOR UPDATE``) instead.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -265,3 +267,62 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> Path:
             ) from None
         raise
     return target
+
+
+class PlainReader:
+    """Prebuilt reads run straight on a pooled DBAPI cursor: the hot path of a feed poll (a
+    token, a calendar's change markers) asked thousands of times a second. SQLAlchemy's
+    execution (a transaction begun, the statement's cache looked up, a result wrapped) costs
+    several times the indexed lookup itself; here each statement is compiled once per
+    dialect, and a read is one ``cursor.execute``. For reads only: it opens no transaction
+    on SQLite (each statement is its own snapshot), and the pool rolls back on return.
+
+    One per engine, kept: ``with reader.cursor() as read: read(statement, scope=3)``."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._compiled: dict[int, tuple[Any, str, dict[str, Any], tuple[str, ...] | None]] = {}
+
+    def _prepared(self, statement: Any) -> tuple[str, dict[str, Any], tuple[str, ...] | None]:
+        entry = self._compiled.get(id(statement))
+        if entry is None or entry[0] is not statement:
+            compiled = statement.compile(dialect=self._engine.dialect)
+            if compiled.literal_execute_params or compiled.post_compile_params:
+                raise ValueError("a quick read takes no expanding IN nor literal_execute")
+            order = tuple(compiled.positiontup) if compiled.positiontup else None
+            defaults = compiled.construct_params(_check=False)
+            entry = (statement, compiled.string, defaults, order)
+            self._compiled[id(statement)] = entry
+        return entry[1], entry[2], entry[3]
+
+    @contextmanager
+    def cursor(self) -> Iterator[Callable[..., list[tuple[Any, ...]]]]:
+        """A function running a prebuilt statement (kept alive by its caller) with its bound
+        parameters set from keywords; constants are compiled into the SQL."""
+        raw = self._engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+
+            def read(statement: Any, **values: Any) -> list[tuple[Any, ...]]:
+                sql, defaults, order = self._prepared(statement)
+                params = {**defaults, **values}
+                cursor.execute(sql, [params[n] for n in order] if order else params)
+                return list(cursor.fetchall())
+
+            try:
+                yield read
+            finally:
+                cursor.close()
+        finally:
+            raw.close()  # back to the pool, rolled back
+
+
+def read_rows(db: Any, statement: Any, **values: Any) -> list[tuple[Any, ...]]:
+    """The rows of a prebuilt read on whatever the caller holds: a unit of work (a session),
+    a connection, or a quick reader (``App.quick_read``): one query, three ways to run it."""
+    if callable(db):
+        return db(statement, **values)
+    from sqlalchemy.orm import Session as OrmSession
+
+    conn = db.connection() if isinstance(db, OrmSession) else db
+    return [tuple(row) for row in conn.execute(statement, values)]

@@ -56,7 +56,15 @@ if TYPE_CHECKING:
         Session,
         Track,
     )
-    from programs.registry import Alarm, CalendarScope, PrivateLink
+    from programs.registry import (
+        Alarm,
+        CalendarScope,
+        PageAnswer,
+        PageFile,
+        PageSection,
+        ParticipantPage,
+        PrivateLink,
+    )
 
 hookspec = pluggy.HookspecMarker("programs")
 hookimpl = pluggy.HookimplMarker("programs")
@@ -108,6 +116,9 @@ CALLING: dict[str, Mode] = {
     "calendar_item_alarms": Mode.ASK,
     "calendar_alarms": Mode.ASK,
     "participant_links": Mode.ASK,
+    "participant_page_sections": Mode.ASK,
+    "participant_page_action": Mode.ASK,
+    "participant_page_download": Mode.ASK,
     "demo_sections": Mode.ASK,
 }
 """Every hook's calling mode, in the order the specs below are declared (a test checks both
@@ -377,6 +388,44 @@ def participant_links(
     message sent again carries a link that works. The iCal plugin answers with the person's
     page and feed.
     """
+
+
+@hookspec
+def participant_page_sections(
+    app: App, db: DbSession, participant: Participant, page: ParticipantPage
+) -> Sequence[PageSection] | None:
+    """Your parts of the participant's own page (the iCal plugin's server shows it at the
+    person's private link): :class:`programs.registry.PageSection` (a title, HTML you
+    escaped). ``db`` is a read session; ``page`` gives the person's language, where your
+    forms post (``page.action(name)``), their CSRF token (``page.check(name)``, in a hidden
+    ``check`` field) and where your files are fetched (``page.download(name)``). It is how
+    the contacts plugin shows the coach's card, the consent form and the group directory
+    without the iCal plugin knowing it (plugins never import each other)."""
+
+
+@hookspec
+def participant_page_action(
+    app: App,
+    db: DbSession,
+    participant: Participant,
+    page: ParticipantPage,
+    name: str,
+    fields: Mapping[str, Sequence[str]],
+) -> PageAnswer | None:
+    """A form of yours was posted from the participant's page: ``name`` is the form's (the
+    one you gave ``page.action``), ``fields`` what was posted (each name's values). Answer
+    None for a name that is not yours. The server checked the CSRF token before asking;
+    ``db`` is a write session committed after every plugin answered (raise to write
+    nothing). Posting twice must not do it twice."""
+
+
+@hookspec
+def participant_page_download(
+    app: App, db: DbSession, participant: Participant, page: ParticipantPage, name: str
+) -> PageFile | None:
+    """A file of yours asked for from the participant's page (``page.download(name)``): a
+    :class:`programs.registry.PageFile`, or None when ``name`` is not yours or not
+    available to this person now (they get the page's 404)."""
 
 
 @hookspec

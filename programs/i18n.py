@@ -44,14 +44,23 @@ _lock = threading.Lock()
 _cache: dict[str, _gettext.NullTranslations] = {}
 
 
+_available: tuple[str, ...] | None = None
+
+
 def available() -> tuple[str, ...]:
-    """The languages that have a catalog (English, the source, always)."""
-    found = {SOURCE_LANGUAGE}
-    if LOCALE_DIR.is_dir():
-        found |= {
-            d.name for d in LOCALE_DIR.iterdir() if (d / "LC_MESSAGES" / f"{DOMAIN}.po").exists()
-        }
-    return tuple(sorted(found))
+    """The languages that have a catalog (English, the source, always); the folder is read
+    once (``forget`` reads it again): a page or a table asks this for every time it writes."""
+    global _available
+    if _available is None:
+        found = {SOURCE_LANGUAGE}
+        if LOCALE_DIR.is_dir():
+            found |= {
+                d.name
+                for d in LOCALE_DIR.iterdir()
+                if (d / "LC_MESSAGES" / f"{DOMAIN}.po").exists()
+            }
+        _available = tuple(sorted(found))
+    return _available
 
 
 def primary(tag: str | None) -> str | None:
@@ -156,8 +165,10 @@ def translations(language: str) -> _gettext.NullTranslations:
 
 def forget() -> None:
     """Drop the catalogs read so far (a test that rewrites one)."""
+    global _available
     with _lock:
         _cache.clear()
+        _available = None
 
 
 # --- translating ---------------------------------------------------------------------------

@@ -181,6 +181,62 @@ class PrivateLink:
     url: str
 
 
+@dataclass(frozen=True)
+class ParticipantPage:
+    """The participant's own page being answered, as a plugin sees it (hooks
+    ``participant_page_sections``, ``participant_page_action``, ``participant_page_download``).
+
+    ``language`` is the person's (write every word in it); ``path`` is the page's own
+    address, relative (``/p/<token>``): links and forms stay on the server, never absolute.
+    ``action(name)`` is where a form named ``name`` posts, ``download(name)`` where a file
+    is fetched, ``check(name)`` the form's CSRF token to put in a hidden ``check`` field (the
+    server refuses a post without the right one before any plugin is asked). Names are the
+    plugin's own, prefixed with its name (``contacts.consent-3``): ``[a-z0-9._-]``, 60 at most.
+    """
+
+    language: str
+    path: str
+    checks: Callable[[str], str] = field(repr=False, compare=False)
+
+    def action(self, name: str) -> str:
+        return f"{self.path}/do/{name}"
+
+    def download(self, name: str) -> str:
+        return f"{self.path}/get/{name}"
+
+    def check(self, name: str) -> str:
+        return self.checks(name)
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A part of the participant's page: a heading and its HTML, which the plugin escaped
+    (Jinja's autoescape, ``html.escape``). No script, no style attribute, nothing external:
+    the page's Content-Security-Policy would block it. ``order`` sorts sections (lower first)."""
+
+    title: str
+    html: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PageAnswer:
+    """What a posted form did: ``ok`` or not, and one sentence in the person's language,
+    shown on the answer page with a link back to theirs."""
+
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class PageFile:
+    """A file downloaded from the participant's page (a card, a directory)."""
+
+    filename: str
+    media_type: str
+    body: bytes
+
+
 @runtime_checkable
 class ExportFormat(Protocol):
     """A format for ``programs participant export --format NAME``."""

@@ -144,10 +144,8 @@ def _markers_statement(kind: str) -> Any:
             seated = (
                 sa.select(Enrollment.program_id)
                 .where(Enrollment.participant_id == scope_id)
-                # constants, not an expanding IN: the statement compiles once, for good
-                .where(
-                    sa.or_(*(status == sa.literal(str(s), literal_execute=True) for s in SEATED))
-                )
+                # constants in the SQL, not an expanding IN: it compiles once, for good
+                .where(sa.or_(*(status == sa.literal_column(f"'{s.value}'") for s in SEATED)))
             )
             wanted += [
                 marker("participant", scope_id),
@@ -162,13 +160,12 @@ def _markers_statement(kind: str) -> Any:
 def markers_of(db: Any, scope: CalendarScope) -> tuple[tuple[str, int, int], ...] | None:
     """The markers ``scope``'s calendar depends on, with their counters, in one query;
     None for a kind of calendar this module does not know (the caller reads the items).
-    ``db``: a session or a connection."""
+    ``db``: a session, a connection or a quick reader (``App.quick_read``)."""
     if scope.kind not in ("program", "coach", "participant"):
         return None
-    from sqlalchemy.orm import Session as OrmSession
+    from programs.db import read_rows
 
-    conn = db.connection() if isinstance(db, OrmSession) else db
-    rows = conn.execute(_markers_statement(scope.kind), {"scope": scope.id})
+    rows = read_rows(db, _markers_statement(scope.kind), scope=scope.id)
     return tuple(sorted((kind, ident, revision) for kind, ident, revision in rows))
 
 

@@ -418,7 +418,7 @@ CheckedRow = tuple[int, "dict[str, Any] | None", "str | None"]
 
 def import_rows(batch: list[tuple[int, dict[str, str]]], region: str) -> list[CheckedRow]:
     """Check CSV rows: ``(line, values, None)`` for a good row, ``(line, None, error)``
-    for a bad one. Pure and picklable: the importer runs it in worker processes."""
+    for a bad one. Pure: a row's check needs nothing but the row and the region."""
     checked: list[CheckedRow] = []
     for line, raw in batch:
         try:

@@ -33,7 +33,11 @@ API = [
     "Migrations",
     "NotFound",
     "OutgoingMessage",
+    "PageAnswer",
+    "PageFile",
+    "PageSection",
     "Participant",
+    "ParticipantPage",
     "PluginError",
     "PluginFailure",
     "PrivateLink",
@@ -106,6 +110,7 @@ API = [
     "program_fill",
     "program_of",
     "progress",
+    "read_rows",
     "reader_for",
     "require_plugin_schema",
     "roster",
@@ -160,6 +165,13 @@ HOOKS = {
     "calendar_alarms": "(app: 'App', item: 'Session | FollowUp', scope: 'CalendarScope') -> 'list[Alarm]'",
     "participant_links": "(app: 'App', db: 'DbSession', participant: 'Participant') "
     "-> 'Sequence[PrivateLink] | None'",
+    "participant_page_sections": "(app: 'App', db: 'DbSession', participant: 'Participant', "
+    "page: 'ParticipantPage') -> 'Sequence[PageSection] | None'",
+    "participant_page_action": "(app: 'App', db: 'DbSession', participant: 'Participant', "
+    "page: 'ParticipantPage', name: 'str', fields: 'Mapping[str, Sequence[str]]') "
+    "-> 'PageAnswer | None'",
+    "participant_page_download": "(app: 'App', db: 'DbSession', participant: 'Participant', "
+    "page: 'ParticipantPage', name: 'str') -> 'PageFile | None'",
     "demo_sections": "(app: 'App', workdir: 'Path') -> 'list[tuple[str, str]]'",
 }
 

@@ -32,8 +32,12 @@ def world_app(db_url: str):  # type: ignore[no-untyped-def]
 def etag(app: Any, scope: CalendarScope, day: date = DAY) -> str | None:
     from programs.plugins.ical.service import service_for
 
+    service = service_for(app)
     with app.read() as db:
-        return service_for(app).marker_etag(db, scope, day)
+        in_a_session = service.marker_etag(db, scope, day)
+    with app.quick_read() as read:  # the server's way: the same answer, always
+        assert service.marker_etag(read, scope, day) == in_a_session
+    return in_a_session
 
 
 def body(app: Any, scope: CalendarScope, day: date = DAY) -> bytes:
@@ -177,25 +181,60 @@ def test_a_feed_with_a_calendar_source_falls_back_to_its_items(sqlite_url: str) 
         first.close()
 
 
-def test_a_conditional_poll_is_two_indexed_queries_and_reads_no_item(world_app) -> None:
+def test_a_conditional_poll_is_two_indexed_queries_and_reads_no_item(sqlite_url: str) -> None:
+    """Counted by SQLite itself (its trace of every statement it runs): the poll's reads go
+    straight to a DBAPI cursor (App.quick_read), below SQLAlchemy's events. SQLite only: the
+    code path is the same on PostgreSQL, which has no per-connection statement trace."""
     import httpx
     from programs.plugins.ical.tokens import issue
     from test_ical_support import serving
 
-    app, world = world_app
+    app = make_app(sqlite_url, plugins=["ical", "reminders"])
+    world = make_world(app)
     with app.write() as db:
         token = issue(db, CalendarScope("coach", world.coach_id))
     statements: list[str] = []
-    with serving(app) as url, httpx.Client(base_url=url) as http:
-        tag = http.get(f"/feeds/{token}.ics").headers["etag"]
-        sa.event.listen(app.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        answer = http.get(f"/feeds/{token}.ics", headers={"If-None-Match": tag})
-        kept = http.get(f"/feeds/{token}.ics")  # a full poll of an unchanged feed: kept bytes
+
+    def trace(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    try:
+        with serving(app) as url, httpx.Client(base_url=url) as http:
+            tag = http.get(f"/feeds/{token}.ics").headers["etag"]
+            sa.event.listen(app.engine, "checkout", trace)
+            answer = http.get(f"/feeds/{token}.ics", headers={"If-None-Match": tag})
+            kept = http.get(f"/feeds/{token}.ics")  # a full poll of an unchanged feed: kept bytes
+            sa.event.remove(app.engine, "checkout", trace)
+    finally:
+        app.close()
     assert answer.status_code == 304 and kept.status_code == 200
-    queries = [s for s in statements if s.strip().upper() != "BEGIN"]  # SQLite's own
+    queries = [s for s in statements if s.strip().upper() not in ("BEGIN", "ROLLBACK")]
     per_request = [s for s in queries if "ical_token" in s or "calendar_revision" in s]
     assert len(queries) == len(per_request) == 4, queries  # the token, the markers; twice
     assert not any("program_session" in s or "followup" in s for s in queries)
+
+
+def test_the_quick_reads_give_what_a_unit_of_work_gives(world_app) -> None:
+    """The server's plain-cursor reads (App.quick_read) and the same prebuilt statements in
+    a session: the same token scope and the same markers, on both databases."""
+    from programs.plugins.ical.tokens import issue, resolve
+
+    from programs.revisions import markers_of
+
+    app, world = world_app
+    scopes = [
+        CalendarScope("coach", world.coach_id),
+        CalendarScope("program", world.program_id),
+        *(CalendarScope("participant", pid) for pid in world.people.values()),
+    ]
+    with app.write() as db:
+        tokens = [issue(db, scope) for scope in scopes]
+    with app.read() as db, app.quick_read() as read:
+        for scope, token in zip(scopes, tokens, strict=True):
+            assert resolve(read, token) == resolve(db, token) == scope
+            assert resolve(read, token[:-1] + "x") is None
+            assert markers_of(read, scope) == markers_of(db, scope)
+            assert markers_of(read, scope)  # something to compare: at least the "all" marker
 
 
 OPERATIONS = [

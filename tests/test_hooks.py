@@ -879,3 +879,143 @@ def test_no_hookspec_claims_pluggy_firstresult() -> None:
     for name in hookspec_names():
         options = getattr(hookspecs, name).programs_spec
         assert not options.get("firstresult"), name
+
+
+class PagePart:
+    """A plugin adding a section, a form and a file to the participant's page."""
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[str, dict[str, Any]]] = []
+
+    @hookimpl
+    def participant_page_sections(self, db: Any, participant: Participant, page: Any) -> Any:
+        from programs.api import PageSection
+
+        html = (
+            f'<form method="post" action="{page.action("part.hello")}">'
+            f'<input type="hidden" name="check" value="{page.check("part.hello")}">'
+            f'<a href="{page.download("part.file")}">file</a></form>'
+        )
+        return [PageSection(f"Part of {participant.name} ({page.language})", html)]
+
+    @hookimpl
+    def participant_page_action(
+        self, db: Any, participant: Participant, page: Any, name: str, fields: Any
+    ) -> Any:
+        from programs.api import PageAnswer
+
+        if name == "part.boom":  # writes, then fails: nothing of it may stay
+            add_participant(db, name="Written then undone")
+            raise RuntimeError("boom")
+        if name != "part.hello":
+            return None
+        assert db.in_transaction()
+        self.posted.append((name, dict(fields)))
+        return PageAnswer(True, f"hello {participant.name}")
+
+    @hookimpl
+    def participant_page_download(self, participant: Participant, page: Any, name: str) -> Any:
+        from programs.api import PageFile
+
+        if name != "part.file":
+            return None
+        return PageFile("hello.txt", "text/plain; charset=utf-8", participant.name.encode())
+
+
+def _page_world(sqlite_url: str) -> tuple[Any, str, PagePart]:
+    from programs.plugins.ical.tokens import issue
+
+    from programs.api import CalendarScope
+
+    served = make_app(sqlite_url, plugins=["ical"])
+    part = PagePart()
+    served.pm.register(part, name="part-test")
+    with served.write() as db:
+        person = add_participant(db, name="S. Martin", language="fr")
+        token = issue(db, CalendarScope("participant", person.id))  # type: ignore[arg-type]
+    assert token is not None
+    return served, token, part
+
+
+def key_of_app(app: Any) -> bytes:
+    from programs.plugins.ical.tokens import key_of
+
+    with app.read() as db:
+        key = key_of(db, create=False)
+    assert key is not None
+    return key
+
+
+def _form(html: str) -> tuple[str, str]:
+    import re
+
+    action = re.search(r'<form method="post" action="([^"]+)"', html)
+    check = re.search(r'name="check" value="([^"]+)"', html)
+    assert action and check
+    return action.group(1), check.group(1)
+
+
+def test_hook_participant_page_sections(sqlite_url: str) -> None:
+    """Each plugin's sections are on the person's page, in the person's language, with
+    form addresses and CSRF tokens from the server."""
+    import httpx
+    from test_ical_support import serving
+
+    served, token, _part = _page_world(sqlite_url)
+    try:
+        with serving(served) as url:
+            page = httpx.get(f"{url}/p/{token}")
+        assert page.status_code == 200
+        assert "<h2>Part of S. Martin (fr)</h2>" in page.text
+        action, check = _form(page.text)
+        assert action == f"{url}/p/{token}/do/part.hello" and len(check) == 40
+    finally:
+        served.close()
+
+
+def test_hook_participant_page_action(sqlite_url: str) -> None:
+    """A post with the form's CSRF token reaches the plugin in a write; without it, or with
+    another form's, no plugin is asked."""
+    import httpx
+    from programs.plugins.ical.tokens import form_check
+    from test_ical_support import serving
+
+    served, token, part = _page_world(sqlite_url)
+    try:
+        with serving(served) as url:
+            action, check = _form(httpx.get(f"{url}/p/{token}").text)
+            refused = httpx.post(action, data={"check": "0" * 40, "x": "1"})
+            missing = httpx.post(action, data={"x": "1"})
+            done = httpx.post(action, data={"check": check, "x": "1"})
+            unknown = httpx.post(f"{url}/p/{token}/do/other.form", data={"check": check})
+            boom_check = form_check(key_of_app(served), token, "part.boom")
+            boom = httpx.post(f"{url}/p/{token}/do/part.boom", data={"check": boom_check})
+        assert boom.status_code == 500
+        with served.read() as db:
+            assert (
+                db.exec(select(Participant).where(Participant.name.startswith("Written"))).all()
+                == []
+            )
+        assert refused.status_code == missing.status_code == 403
+        assert done.status_code == 200 and "hello S. Martin" in done.text
+        assert unknown.status_code == 403  # the token of one form opens no other
+        assert part.posted == [("part.hello", {"check": [check], "x": ["1"]})]
+    finally:
+        served.close()
+
+
+def test_hook_participant_page_download(sqlite_url: str) -> None:
+    """A plugin's file is served as an attachment; a name no plugin knows is the 404."""
+    import httpx
+    from test_ical_support import serving
+
+    served, token, _part = _page_world(sqlite_url)
+    try:
+        with serving(served) as url:
+            found = httpx.get(f"{url}/p/{token}/get/part.file")
+            none = httpx.get(f"{url}/p/{token}/get/nothing")
+        assert found.status_code == 200 and found.content == b"S. Martin"
+        assert found.headers["content-disposition"] == "attachment; filename*=UTF-8''hello.txt"
+        assert none.status_code == 404
+    finally:
+        served.close()

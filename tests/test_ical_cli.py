@@ -107,7 +107,7 @@ def test_link_issues_a_token_stored_only_as_its_hash(run, world, sqlite_url: str
     match = TOKEN_URL.match(result.stdout.strip())
     assert match and match["base"] == "http://127.0.0.1:8080"
     token = match["token"]
-    assert f"http://127.0.0.1:8080/feeds/{token}" in result.stderr  # the page for people
+    assert f"http://127.0.0.1:8080/p/{token}" in result.stderr  # the page for people
     ((kind, scope_id, stored, revoked),) = token_rows(sqlite_url)
     assert (kind, scope_id, revoked) == ("participant", world.people["Sophie Martin"], None)
     assert stored == hashlib.sha256(token.encode()).hexdigest()

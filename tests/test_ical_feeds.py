@@ -476,7 +476,7 @@ def test_demo_section_shows_a_participant_link_and_their_feed(lite_app, tmp_path
     world = make_world(lite_app)
     ((title, text),) = demo_sections(app=lite_app, workdir=tmp_path)
     assert title == "Calendar feed"
-    token = re.search(r"/feeds/([A-Za-z0-9_-]{43})\n", text)[1]
+    token = re.search(r"/p/([A-Za-z0-9_-]{43})\n", text)[1]  # the page to give
     with lite_app.read() as db:
         assert resolve(db, token) == CalendarScope("participant", world.people["Sophie Martin"])
     read = read_back((tmp_path / "participant-feed.ics").read_bytes())

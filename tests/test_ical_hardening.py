@@ -118,6 +118,7 @@ def test_under_200_concurrent_clients_only_whole_feeds_or_503(world) -> None:  #
 
     with serving(app, slots=4) as url:
         asyncio.run(load(url))
+    print(f"200 clients for 10 s: {dict(sorted(statuses.items()))}")  # the figures, with -s
     assert set(statuses) <= {200, 503}, statuses
     assert statuses.get(200, 0) > 0
     assert len(bodies) == 1 and len(etags) == 1  # every whole feed the same

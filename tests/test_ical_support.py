@@ -266,12 +266,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any, *, base_url: str | None = None, slots: int | None = None) -> Iterator[str]:
-    """Run the feed server for ``app`` on a free loopback port; yields its base URL."""
+def serving(
+    app: Any, *, base_url: str | None = None, slots: int | None = None, port: int | None = None
+) -> Iterator[str]:
+    """Run the feed server for ``app`` on a free loopback port (or ``port``); yields its
+    base URL."""
     import uvicorn
     from programs.plugins.ical.server import SLOTS, create_asgi_app, uvicorn_config
 
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     asgi = create_asgi_app(app, base_url=base_url or url, slots=slots or SLOTS)
     config = uvicorn_config(asgi, host="127.0.0.1", port=port)

@@ -86,3 +86,33 @@ def test_a_very_long_token_is_refused_without_a_match(ical_app) -> None:
         token = tokens.issue(db, SCOPE)
     with ical_app.read() as db:
         assert tokens.resolve(db, token + "A" * 10_000) is None
+
+
+def test_a_row_id_given_again_never_brings_an_old_link_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite may give the id of the last row deleted to the next one: an erased person's
+    derived link must not open the next person's feed (each row has its own salt)."""
+    from conftest import make_app
+    from programs.plugins.ical.models import FeedToken
+    from programs.plugins.ical.tokens import issue, resolve
+    from sqlmodel import delete, select
+
+    from programs.api import CalendarScope
+    from programs.domain.participant import add_participant
+
+    app = make_app(f"sqlite:///{tmp_path / 'p.db'}", plugins=["ical"])
+    try:
+        with app.write() as db:
+            first = add_participant(db, name="A")
+            second = add_participant(db, name="B")
+            old = issue(db, CalendarScope("participant", first.id))
+            old_id = db.exec(select(FeedToken.id)).one()
+            db.exec(delete(FeedToken))  # type: ignore[call-overload]
+            new = issue(db, CalendarScope("participant", second.id))
+            new_id = db.exec(select(FeedToken.id)).one()
+        assert old and new and old != new
+        with app.read() as db:
+            assert resolve(db, old) is None
+            assert resolve(db, new) == CalendarScope("participant", second.id)
+        assert new_id == old_id  # the id was given again: only the salt tells them apart
+    finally:
+        app.close()

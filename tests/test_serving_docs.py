@@ -114,6 +114,7 @@ def test_the_nginx_example_serves_over_tls_and_logs_no_token(feeds, tmp_path: Pa
         with httpx.Client(base_url=base, verify=False) as client:
             feed = client.get(f"/feeds/{token}.ics", headers={"Host": "feeds.example.org"})
             page = client.get(f"/feeds/{token}")
+            own = client.get(f"/p/{token}", headers={"Host": "feeds.example.org"})
             wrong = client.get("/feeds/" + "x" * 43 + ".ics")
         redirect = httpx.get(
             f"http://127.0.0.1:{http}/feeds/{token}.ics", headers={"Host": "evil.example"}
@@ -125,7 +126,9 @@ def test_the_nginx_example_serves_over_tls_and_logs_no_token(feeds, tmp_path: Pa
     assert redirect.status_code == 301
     assert redirect.headers["location"] == f"https://feeds.example.org/feeds/{token}.ics"
     access = (tmp_path / "feeds.access.log").read_text()
+    assert own.status_code == 200 and "Jour 2" in own.text
     assert access.count('"GET /feeds/~') == 3, access  # every request logged, token cut
+    assert access.count('"GET /p/~') == 1, access
     for written in tmp_path.glob("*.log"):
         assert token not in written.read_text(), written.name
 
@@ -152,6 +155,7 @@ def test_the_caddy_example_proxies_and_logs_no_token(feeds, tmp_path: Path) -> N
         with httpx.Client(base_url=base) as client:
             feed = client.get(f"/feeds/{token}.ics")
             page = client.get(f"/feeds/{token}")
+            own = client.get(f"/p/{token}")
             other = client.get("/elsewhere")
     finally:
         process.terminate()
@@ -161,4 +165,5 @@ def test_the_caddy_example_proxies_and_logs_no_token(feeds, tmp_path: Path) -> N
     assert other.status_code == 404
     log = (tmp_path / "feeds.log").read_text()
     assert '"/elsewhere"' in log  # the log works...
-    assert "/feeds/" not in log  # ...and holds no link
+    assert own.status_code == 200 and "Jour 2" in own.text
+    assert "/feeds/" not in log and "/p/" not in log  # ...and holds no link

@@ -95,6 +95,46 @@ def on_withdrawn(
 
 
 @hookimpl
+def participant_page_sections(
+    app: App, db: DbSession, participant: Participant, page: Any
+) -> list[Any] | None:
+    """The coach's card, the person's consent and the group's list on their own page."""
+    from programs.plugins.contacts import page as on_page
+
+    from programs.api import plugin_schema_ready, utcnow
+
+    if not plugin_schema_ready(db, "contacts"):
+        return None
+    return on_page.sections(app, db, participant, page, now=utcnow())
+
+
+@hookimpl
+def participant_page_action(
+    app: App, db: DbSession, participant: Participant, page: Any, name: str, fields: Any
+) -> Any:
+    from programs.plugins.contacts import page as on_page
+
+    from programs.api import plugin_schema_ready, utcnow
+
+    if not name.startswith("contacts.") or not plugin_schema_ready(db, "contacts"):
+        return None
+    return on_page.action(app, db, participant, page, name, fields, now=utcnow())
+
+
+@hookimpl
+def participant_page_download(
+    app: App, db: DbSession, participant: Participant, page: Any, name: str
+) -> Any:
+    from programs.plugins.contacts import page as on_page
+
+    from programs.api import plugin_schema_ready, utcnow
+
+    if not name.startswith("contacts.") or not plugin_schema_ready(db, "contacts"):
+        return None
+    return on_page.download(app, db, participant, name, now=utcnow())
+
+
+@hookimpl
 def demo_sections(app: App, workdir: Path) -> list[tuple[str, str]]:
     from programs.plugins.contacts.demo import sections
 

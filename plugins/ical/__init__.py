@@ -68,6 +68,38 @@ def participant_data(app: App, db: DbSession, participant: Participant) -> dict[
 
 
 @hookimpl
+def participant_links(app: App, db: DbSession, participant: Participant) -> list[Any] | None:
+    """The person's page and feed, issued now if they have none; the same links on every
+    call until rotated (tokens are derived: ``tokens.link_token``). A token issued before
+    tokens were derived cannot be rebuilt: nothing is offered, and a notice says to rotate."""
+    from programs.plugins.ical.settings import DEFAULT_BASE_URL, read_settings
+    from programs.plugins.ical.tokens import issue, link_token
+
+    from programs.api import CalendarScope, PrivateLink, plugin_schema_ready
+    from programs.i18n import _
+
+    if not plugin_schema_ready(db, "ical"):
+        return None
+    scope = CalendarScope("participant", participant.id)  # type: ignore[arg-type]
+    token = issue(db, scope) or link_token(db, scope)
+    if token is None:
+        app.notice(
+            "ical",
+            _(
+                "{name}'s calendar link is older than links that can be sent again: "
+                "`programs ical rotate --participant {ref}` makes one (the old one stops "
+                "working)"
+            ).format(name=participant.name, ref=f"id:{participant.id}"),
+        )
+        return None
+    base = read_settings(app).base_url or DEFAULT_BASE_URL
+    return [
+        PrivateLink("page", f"{base}/p/{token}"),
+        PrivateLink("feed", f"{base}/feeds/{token}.ics"),
+    ]
+
+
+@hookimpl
 def erase_participant_data(app: App, db: DbSession, participant: Participant) -> None:
     from programs.plugins.ical.models import FeedToken
     from sqlmodel import delete

@@ -76,7 +76,7 @@ def _print_link(base_url: str, token: str, target: FeedChoice) -> None:
     click.echo(f"{base_url}/feeds/{token}.ics")
     click.echo(
         _("This is {feed}. For people, share the page with subscribe buttons: {page}").format(
-            feed=target.feed, page=f"{base_url}/feeds/{token}"
+            feed=target.feed, page=f"{base_url}/p/{token}"
         )
         + "\n"
         + _(
@@ -269,7 +269,7 @@ def revoke(obj: Any, slug: str | None, participant: str | None, coach: str | Non
 )
 @click.pass_obj
 def serve(obj: Any, host: str, port: int, base_url: str | None, proxy: str, workers: int) -> None:
-    """Serve feeds to calendar apps: /feeds/TOKEN.ics, and /feeds/TOKEN for people.
+    """Serve feeds to calendar apps (/feeds/TOKEN.ics) and each person's page (/p/TOKEN).
 
     Put it behind a reverse proxy with HTTPS for calendar apps outside your network
     (docs/serving.md: Caddy and nginx, and keeping links out of the proxy's log).

@@ -40,14 +40,14 @@ def demo_section(app: App, workdir: Path) -> list[tuple[str, str]]:
     start = next((i for i, line in enumerate(lines) if line == "BEGIN:VEVENT"), 0)
     snippet = "\n".join("  " + line for line in lines[start : start + SNIPPET_LINES])
     count = feed.body.count(b"BEGIN:VEVENT")
-    page = f"{base}/feeds/{token}"
+    page = f"{base}/p/{token}"
     lines = [
         _("{name}'s private link (one per person; `programs ical link --participant ...`):").format(
             name=row[1]
         ),
         f"  {page}",
         _("Calendar apps subscribe to {url}, served by `programs ical serve`.").format(
-            url=f"{page}.ics"
+            url=f"{base}/feeds/{token}.ics"
         ),
         ngettext(
             "Their feed, {n} event, is in {file}; it starts:",

@@ -4,24 +4,33 @@
   ``ETag`` and ``Last-Modified``; ``If-None-Match`` with the current ETag gets ``304``,
   decided from the core's change markers of the feed's scope (one indexed query), without
   reading an item; an unchanged feed's bytes are kept per ETag (programs.plugins.ical.service).
-- ``GET|HEAD /feeds/<token>``: an HTML page with the calendar's name, what comes next and
-  subscribe links.
-- Anything else, and any unknown or revoked token, gets the same plain ``404 Not Found``;
-  a path is never redirected (no absolute URL is ever built from the request's Host:
-  ``--base-url`` is the only source of links).
+- ``GET|HEAD /p/<token>`` (and the older ``/feeds/<token>``): the person's own page
+  (``page.py``): what comes next, adding the calendar on each platform, and the other
+  plugins' sections (``participant_page_sections``).
+- ``POST /p/<token>/do/<form>``: a form of a plugin's section, checked first against its
+  CSRF token (``tokens.form_check``: bound to the link and the form, no cookie), then
+  handed to the plugins (``participant_page_action``) in one write; the answer is a page.
+- ``GET /p/<token>/get/<name>``: a plugin's file (``participant_page_download``).
+- Anything else, and any unknown or revoked token, gets ``404`` and the same page for each,
+  in the browser's language (``Accept-Language``); a path is never redirected (no absolute
+  URL is ever built from the request's Host: ``--base-url`` is the only source of links).
 
 Each request holds one database connection, its read session, for the whole answer (the
 alarms are asked on it too). At most ``slots`` requests use the database at once, the size
 of the connection pool; a request that waits longer than ``queue_seconds`` for its turn gets
-``503`` with ``Retry-After``, never a feed missing a part. Handlers run in Starlette's
-thread pool.
+``503`` with ``Retry-After``, never a feed missing a part. A poll goes straight to its
+handler (:class:`Polls`), whose two reads run on the event loop on a plain cursor; only
+rendering (a changed feed, a page) goes to Starlette's thread pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import re
 import socket
+import threading
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,27 +49,34 @@ from programs.i18n import _
 if TYPE_CHECKING:
     from datetime import date
 
-    from programs.plugins.ical.items import FeedSpec
-
     from programs.api import App, CalendarScope
 
 log = logging.getLogger("programs.ical")
 PRIVATE = {"Cache-Control": "private, no-cache"}
-PAGE = {
-    "Cache-Control": "private, no-store",
-    # nothing but itself: no script, style, font or image from anywhere else
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-}
 SLOTS = 8
 QUEUE_SECONDS = 5.0
 RETRY_AFTER = "5"
 
 
-def not_found() -> Response:
-    return PlainTextResponse("Not Found", status_code=404)
+def _page_headers() -> dict[str, str]:
+    from programs.plugins.ical.page import CSP
+
+    # nothing but itself (page.CSP); never kept by a browser or a proxy
+    return {"Cache-Control": "private, no-store", "Content-Security-Policy": CSP}
+
+
+PAGE = _page_headers()
+MAX_FORM_BYTES = 16 * 1024
+_NAME = re.compile(r"[a-z0-9._-]{1,60}")
+
+
+def not_found(request: Request | None = None) -> Response:
+    """The dead link's page, in the browser's language: the same bytes for every bad token
+    (made once per language)."""
+    from programs.plugins.ical.page import browser_language, dead_link
+
+    language = browser_language(request.headers.get("accept-language") if request else None)
+    return HTMLResponse(dead_link(language), status_code=404, headers=PAGE)
 
 
 def busy() -> Response:
@@ -102,14 +118,39 @@ class FeedServer:
         self.slots = slots
         self.queue_seconds = queue_seconds
         self._turns: asyncio.Semaphore | None = None
+        self._key: bytes | None = None
+        self._key_lock = threading.Lock()
 
-    async def _answer(self, handler: Any, request: Request) -> Response:
-        """``handler(request)`` in the thread pool, once a database turn is free."""
+    def key(self) -> bytes:
+        """The database's link key (forms' CSRF tokens), read once, made if missing."""
+        if self._key is None:
+            with self._key_lock:
+                if self._key is None:
+                    from programs.plugins.ical.tokens import key_of
+
+                    with self.app.write() as db:
+                        key = key_of(db)
+                    assert key is not None
+                    self._key = key
+        return self._key
+
+    async def _turn(self) -> bool:
+        """A database turn, waited for at most ``queue_seconds``; False if none came. A free
+        one is taken at once (no timer, no task: the common case of every poll)."""
         if self._turns is None:
             self._turns = asyncio.Semaphore(self.slots)
+        if not self._turns.locked():
+            await self._turns.acquire()
+            return True
         try:
             await asyncio.wait_for(self._turns.acquire(), timeout=self.queue_seconds)
         except TimeoutError:
+            return False
+        return True
+
+    async def _answer(self, handler: Any, request: Request) -> Response:
+        """``handler(request)`` in the thread pool, once a database turn is free."""
+        if not await self._turn():
             return busy()
         try:
             return await run_in_threadpool(handler, request)
@@ -118,28 +159,11 @@ class FeedServer:
         finally:
             self._turns.release()
 
-    def _spec(self, token: str) -> FeedSpec | None:
-        with self.app.read() as db:
-            scope = resolve(db, token)
-            if scope is None:
-                return None
-            try:
-                return self.service.spec(db, scope)
-            except self._not_found:  # the owner was erased since
-                return None
-            finally:
-                for failure in self.app.take_failures():
-                    log.warning("%s", failure)
-
     async def feed(self, request: Request) -> Response:
         """A poll. What needs no rendering (a 304, kept bytes, a 404) is answered on the
         event loop, from two indexed queries that never wait for a lock (WAL readers) nor
         for a connection (a turn is a pooled connection); only rendering goes to a thread."""
-        if self._turns is None:
-            self._turns = asyncio.Semaphore(self.slots)
-        try:
-            await asyncio.wait_for(self._turns.acquire(), timeout=self.queue_seconds)
-        except TimeoutError:
+        if not await self._turn():
             return busy()
         try:
             answer = self._poll(request)
@@ -154,6 +178,21 @@ class FeedServer:
     async def page(self, request: Request) -> Response:
         return await self._answer(self._page, request)
 
+    async def action(self, request: Request) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+            return PlainTextResponse("Payload Too Large", status_code=413)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                return PlainTextResponse("Payload Too Large", status_code=413)
+        request.state.body = body
+        return await self._answer(self._action, request)
+
+    async def download(self, request: Request) -> Response:
+        return await self._answer(self._download, request)
+
     def _poll(self, request: Request) -> Response | tuple[CalendarScope, str | None, date]:
         """The token and the feed's change markers (two indexed queries): an ETag the
         client has gets ``304``, one this process rendered gets its kept bytes; else what
@@ -161,11 +200,11 @@ class FeedServer:
         from programs.plugins.ical.service import today
 
         day = today()
-        with self.app.engine.connect() as conn:  # no unit of work: two reads
-            scope = resolve(conn, request.path_params["token"])
+        with self.app.quick_read() as read:  # no unit of work: two prebuilt reads
+            scope = resolve(read, request.path_params["token"])
             if scope is None:
-                return not_found()
-            etag = self.service.marker_etag(conn, scope, day)
+                return not_found(request)
+            etag = self.service.marker_etag(read, scope, day)
         if etag is not None:
             if _matches(request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{etag}"'})
@@ -201,7 +240,7 @@ class FeedServer:
                 return self._feed_answer(feed, tag)
             return self._feed_answer(self.service.render_once(scope, etag, make), etag)
         except self._not_found:  # the owner was erased since
-            return not_found()
+            return not_found(request)
 
     @staticmethod
     def _feed_answer(feed: Feed, etag: str) -> Response:
@@ -210,29 +249,231 @@ class FeedServer:
             headers["Last-Modified"] = format_datetime(feed.last_modified, usegmt=True)
         return Response(feed.body, media_type="text/calendar; charset=utf-8", headers=headers)
 
+    def _participant_page(self, token: str, language: str) -> Any:
+        from programs.plugins.ical.tokens import form_check
+
+        from programs.api import ParticipantPage
+
+        key = self.key()
+        return ParticipantPage(
+            language=language,
+            path=f"{self.base_url}/p/{token}",
+            checks=lambda name: form_check(key, token, name),
+        )
+
+    def _log_failures(self) -> bool:
+        failures = self.app.take_failures()
+        for failure in failures:
+            log.warning("%s", failure)
+        return bool(failures)
+
     def _page(self, request: Request) -> Response:
         from programs.plugins.ical.page import render_page
 
+        from programs.api import Participant
+
         token = request.path_params["token"]
-        spec = self._spec(token)
-        if spec is None:
-            return not_found()
-        html = render_page(spec, feed_url=f"{self.base_url}/feeds/{token}.ics")
+        with self.app.read() as db:
+            scope = resolve(db, token)
+            if scope is None:
+                return not_found(request)
+            try:
+                spec = self.service.page_spec(db, scope)
+            except self._not_found:  # the owner was erased since
+                return not_found(request)
+            finally:
+                self._log_failures()
+            sections: list[Any] = []
+            if scope.kind == "participant" and self.app.implements("participant_page_sections"):
+                person = db.get(Participant, scope.id)
+                if person is None:
+                    return not_found(request)
+                page = self._participant_page(token, spec.language)
+                for _plugin, answer in self.app.call_each(
+                    "participant_page_sections", db=db, participant=person, page=page
+                ):
+                    sections.extend(answer or ())
+                self._log_failures()
+        html = render_page(
+            spec,
+            feed_url=f"{self.base_url}/feeds/{token}.ics",
+            page_url=f"{self.base_url}/p/{token}",
+            sections=sections,
+        )
         return HTMLResponse(html, headers=PAGE)
+
+    def _person(self, db: Any, token: str) -> Any:
+        """The participant a page's token opens, or None (any other scope: no forms)."""
+        from programs.api import Participant
+
+        scope = resolve(db, token)
+        if scope is None or scope.kind != "participant":
+            return None
+        return db.get(Participant, scope.id)
+
+    def _language(self, person: Any) -> str:
+        from programs.api import participant_reader
+
+        return participant_reader(person, self.app.settings).language
+
+    def _action(self, request: Request) -> Response:
+        from urllib.parse import parse_qs
+
+        from programs.plugins.ical.page import render_message
+        from programs.plugins.ical.tokens import form_check
+
+        from programs.i18n import translator
+
+        token, name = request.path_params["token"], request.path_params["name"]
+        if not _NAME.fullmatch(name):
+            return not_found(request)
+        try:
+            fields = parse_qs(request.state.body.decode("utf-8"), max_num_fields=50)
+        except (UnicodeDecodeError, ValueError):
+            fields = {}
+        with self.app.read() as db:
+            person = self._person(db, token)
+            if person is None:
+                return not_found(request)
+            language = self._language(person)
+        t = translator(language)
+        back = f"{self.base_url}/p/{token}"
+        sent = (fields.get("check") or [""])[0]
+        if not hmac.compare_digest(sent.encode(), form_check(self.key(), token, name).encode()):
+            html = render_message(
+                language,
+                title=t.gettext("Nothing was changed"),
+                message=t.gettext(
+                    "This form was not sent from your page, or it has expired: nothing was "
+                    "changed. Go back to your page and try again."
+                ),
+                ok=False,
+                back=back,
+            )
+            return HTMLResponse(html, status_code=403, headers=PAGE)
+        answers: list[Any] = []
+
+        class Undo(Exception):
+            """A plugin failed: write nothing of this form."""
+
+        try:
+            with self.app.write() as db:
+                person = self._person(db, token)
+                if person is None:
+                    return not_found(request)
+                page = self._participant_page(token, language)
+                answers = [
+                    a
+                    for _plugin, a in self.app.call_each(
+                        "participant_page_action",
+                        db=db,
+                        participant=person,
+                        page=page,
+                        name=name,
+                        fields=fields,
+                    )
+                    if a is not None
+                ]
+                if self._log_failures():
+                    raise Undo
+        except Undo:
+            answers = []
+            html = render_message(
+                language,
+                title=t.gettext("Nothing was changed"),
+                message=t.gettext("Something went wrong on our side: nothing was changed."),
+                ok=False,
+                back=back,
+            )
+            return HTMLResponse(html, status_code=500, headers=PAGE)
+        if not answers:
+            return not_found(request)
+        answer = answers[0]
+        html = render_message(
+            language,
+            title=t.gettext("Done") if answer.ok else t.gettext("Nothing was changed"),
+            message=answer.message,
+            ok=answer.ok,
+            back=back,
+        )
+        return HTMLResponse(html, status_code=200 if answer.ok else 409, headers=PAGE)
+
+    def _download(self, request: Request) -> Response:
+        token, name = request.path_params["token"], request.path_params["name"]
+        if not _NAME.fullmatch(name):
+            return not_found(request)
+        with self.app.read() as db:
+            person = self._person(db, token)
+            if person is None:
+                return not_found(request)
+            page = self._participant_page(token, self._language(person))
+            files = [
+                f
+                for _plugin, f in self.app.call_each(
+                    "participant_page_download", db=db, participant=person, page=page, name=name
+                )
+                if f is not None
+            ]
+            self._log_failures()
+        if not files:
+            return not_found(request)
+        found = files[0]
+        from urllib.parse import quote
+
+        headers = {
+            **PAGE,
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}",
+        }
+        return Response(found.body, media_type=found.media_type, headers=headers)
 
 
 def create_asgi_app(app: App, *, base_url: str, slots: int = SLOTS) -> Any:
     """The ASGI application serving ``app``'s feeds; links on pages start with ``base_url``."""
     server = FeedServer(app, base_url=base_url, slots=slots)
     methods = ["GET", "HEAD"]
+
+    async def unknown(request: Request, exc: Exception) -> Response:
+        return not_found(request)
+
     starlette = Starlette(
         routes=[
             Route("/feeds/{token}.ics", server.feed, methods=methods),
             Route("/feeds/{token}", server.page, methods=methods),
-        ]
+            Route("/p/{token}", server.page, methods=methods),
+            Route("/p/{token}/do/{name}", server.action, methods=["POST"]),
+            Route("/p/{token}/get/{name}", server.download, methods=methods),
+        ],
+        exception_handlers={404: unknown},
     )
     starlette.router.redirect_slashes = False  # a redirect would be built from the Host header
-    return Headers(starlette)
+    return Headers(Polls(server, starlette))
+
+
+class Polls:
+    """Feed polls straight to their handler, past Starlette's router and middleware: the
+    request calendar apps make thousands of times a minute, whose routing and error layers
+    cost as much as its answer. The same handler and Response as the route (which stays, for
+    anything this does not take: a path with a slash in the token, another method)."""
+
+    def __init__(self, server: FeedServer, app: Any) -> None:
+        self.server = server
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and scope.get("method") in ("GET", "HEAD")
+            and path.startswith("/feeds/")
+            and path.endswith(".ics")
+            and "/" not in path[7:-4]
+            and path[7:-4]
+        ):
+            scope["path_params"] = {"token": path[7:-4]}
+            response = await self.server.feed(Request(scope, receive))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def uvicorn_config(asgi: Any, **options: Any) -> Any:

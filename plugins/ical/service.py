@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 _SERVICES: weakref.WeakKeyDictionary[App, FeedService] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 MAX_ETAGS = 10_000
+MAX_SPECS = 2_000  # feeds' contents kept for pages, per process
 MAX_CACHED_BYTES = 64 * 1024 * 1024  # rendered feeds kept per process
 RENDER_WAIT_SECONDS = 30.0
 
@@ -51,6 +52,7 @@ class FeedService:
         self._kept_bytes = 0
         self._rendering: dict[tuple[CalendarScope, str], threading.Event] = {}
         self._fingerprint: bytes | None = None
+        self._specs: OrderedDict[tuple[CalendarScope, str], FeedSpec] = OrderedDict()
 
     # --- what a feed depends on besides its items -------------------------------------------
 
@@ -126,6 +128,27 @@ class FeedService:
         """The feed's content as of ``day`` (today): cancelled items leave it by the day."""
         return collect(self.app, db, scope, day=day or today())
 
+    def page_spec(self, db: DbSession, scope: CalendarScope) -> FeedSpec:
+        """The feed's content for its page: kept per marker ETag (the feed's own), so an
+        unchanged calendar's page costs one indexed query and no item read; whatever the
+        size of the database, what a page reads is its scope's rows."""
+        day = today()
+        etag = self.marker_etag(db, scope, day)
+        if etag is None:
+            return self.spec(db, scope, day=day)
+        key = (scope, etag)
+        with self._lock:
+            found = self._specs.get(key)
+            if found is not None:
+                self._specs.move_to_end(key)
+                return found
+        spec = self.spec(db, scope, day=day)
+        with self._lock:
+            self._specs[key] = spec
+            while len(self._specs) > MAX_SPECS:
+                self._specs.popitem(last=False)
+        return spec
+
     def etag(self, spec: FeedSpec) -> str:
         """The feed's ETag, from its items: the stable digest is computed once per content,
         then found again by the items' (much cheaper) hash."""
@@ -156,6 +179,7 @@ class FeedService:
             self._bodies.clear()
             self._etags.clear()
             self._kept.clear()
+            self._specs.clear()
             self._kept_bytes = 0
         if uid is None:
             self.cache.clear()

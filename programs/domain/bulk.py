@@ -15,23 +15,12 @@ from sqlmodel import select
 from programs import validate
 from programs.domain.base import count_seated
 from programs.domain.enrollment import next_queue_time
+from programs.domain.people_file import COLUMNS  # the columns a file may fill, defined once
 from programs.models import Enrollment, EnrollmentStatus, Participant, Program, utcnow
 from programs.names import full_name
 from programs.revisions import calendars_changed, people_changed
 
 CHUNK = 2000
-COLUMNS = (
-    "name",
-    "given_name",
-    "family_name",
-    "email",
-    "phone",
-    "organisation",
-    "role",
-    "language",
-    "timezone",
-    "notes",
-)
 NAME_PARTS = ("name", "given_name", "family_name")
 PARTICIPANT_COLUMNS = (
     *(c for c in COLUMNS if c != "language"),
