@@ -201,3 +201,34 @@ def test_invite_without_a_plugin_offering_links_says_so(sqlite_url: str) -> None
     assert result.exit_code != 0 and "ical" in str(result.exception)
     assert outbox(app, rule="invite") == []
     app.close()
+
+
+def test_with_the_ical_plugin_the_confirmation_and_invite_carry_the_page(
+    run, private_env: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The real ``participant_links`` (the iCal plugin's page), through the real CLI."""
+    with smtp_server() as (inbox, port):
+        config = email_config(port, notices=True)
+        config["ical"] = {"base_url": "https://coach.example.org"}
+        write_config(private_env / "config.toml", config)
+        assert run("create", "demo", "--title", "Atelier").exit_code == 0
+        assert (
+            run("session", "add", "demo", "--start", "2031-05-06 09:00", "--end", "17:00").exit_code
+            == 0
+        )
+        assert run("participant", "add", "Léa Roux", "--email", LEA, "--lang", "en").exit_code == 0
+        assert run("enroll", "demo", "Léa").exit_code == 0
+        sent = run("reminders", "send")
+        assert sent.exit_code == 0, sent.output
+        confirmation = read_mail(inbox.to(LEA)[0])
+        assert confirmation.subject == "You are enrolled: Atelier"
+        assert "https://coach.example.org/p/" in confirmation.text
+        invited = run("invite", "demo")
+        assert invited.exit_code == 0, invited.output
+        mail = read_mail(inbox.to(LEA)[1])
+        assert mail.subject == "Your private link: Atelier"
+        page = [w for w in mail.text.split() if w.startswith("https://coach.example.org/p/")]
+        assert page and page[0] in confirmation.text  # the same link both times
+        again = run("invite", "demo")
+        assert again.exit_code == 0 and "Nothing new" in again.output
+        assert len(inbox.to(LEA)) == 2
