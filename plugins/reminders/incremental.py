@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 TOTAL_KEY, RULES_KEY = "planned_total", "planned_rules"
 FULL_OVER = 500  # more moved markers than this: one full plan is cheaper than many small ones
-ROWS_PER_TRANSACTION = 5_000
+ROWS_PER_TRANSACTION = 10_000
 FOLLOWUPS_PER_TRANSACTION = 2_000
 # seconds the write lock is left free between two steps (SQLite): one poll of a waiting
 # command's busy handler (every 0.1 s after its first 0.3 s) falls in it
