@@ -215,3 +215,17 @@ def test_a_backlog_of_late_rows_never_stalls_the_due_ones(db_url: str) -> None:
         skips = [s for s in statements if "catch-up" in s or "CASE" in s.upper()]
         assert len(skips) == 1, skips  # the whole backlog in one statement
         app.close()
+
+
+def test_a_run_started_a_moment_before_the_start_sends_nothing_late(db_url: str) -> None:
+    """Due and on time when the run began, started by the time it would go out: skipped,
+    whether the composing or the sending finds it (the run's own clock moves on)."""
+    with smtp_server() as (inbox, port):
+        app = reminders_app(db_url, email_config(port, catch_up="12h"))
+        story(app)
+        report = send(app, DST_DAY_9AM - timedelta(microseconds=1))
+        assert report.sent == 0 and inbox.received == []
+        assert {r.reason for r in outbox(app, rule="session-2h")} == {
+            "not sent: the session had started"
+        }
+        app.close()

@@ -89,6 +89,8 @@ class Claimed:
     row: Any
     message: OutgoingMessage | None = None
     outcome: tuple[str, str] | None = None  # (final state, reason) decided before sending
+    starts: datetime | None = None  # the start it must beat, checked again just before sending
+    late: str = ""  # what the row says if it does not
 
 
 class _Rollback(Exception):
@@ -327,6 +329,8 @@ def _compose(
             if row.due_at < target.start <= moment:
                 item.outcome = (SKIPPED, words[target.what])
                 continue
+            if row.due_at < target.start:
+                item.starts, item.late = target.start, words[target.what]
             channel = channels.get(row.channel)
             if channel is None:
                 known = ", ".join(sorted(channels)) or _("none")
@@ -405,6 +409,7 @@ def _compose_notice(
     if row.starts_at is not None and row.starts_at <= moment:
         item.outcome = (SKIPPED, words["session"])
         return
+    item.starts, item.late = row.starts_at, words["session"]
     channel = channels.get(row.channel)
     if channel is None:
         known = ", ".join(sorted(channels)) or _("none")
@@ -471,6 +476,8 @@ def send_due(
                 break
             try:
                 for item in _compose(app, claimed, now=now, clock=clock, settings=settings):
+                    if item.starts is not None and item.outcome is None and clock() >= item.starts:
+                        item.outcome, item.message = (SKIPPED, item.late), None
                     _deliver(
                         app,
                         item,
