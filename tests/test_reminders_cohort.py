@@ -66,6 +66,9 @@ def test_a_cohort_message_run_twice_reaches_each_person_once(db_url: str) -> Non
         preview = invoke(app, message, *args, "--dry-run")
         assert preview.exit_code == 0, preview.output
         assert "S. Martin" in preview.output and "Léa Roux" in preview.output
+        # the text as the first of them would read it, in their language
+        assert "Nous serons en salle 4." in preview.output
+        assert "Accompagnement collectif" in preview.output
         assert outbox(app, rule="message") == [] and inbox.received == []
         first = invoke(app, message, *args)
         assert first.exit_code == 0, first.output

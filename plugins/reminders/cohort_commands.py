@@ -139,6 +139,10 @@ def message(
             title=_("Would send {subject!r} to:").format(subject=" ".join(subject.split())),
             empty=_("Nobody would get it."),
         )
+        if queued.people:
+            preview = _preview(app, slug, queued.people[0], subject, text, template)
+            click.echo(_("As {name} would read it:").format(name=queued.people[0].name))
+            click.echo(preview)
         if queued.already:
             click.echo(
                 ngettext(
@@ -166,6 +170,39 @@ def message(
         return
     report = _send(app, queued.only)
     click.echo(_("message: {report}").format(report=report))
+
+
+def _preview(
+    app: App, slug: str, person: Any, subject: str, text: str, template: str | None
+) -> str:
+    """The message as ``person`` would read it (nothing written)."""
+    from types import SimpleNamespace
+
+    from programs.plugins.reminders.messages import Composer
+    from programs.plugins.reminders.sender import instance_id
+    from programs.plugins.reminders.settings import load_settings
+
+    from programs.api import get_program, utcnow
+
+    with app.read() as db:
+        program = get_program(db, slug)
+        row = SimpleNamespace(
+            rule="message",
+            target_kind="message",
+            target_id=0,
+            revision=0,
+            recipient_kind="participant",
+            recipient_id=person.id,
+            program_id=program.id,
+            session_id=None,
+            channel="email",
+        )
+        composer = Composer(app, db, load_settings(app), now=utcnow(), instance=instance_id(db))
+        draft = SimpleNamespace(subject=" ".join(subject.split()), body=text, template=template)
+        shown = composer.compose_notice(row, app.registry.all("channel").get("email"), draft=draft)
+    if not hasattr(shown, "subject"):
+        return str(getattr(shown, "reason", ""))
+    return f"{shown.subject}\n\n{shown.text}"  # type: ignore[union-attr]
 
 
 @click.command("invite")

@@ -381,10 +381,16 @@ class Composer:
     # --- notices and the coach's messages (notices.py) -------------------------------
 
     def compose_notice(
-        self, row: Any, channel: Any = None, links: Sequence[Any] = ()
+        self,
+        row: Any,
+        channel: Any = None,
+        links: Sequence[Any] = (),
+        *,
+        draft: Any = None,
     ) -> OutgoingMessage | Skip:
         """A notice or a cohort message for ``row``'s participant; ``links``: their
-        private links (``participant_links``), the page preferred to the feed."""
+        private links (``participant_links``), the page preferred to the feed; ``draft``:
+        a cohort message not stored yet (``subject``, ``body``, ``template``: a preview)."""
         from programs.plugins.reminders.models import MESSAGES
 
         recipient = self.person(row.recipient_kind, row.recipient_id)
@@ -434,7 +440,7 @@ class Composer:
             context["position"] = self._position(program.id, recipient.id)  # type: ignore[arg-type]
         if row.rule == "message":
             found = self.db.execute(sa.select(MESSAGES).where(MESSAGES.c.id == row.target_id))
-            message = found.first()
+            message = draft if draft is not None else found.first()
             if message is None:
                 return Skip(i18n.gettext("the message no longer exists"))
             body = message.body
