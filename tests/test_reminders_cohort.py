@@ -235,3 +235,22 @@ def test_with_the_ical_plugin_the_confirmation_and_invite_carry_the_page(
         again = run("invite", "demo")
         assert again.exit_code == 0 and "Nothing new" in again.output
         assert len(inbox.to(LEA)) == 2
+
+
+def test_a_message_at_a_later_time_goes_with_the_send_after_it(sqlite_url: str) -> None:
+    from programs.plugins.reminders.cohort_commands import message
+    from programs.plugins.reminders.sender import send_due
+
+    with smtp_server() as (inbox, port):
+        app = reminders_app(sqlite_url, email_config(port))
+        story(app)
+        later = utcnow() + timedelta(days=1)
+        at = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+        args = ["marseille-2026", "--to", "all", "--subject", "Demain", "--body", "À demain."]
+        queued = invoke(app, message, *args, "--at", at)
+        assert queued.exit_code == 0 and "Queued for 2 people" in queued.output
+        assert inbox.received == []
+        assert send_due(app, now=later - timedelta(minutes=1)).sent == 0
+        assert send_due(app, now=later).sent == 2
+        assert len(inbox.received) == 2
+        app.close()
