@@ -194,6 +194,19 @@ class Mail:
     ics_text: str = ""
 
 
+def forget_zones(ics_text: str) -> None:
+    """vobject keeps the first VTIMEZONE it read for a TZID, for good: one covering 2031 would
+    then be used for a 2027 time in the next file. Each file is read with its own (the
+    parsed times keep their zone objects)."""
+    import re
+
+    import vobject.icalendar
+
+    known = getattr(vobject.icalendar, "__tzidMap")  # the module's private map
+    for tzid in re.findall(r"^TZID:(.+?)\r?$", ics_text, flags=re.MULTILINE):
+        known.pop(tzid, None)
+
+
 def read_mail(received: Received) -> Mail:
     import vobject
 
@@ -204,7 +217,9 @@ def read_mail(received: Received) -> Mail:
     for part in message.iter_attachments():
         if part.get_content_type() == "text/calendar":
             ics_text = part.get_payload(decode=True).decode("utf-8")
+            forget_zones(ics_text)
             ics = vobject.readOne(ics_text)
+            forget_zones(ics_text)  # and leave none of them for the next reader
     return Mail(
         received.rcpt_tos,
         str(message["Subject"]),
