@@ -76,12 +76,16 @@ def _click() -> Iterator[tuple[str, str | tuple[str, ...], str | None, str]]:
 
 
 def help_texts(command: Any) -> Iterator[str]:
-    """The help of a command and of its options, as click shows them (cleaned docstrings)."""
-    for text in (command.help, command.short_help, command.epilog):
+    """The help of a command and of its options, as click shows them (cleaned docstrings),
+    in English whatever language the tree was last shown in (localize keeps the originals)."""
+    from programs.cli.language import english_text
+
+    for attribute in ("help", "short_help", "epilog"):
+        text = english_text(command, attribute)
         if text:
             yield inspect.cleandoc(text).partition("\f")[0]
     for param in command.params:
-        help_text = getattr(param, "help", None)
+        help_text = english_text(param, "help")
         if help_text:
             yield inspect.cleandoc(help_text)
 
@@ -109,11 +113,22 @@ def command_tree() -> Iterator[tuple[str, Any]]:
 
 
 def _help() -> Iterator[tuple[str, str, None, str]]:
-    for path, command in command_tree():
-        if not _ours(command):
-            continue
-        for text in help_texts(command):
-            yield text, text, None, f"help: {path}"
+    from programs import i18n
+
+    # in English, the source language: click words some help (--version's) as it is built
+    before = i18n.current_language()
+    i18n.set_language("en")
+    try:
+        texts = [
+            (text, path)
+            for path, command in command_tree()
+            if _ours(command)
+            for text in help_texts(command)
+        ]
+    finally:
+        i18n.set_language(before)
+    for text, path in texts:
+        yield text, text, None, f"help: {path}"
 
 
 def _ours(command: Any) -> bool:

@@ -39,6 +39,7 @@ GROUP = [  # name, email, organisation, role (translated when the story is built
     ("Thomas Blanc", "thomas.blanc@example.com", "Logiciel SA", N_("developer")),
 ]
 ABSENT_ON_DAY_1 = "Thomas Blanc"
+AFTERNOON_OFF_DAY_2 = "Julien Morel"  # at the morning of day 2 only: half-days
 TRACK_PERSON = "Karim Benali"
 
 
@@ -118,10 +119,11 @@ def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
 
 
 def build_story(db: DbSession, *, now: datetime) -> None:
-    """The coach, the program with two days weeks apart (both ahead of ``now``), the group,
-    day 1's attendance, S.'s call, the one individual session and the call after it, and a
-    6-session track for someone else (2 done, 1 planned). What the coach wrote is in her
-    language (the current one)."""
+    """The coach, the program with two days two weeks apart (both behind ``now``), the
+    group and its half-days of attendance, then S.'s pathway (the two days, a call, the one
+    individual session, the call after it) and a 6-session track from the program for
+    someone else (2 done, 1 planned). What the coach wrote is in her language (the current
+    one)."""
     from programs.domain.attendance import mark_attendance
     from programs.domain.coach import set_default_coach
     from programs.domain.enrollment import enroll
@@ -149,22 +151,31 @@ def build_story(db: DbSession, *, now: datetime) -> None:
         description=_("Two workshop days with a group of salaried people."),
     )
     local_now = now.astimezone(zone(TZ))
-    # day 1 three weeks ago (S.'s calls and session came after it), day 2 in two weeks
-    day1, day2 = local_now - timedelta(days=21), local_now + timedelta(days=14)
+    # day 1 six weeks ago, day 2 four weeks ago; S.'s calls and session came after them
+    day1, day2 = local_now - timedelta(days=42), local_now - timedelta(days=28)
     first = add_session(
         db, program=program, start=_local(day1, 9), end=_local(day1, 17), title="Jour 1"
     )
-    add_session(db, program=program, start=_local(day2, 9), end=_local(day2, 17), title="Jour 2")
+    second = add_session(
+        db, program=program, start=_local(day2, 9), end=_local(day2, 17), title="Jour 2"
+    )
     people = {}
     for name, email, org, role in GROUP:
         person = add_participant(db, name=name, email=email, organisation=org, role=_(role))
         enroll(db, program=program, participant=person)
         people[name] = person
     for name, person in people.items():
-        mark_attendance(db, session=first, participant=person, present=name != ABSENT_ON_DAY_1)
+        mark_attendance(
+            db, session=first, participant=person, present=name != ABSENT_ON_DAY_1, now=now
+        )
+        mark_attendance(db, session=second, participant=person, now=now)
+    julien = people[AFTERNOON_OFF_DAY_2]
+    mark_attendance(
+        db, session=second, participant=julien, half="afternoon", present=False, now=now
+    )
 
     s = people[S_MARTIN]
-    steps = [  # days after day 1, hour, kind, minutes, topic, outcome
+    steps = [  # days after day 2, hour, kind, minutes, topic, outcome
         (
             3,
             18,
@@ -195,17 +206,17 @@ def build_story(db: DbSession, *, now: datetime) -> None:
             db,
             participant=s,
             kind=kind,
-            start=_local(day1 + timedelta(days=days), hour),
+            start=_local(day2 + timedelta(days=days), hour),
             duration_minutes=minutes,
             topic=topic,
             program=program,
             location="Marseille" if kind == "session" else _("phone"),
         )
-        complete_followup(db, followup, outcome=outcome)
+        complete_followup(db, followup, outcome=outcome, now=now)
 
     karim = people[TRACK_PERSON]
     goal = _("find his place as a new team lead")
-    track = open_track(db, participant=karim, goal=goal, sessions=6)
+    track = open_track(db, participant=karim, goal=goal, sessions=6, program=program)
     track.opened_at = now - timedelta(days=21)  # the story: opened three weeks ago
     for n, days in enumerate((-14, -7, 2), start=1):
         followup = plan_followup(
@@ -216,9 +227,10 @@ def build_story(db: DbSession, *, now: datetime) -> None:
             duration_minutes=60,
             topic=_("track session {n}").format(n=n),
             track=track,
+            program=program,
         )
         if days < 0:
-            complete_followup(db, followup, outcome=_("session {n} held").format(n=n))
+            complete_followup(db, followup, outcome=_("session {n} held").format(n=n), now=now)
     db.flush()
 
 
@@ -284,6 +296,7 @@ def demo(ctx: click.Context, db_option: str | None, folder: Path | None) -> None
 def _tell(app: App, workdir: Path) -> None:
     """Print the story with the same views as the commands, then the plugins' sections."""
     from programs.cli import words
+    from programs.cli.pathway_cmd import echo_pathway
     from programs.cli.program_cmd import echo_report, program_report
     from programs.cli.toolkit import echo_title, render, zoned
     from programs.cli.track_cmd import TIMES, track_row
@@ -291,6 +304,7 @@ def _tell(app: App, workdir: Path) -> None:
 
     from programs.domain.base import get_program
     from programs.domain.followup import list_followups
+    from programs.domain.pathway import pathway
     from programs.domain.track import list_tracks
     from programs.models import Participant
 
@@ -312,6 +326,7 @@ def _tell(app: App, workdir: Path) -> None:
             if f.track_id is None
         ]
         tracks = [track_row(app, p, "table") for p in list_tracks(db)]
+        marseille = pathway(db, get_program(db, SLUG))
     echo_report(report)
     echo_title(_("Follow-ups"))
     start = zoned(followups, ["start"], "table")["start"]
@@ -327,6 +342,8 @@ def _tell(app: App, workdir: Path) -> None:
         "table",
         columns=["id", "participant", "goal", "progress", *columns.values(), "stalled"],
     )
+    echo_title(_("Pathway (programs pathway {slug})").format(slug=SLUG))
+    echo_pathway(marseille)
     for plugin, sections in app.call_each("demo_sections", workdir=workdir):
         for title, text in sections or []:
             echo_title(f"{title} ({plugin})")

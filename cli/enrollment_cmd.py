@@ -101,16 +101,27 @@ def withdraw(app: App, slug: str, person: str) -> None:
 @click.argument("session_id", metavar="SESSION")
 @click.argument("people", metavar="PERSON...", nargs=-1, required=True)
 @click.option("--absent", is_flag=True, help="Record them as absent instead of present.")
+@click.option(
+    "--half",
+    type=click.Choice(["morning", "afternoon"]),
+    help="Only this half-day of a session spanning the day [default: both].",
+)
 @pass_app
-def attend(app: App, session_id: str, people: tuple[str, ...], absent: bool) -> None:
+def attend(
+    app: App, session_id: str, people: tuple[str, ...], absent: bool, half: str | None
+) -> None:
     """Record who was at session SESSION (its id), or with --absent who was not.
 
-    Marking someone again replaces their previous mark. All or nobody.
+    A session starting before 12:00 and ending after 14:00 has a morning and an afternoon
+    ([core] half_day_start_before, half_day_end_after): both are marked unless --half says
+    one. Attendance is recorded once the session has started. Marking someone again replaces
+    their previous mark. All or nobody.
 
     \b
     Example:
       programs attend 1 "S. Martin" "Karim" lea@example.com
       programs attend 1 "Paul" --absent
+      programs attend 1 "Léa" --half morning
     """
     from programs.domain.attendance import mark_attendance
     from programs.domain.participant import find_person
@@ -121,12 +132,20 @@ def attend(app: App, session_id: str, people: tuple[str, ...], absent: bool) -> 
         names = []
         for ref in people:
             person = find_person(db, ref)
-            mark_attendance(db, session=meeting, participant=person, present=not absent)
-            names.append((person.name, person.id))
-    text = (
-        _("absent: {name} (#{id}) at session #{session}")
-        if absent
-        else _("present: {name} (#{id}) at session #{session}")
-    )
-    for name, pid in names:
-        click.echo(text.format(name=name, id=pid, session=meeting.id))
+            marked = mark_attendance(
+                db, session=meeting, participant=person, present=not absent, half=half
+            )
+            names.append((person.name, person.id, [a.half for a in marked]))
+    texts = {
+        (False, "whole"): _("present: {name} (#{id}) at session #{session}"),
+        (True, "whole"): _("absent: {name} (#{id}) at session #{session}"),
+        (False, "morning"): _("present: {name} (#{id}) at session #{session}, morning"),
+        (True, "morning"): _("absent: {name} (#{id}) at session #{session}, morning"),
+        (False, "afternoon"): _("present: {name} (#{id}) at session #{session}, afternoon"),
+        (True, "afternoon"): _("absent: {name} (#{id}) at session #{session}, afternoon"),
+        (False, "both"): _("present: {name} (#{id}) at session #{session}, morning and afternoon"),
+        (True, "both"): _("absent: {name} (#{id}) at session #{session}, morning and afternoon"),
+    }
+    for name, pid, halves in names:
+        shown = "both" if len(halves) == 2 else halves[0]
+        click.echo(texts[absent, shown].format(name=name, id=pid, session=meeting.id))

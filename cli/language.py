@@ -89,7 +89,8 @@ def _write_heading(self: Any, heading: str) -> None:
     self.write(f"{'':>{self.current_indent}}{label}\n")
 
 
-def _english(obj: Any, attribute: str) -> str | None:
+def english_text(obj: Any, attribute: str) -> str | None:
+    """A command's or option's text as written (English), kept the first time it is asked."""
     store = obj.__dict__.setdefault(_ORIGINAL, {})
     if attribute not in store:
         value = getattr(obj, attribute, None)
@@ -110,11 +111,11 @@ def localize(command: Any) -> Any:
     if command.__dict__.get("_programs_language") == language:
         return command
     for attribute in ("help", "short_help", "epilog"):
-        english = _english(command, attribute)
+        english = english_text(command, attribute)
         if english is not None:
             setattr(command, attribute, _translated(english))
     for param in getattr(command, "params", ()):
-        english = _english(param, "help")
+        english = english_text(param, "help")
         if english:
             param.help = i18n.gettext(english)
     command.__dict__["_programs_language"] = language

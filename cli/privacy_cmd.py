@@ -65,6 +65,7 @@ def export(app: App, person: str, output: Path | None, format_name: str) -> None
         return
     write_export(output, fmt, data)
     click.echo(_("exported {name} to {path}").format(name=data["participant"]["name"], path=output))
+    click.echo(data["on_erasure"]["why"])
 
 
 @click.command()
@@ -81,6 +82,10 @@ def erase(app: App, person: str, yes: bool, force: bool) -> None:
     """Erase PERSON and everything about them (enrollments, attendance, follow-ups, tracks,
     plugins' data); their seats go to people waiting. This cannot be undone.
 
+    With [core] retention_years set, a pseudonymous record (a random key, nothing of the
+    person) keeps the attendance of the programs they attended until the retention ends,
+    as funders audit; `programs purge` deletes it then.
+
     \b
     Example:
       programs participant export "S. Martin" -o s-martin.json
@@ -91,6 +96,7 @@ def erase(app: App, person: str, yes: bool, force: bool) -> None:
     from programs.domain.privacy import erase_participant
     from programs.errors import RuleViolation
     from programs.i18n import ngettext
+    from programs.models import Participant
 
     with app.read() as db:
         found = find_person(db, person)
@@ -119,6 +125,48 @@ def erase(app: App, person: str, yes: bool, force: bool) -> None:
             raise RuleViolation(
                 _("participant #{id} changed meanwhile; run the command again").format(id=pid)
             )
-        erase_participant(db, found)
+        key = erase_participant(db, found)
+        record = db.get(Participant, pid) if key else None
     app.checkpoint()  # nothing of them left in the write-ahead log either
     click.echo(_("erased {name} (#{id})").format(name=name, id=pid))
+    if record is not None and record.retained_until is not None:
+        click.echo(
+            _(
+                "kept until {until} as pseudonymous record {key}: their attendance, the proof "
+                "funders audit ([core] retention_years = {years}); `programs purge` deletes it then"
+            ).format(
+                until=record.retained_until.date().isoformat(),
+                key=key,
+                years=app.settings.retention_years,
+            )
+        )
+
+
+@click.command()
+@pass_app
+def purge(app: App) -> None:
+    """Delete the pseudonymous records whose retention has ended ([core] retention_years).
+
+    Safe to run again and from cron: what is gone is not counted twice.
+
+    \b
+    Example:
+      programs purge
+    """
+    from programs.domain.retention import purge as purge_expired
+
+    with app.write() as db:
+        gone = purge_expired(db)
+    app.checkpoint()
+    if gone:
+        from programs.i18n import ngettext
+
+        click.echo(
+            ngettext(
+                "purged {n} pseudonymous record past its retention",
+                "purged {n} pseudonymous records past their retention",
+                len(gone),
+            ).format(n=len(gone))
+        )
+    else:
+        click.echo(_("nothing to purge"))

@@ -105,9 +105,21 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
     render(rows, fmt, title=_("Programs"), columns=columns, empty=_("No program yet."))
 
 
+def attendance_word(halves: dict[str, bool] | None) -> str | None:
+    """A person at a session, in one machine word: ``present`` (at every half-day marked),
+    ``absent``, ``morning`` or ``afternoon`` (only then), None when nothing is marked."""
+    if not halves:
+        return None
+    if all(halves.values()):
+        return "present"
+    if not any(halves.values()):
+        return "absent"
+    return "morning" if halves.get("morning") else "afternoon"
+
+
 def program_report(db: DbSession, program: Program) -> dict[str, Any]:
     """Everything ``show`` prints, as one JSON-able object (times ISO with their offset)."""
-    from programs.domain.attendance import attendance_of_program
+    from programs.domain.attendance import marks_of
     from programs.domain.enrollment import roster
     from programs.domain.fill import program_fill
     from programs.domain.session import list_sessions
@@ -116,7 +128,7 @@ def program_report(db: DbSession, program: Program) -> dict[str, Any]:
     tz = program.timezone
     fill = program_fill(db, program)
     sessions = list_sessions(db, program)
-    marks = attendance_of_program(db, [s.id for s in sessions])  # type: ignore[misc]
+    marks = marks_of(db, [s.id for s in sessions])  # type: ignore[misc]
     counted = [s for s in sessions if s.status != SessionStatus.CANCELLED]
     members, waiting = [], []
     for enrollment, person in roster(db, program):
@@ -134,7 +146,7 @@ def program_report(db: DbSession, program: Program) -> dict[str, Any]:
         attendance = {}
         for s in counted:
             mark = marks.get((s.id, person.id))  # type: ignore[arg-type]
-            attendance[str(s.id)] = None if mark is None else "present" if mark else "absent"
+            attendance[str(s.id)] = attendance_word(mark)
         members.append(
             {
                 "id": person.id,

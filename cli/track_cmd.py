@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from programs.domain.track import Progress
 
 
-def track_row(app: App, p: Progress, fmt: str = "json") -> dict[str, Any]:
+def track_row(
+    app: App, p: Progress, fmt: str = "json", slugs: dict[int, str] | None = None
+) -> dict[str, Any]:
     """One track as a listing row: progress "2 of 6", next planned, last activity, stalled.
     Times stay aware datetimes; :func:`zoned` formats them in ``timezone``. In a table
     (``fmt``), the status and the progress are in the coach's words."""
@@ -36,6 +38,7 @@ def track_row(app: App, p: Progress, fmt: str = "json") -> dict[str, Any]:
         "id": p.track.id,
         "participant": p.participant.name,
         "goal": p.track.goal,
+        "program": (slugs or {}).get(p.track.program_id) if p.track.program_id else None,  # type: ignore[arg-type]
         "status": words.word("track", p.track.status, fmt),
         "progress": words.progress(p.done, p.track.planned_sessions) if fmt == "table" else str(p),
         "done": p.done,
@@ -49,6 +52,15 @@ def track_row(app: App, p: Progress, fmt: str = "json") -> dict[str, Any]:
 
 
 TIMES = ["next_planned", "last_activity"]
+
+
+def program_slugs(db: Any) -> dict[int, str]:
+    """``{program id: slug}``, for the tracks' program column."""
+    from sqlmodel import select
+
+    from programs.models import Program
+
+    return {pid: slug for pid, slug in db.exec(select(Program.id, Program.slug))}
 
 
 @click.group()
@@ -75,24 +87,41 @@ def track() -> None:
     metavar="COACH",
     help="Whose it is, in a practice: a coach's id, email or name [the default coach].",
 )
+@click.option(
+    "--program",
+    "slug",
+    metavar="SLUG",
+    help="The program it came from [default: the person's program, when they are in one].",
+)
 @pass_app
 def open_track(
-    app: App, person: str, goal: str, sessions: int | None, coach_ref: str | None
+    app: App,
+    person: str,
+    goal: str,
+    sessions: int | None,
+    coach_ref: str | None,
+    slug: str | None,
 ) -> None:
-    """Open a track with PERSON.
+    """Open a track with PERSON, linked to the program it came from.
 
     \b
     Example:
       programs track open "Karim" --goal "find his place as a new team lead" --sessions 8
+      programs track open "Léa" --goal "change jobs" --program marseille-2026
     """
+    from programs.domain.base import get_program
     from programs.domain.coach import get_coach
     from programs.domain.participant import find_person
     from programs.domain.track import open_track as open_one
+    from programs.domain.track import sole_program
 
     with app.write() as db:
         found = find_person(db, person)
         coach = get_coach(db, coach_ref) if coach_ref else None
-        opened = open_one(db, participant=found, goal=goal, sessions=sessions, coach=coach)
+        program = get_program(db, slug) if slug else sole_program(db, found)
+        opened = open_one(
+            db, participant=found, goal=goal, sessions=sessions, coach=coach, program=program
+        )
         planned = opened.planned_sessions
         text = ngettext(
             "opened track #{id} with {name}: {n} session planned",
@@ -100,6 +129,8 @@ def open_track(
             planned,
         )
         click.echo(text.format(id=opened.id, name=found.name, n=planned))
+        if program is not None:
+            click.echo(_("from program {slug}").format(slug=program.slug))
 
 
 @track.command("close")
@@ -151,9 +182,19 @@ def list_tracks(app: App, person: str | None, stalled: bool, fmt: str) -> None:
     with app.read() as db:
         found = find_person(db, person) if person else None
         found_tracks = tracks(db, participant=found, stalled_only=stalled)
-        rows = [track_row(app, p, fmt) for p in found_tracks]
+        slugs = program_slugs(db)
+        rows = [track_row(app, p, fmt, slugs) for p in found_tracks]
     names = zoned(rows, TIMES, fmt)
-    columns = ["id", "participant", "goal", "status", "progress", *names.values(), "stalled"]
+    columns = [
+        "id",
+        "participant",
+        "goal",
+        "program",
+        "status",
+        "progress",
+        *names.values(),
+        "stalled",
+    ]
     render(
         rows,
         fmt,
@@ -181,7 +222,7 @@ def show(app: App, track_id: str, as_json: bool) -> None:
     times = [*TIMES, "opened_at", "closed_at"]
     with app.read() as db:
         found = get_track(db, track_id)
-        report = track_row(app, progress(db, found))
+        report = track_row(app, progress(db, found), slugs=program_slugs(db))
         report["opened_at"], report["closed_at"] = found.opened_at, found.closed_at
         zoned([report], times, "json")
         tz = report["timezone"]
@@ -211,7 +252,16 @@ def show(app: App, track_id: str, as_json: bool) -> None:
     }
     echo_fields(
         (header(key), shown.get(key, report[key]))
-        for key in ("goal", "status", "progress", *times, "stalled", "outcome", "timezone")
+        for key in (
+            "goal",
+            "program",
+            "status",
+            "progress",
+            *times,
+            "stalled",
+            "outcome",
+            "timezone",
+        )
     )
     echo_title(_("Sessions"))
     start = column("start", tz, "table")

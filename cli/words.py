@@ -86,6 +86,8 @@ def _table() -> dict[tuple[str, str], str]:
         ("enrollment", "completed"): pgettext("enrollment status", "completed"),
         ("attendance", "present"): pgettext("attendance", "present"),
         ("attendance", "absent"): pgettext("attendance", "absent"),
+        ("attendance", "morning"): pgettext("attendance", "morning only"),
+        ("attendance", "afternoon"): pgettext("attendance", "afternoon only"),
         ("kind", "call"): pgettext("follow-up kind", "call"),
         ("kind", "session"): pgettext("follow-up kind", "session"),
         ("call", "planned"): pgettext("call status", "planned"),

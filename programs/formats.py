@@ -52,6 +52,15 @@ def when_short(moment: datetime, tz: str, language: str | None = None) -> str:
     )
 
 
+def day_short(moment: datetime, tz: str, language: str | None = None) -> str:
+    """A day in a table cell: ``3 déc. 2026`` / ``3 Dec 2026``."""
+    from babel.dates import format_date
+
+    return format_date(
+        _local(moment, tz), "d MMM y", locale=locale_of(language or i18n.current_language())
+    )
+
+
 def day_long(moment: datetime, tz: str, language: str | None = None) -> str:
     """A day in a sentence: ``jeudi 3 décembre 2026`` / ``Thursday, December 3, 2026``."""
     from babel.dates import format_date

@@ -300,7 +300,9 @@ def on_participants_imported(app: App, program: Program | None, participant_ids:
 def on_attendance_marked(
     app: App, attendance: Attendance, session: Session, participant: Participant
 ) -> None:
-    """Presence or absence was recorded for one participant at one session."""
+    """Presence or absence was recorded for one participant at one session's half-day
+    (``attendance.half``: ``morning``, ``afternoon``, or ``whole`` for a session not split in
+    two): once per half-day marked."""
 
 
 @hookspec

@@ -113,6 +113,15 @@ class TrackStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Half(StrEnum):
+    """An attendance slot: a session spanning the day has a morning and an afternoon
+    (:func:`programs.domain.attendance.slots_of`); any other session has one, ``whole``."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    WHOLE = "whole"
+
+
 NEVER_REUSE = {"sqlite_autoincrement": True}
 """Ids are never given twice (migration 0004): an erased person's id never reaches anyone."""
 
@@ -199,6 +208,10 @@ class Participant(SQLModel, table=True):
     language: str = "fr"
     timezone: str | None = None
     notes: str | None = None
+    retained_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    """Set on the pseudonymous record an erasure leaves when ``[core] retention_years`` is
+    set (:mod:`programs.domain.retention`): no name, email, phone or notes, only what proves
+    attendance, until this time; ``programs purge`` deletes it then."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
@@ -224,13 +237,17 @@ class Enrollment(SQLModel, table=True):
 
 
 class Attendance(SQLModel, table=True):
-    """Whether a participant was at a session."""
+    """Whether a participant was at a session, per half-day (``half``, :class:`Half`)."""
 
-    __table_args__ = (sa.UniqueConstraint("session_id", "participant_id"), NEVER_REUSE)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "participant_id", "half", name="uq_attendance_slot"),
+        NEVER_REUSE,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="program_session.id", index=True, ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    half: str = Field(default=Half.WHOLE.value, sa_column=sa.Column(sa.String(10), nullable=False))
     present: bool = True
     marked_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
@@ -243,6 +260,9 @@ class Track(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     coach_id: int | None = Field(default=None, foreign_key="coach.id", index=True)
+    program_id: int | None = Field(
+        default=None, foreign_key="program.id", index=True, ondelete="SET NULL"
+    )
     goal: str
     planned_sessions: int = 6
     status: str = Field(default=TrackStatus.OPEN.value, sa_column=_status())

@@ -30,6 +30,9 @@ class Settings:
     phone_region: str = "FR"  # how to read a phone number written without +country code
     default_timezone: str = "Europe/Paris"  # new programs, and people with no zone of theirs
     language: str | None = None  # the coach's language (messages, feeds); else French
+    half_day_start_before: str = "12:00"  # a session starting before this (local time)...
+    half_day_end_after: str = "14:00"  # ...and ending after this has a morning and an afternoon
+    retention_years: int = 0  # 0: an erasure deletes all; else attendance proofs kept this long
 
     @property
     def coach_language(self) -> str:
@@ -62,6 +65,25 @@ def _number(value: Any, key: str, where: str, *, integer: bool) -> Any:
     return value
 
 
+def _clock(value: Any, key: str, where: str) -> str:
+    """``HH:MM``, ``9:00``, ``14h`` or ``14h30`` (24-hour), written back as ``HH:MM`` (so
+    strings compare as times)."""
+    import re
+
+    found = (
+        re.fullmatch(r"\s*([01]?\d|2[0-3])(?:[:hH]([0-5]\d)|[hH])\s*", value)
+        if isinstance(value, str)
+        else None
+    )
+    if found is None:
+        raise InvalidInput(
+            _("{where} {key} must be a time of day such as 12:00 (got {value!r})").format(
+                where=where, key=key, value=value
+            )
+        )
+    return f"{int(found[1]):02d}:{found[2] or '00'}"
+
+
 def check(values: dict[str, Any], *, where: str | None = None) -> Settings:
     """Settings from a ``[core]`` table; :class:`InvalidInput` naming the key otherwise."""
     from programs import validate
@@ -87,6 +109,22 @@ def check(values: dict[str, Any], *, where: str | None = None) -> Settings:
                 sessions=merged["track_sessions"],
                 minimum=merged["track_min_sessions"],
             )
+        )
+    for key in ("half_day_start_before", "half_day_end_after"):
+        merged[key] = _clock(merged[key], key, where)
+    if merged["half_day_end_after"] < merged["half_day_start_before"]:
+        raise InvalidInput(
+            _("{where} half_day_end_after must not be before half_day_start_before").format(
+                where=where
+            )
+        )
+    years = merged["retention_years"]
+    if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 100:
+        raise InvalidInput(
+            _(
+                "{where} retention_years must be a whole number of years from 0 to 100 "
+                "(got {value!r})"
+            ).format(where=where, value=years)
         )
     for key in ("phone_region", "default_timezone"):
         if not isinstance(merged[key], str) or not merged[key].strip():

@@ -206,5 +206,13 @@ def format_local(dt: datetime, tz_name: str) -> str:
     return to_local(dt, tz_name).strftime("%Y-%m-%d %H:%M")
 
 
+def now() -> datetime:
+    """Now, aware UTC, to the second: what "has it started yet?" is asked against (attendance,
+    a follow-up done or missed). One function, so a test can set the time of its story."""
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def weeks(n: float) -> timedelta:
     return timedelta(weeks=n)

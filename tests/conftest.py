@@ -132,3 +132,18 @@ def run(sqlite_url: str) -> Callable[..., Result]:
     init = invoke("init")
     assert init.exit_code == 0, init.output
     return invoke
+
+
+STORY_OVER = "2030-01-01T00:00:00+00:00"
+
+
+@pytest.fixture
+def story_is_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules' clock (``programs.times.now``) after every date of the stories the tests
+    tell (December 2026): attendance and follow-ups done or missed may be recorded. Tests of
+    the rule itself ("not before it starts") leave the clock alone or pass ``now``."""
+    from datetime import datetime
+
+    import programs.times
+
+    monkeypatch.setattr(programs.times, "now", lambda: datetime.fromisoformat(STORY_OVER))

@@ -54,8 +54,8 @@ def test_demo_builds_the_story_in_its_own_folder(run, tmp_path, monkeypatch, plu
     ]
     starts = [utc(s) for (s,) in query(db, "SELECT start FROM program_session ORDER BY start")]
     now = datetime.now(UTC)
-    # day 1 is behind us (the follow-ups came after it), day 2 is ahead, weeks apart
-    assert len(starts) == 2 and starts[0] < now < starts[1]
+    # both days are behind us, weeks apart (the follow-ups came after them)
+    assert len(starts) == 2 and starts[0] < starts[1] < now
     assert starts[1] - starts[0] >= timedelta(weeks=2)
     assert query(db, "SELECT count(*), min(status), max(status) FROM enrollment") == [
         (8, "enrolled", "enrolled")
@@ -66,7 +66,7 @@ def test_demo_builds_the_story_in_its_own_folder(run, tmp_path, monkeypatch, plu
         "WHERE p.name = 'S. Martin'",
     ) == [("pre-sales support",)]
     assert query(db, "SELECT count(*), sum(present) FROM attendance WHERE session_id = 1") == [
-        (8, 7)
+        (16, 14)  # 8 people, morning and afternoon
     ]
     martin = query(
         db,
@@ -86,6 +86,24 @@ def test_demo_builds_the_story_in_its_own_folder(run, tmp_path, monkeypatch, plu
         db, "SELECT status, count(*) FROM followup WHERE track_id = 1 GROUP BY status ORDER BY 1"
     ) == [("done", 2), ("planned", 1)]
     assert "2 of 6" in out
+    # the pathway: S. two days, a call, a session, a call; Karim's track 2 of 6
+    assert query(db, "SELECT count(*), sum(present) FROM attendance WHERE session_id = 2") == [
+        (16, 15)  # Julien left at lunch
+    ]
+    assert "Pathway (programs pathway marseille-2026)" in out and "Funnel" in out
+    journey = as_json(run("pathway", "marseille-2026", "--json", db=str(db)))
+    s = next(p for p in journey["participants"] if p["name"] == "S. Martin")
+    assert [d["half_days_present"] for d in s["days"]] == [2, 2]
+    assert len(s["calls"]) == 2 and len(s["one_to_ones"]) == 1
+    moments = [
+        datetime.fromisoformat(t)
+        for t in (journey["days"][1]["end"], s["calls"][0], s["one_to_ones"][0], s["calls"][1])
+    ]
+    assert moments == sorted(moments)  # day 2, then a call, the session, a call
+    karim = next(p for p in journey["participants"] if p["name"] == "Karim Benali")
+    assert [t["progress"] for t in karim["tracks"]] == ["2 of 6"]
+    assert query(db, "SELECT count(*) FROM track WHERE program_id = 1") == [(1,)]
+    assert query(db, "SELECT count(*) FROM followup WHERE program_id IS NULL") == [(0,)]
 
     # and the command it suggests works on it
     report = as_json(run("show", "marseille-2026", "--json", db=str(db)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from cli_support import as_json, check_refusals, ok, refused, rows, small_story, snapshot
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 
 def test_enroll_several_prints_seats_and_waitlist_positions(run, sqlite_url) -> None:
     small_story(run, capacity=1)
@@ -76,14 +78,23 @@ def test_attend_marks_several_and_a_second_mark_replaces_the_first(run, sqlite_u
     small_story(run)
     ok(run("enroll", "marseille-2026", "S. Martin", "Karim", "Léa"))
     out = ok(run("attend", "1", "S. Martin", "Karim")).stdout.splitlines()
-    assert out == [
-        "present: S. Martin (#1) at session #1",
-        "present: Karim Benali (#3) at session #1",
+    assert out == [  # session 1 spans the day: both halves
+        "present: S. Martin (#1) at session #1, morning and afternoon",
+        "present: Karim Benali (#3) at session #1, morning and afternoon",
     ]
     ok(run("attend", "1", "Karim", "Léa", "--absent"))
+    ok(run("attend", "1", "Léa", "--half", "afternoon"))
     assert rows(
-        sqlite_url, "SELECT session_id, participant_id, present FROM attendance ORDER BY 2"
-    ) == [(1, 1, 1), (1, 3, 0), (1, 4, 0)]
+        sqlite_url,
+        "SELECT session_id, participant_id, half, present FROM attendance ORDER BY 2, 3 DESC",
+    ) == [
+        (1, 1, "morning", 1),
+        (1, 1, "afternoon", 1),
+        (1, 3, "morning", 0),
+        (1, 3, "afternoon", 0),
+        (1, 4, "morning", 0),
+        (1, 4, "afternoon", 1),
+    ]
 
 
 @pytest.mark.parametrize("plugins", ["built-in", "none"])

@@ -8,6 +8,8 @@ import json
 import pytest
 from cli_support import as_json, ok, plan, refused, rows
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 
 @pytest.mark.parametrize("plugins", ["built-in", "none"])
 def test_the_whole_story_through_the_cli(run, sqlite_url, tmp_path, monkeypatch, plugins) -> None:

@@ -23,6 +23,8 @@ import pytest
 from cli_support import ok
 from test_cli_languages import LANGS, story
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 WIDTH = 80
 LISTINGS = [
     ("list",),

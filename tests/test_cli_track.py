@@ -92,3 +92,34 @@ def test_bad_input_is_one_line_and_writes_nothing(run, sqlite_url) -> None:
             (("track", "show", "abc"), "no track"),
         ],
     )
+
+
+def test_a_track_links_to_the_program_it_came_from(run, sqlite_url) -> None:
+    small_story(run)
+    ok(run("enroll", "marseille-2026", "Karim", "Léa"))
+    out = ok(run("track", "open", "Karim", "--goal", "lead the team")).stdout
+    assert "from program marseille-2026" in out  # his only program: the default
+    ok(run("create", "lyon-2027", "--title", "Lyon"))
+    ok(run("enroll", "lyon-2027", "Léa"))
+    out = ok(run("track", "open", "Léa", "--goal", "change jobs")).stdout  # two: none chosen
+    assert "from program" not in out
+    ok(run("track", "open", "Léa", "--goal", "again", "--program", "lyon-2027"))
+    listed = as_json(run("track", "list", "--json"))
+    assert [(t["participant"], t["program"]) for t in listed] == [
+        ("Karim Benali", "marseille-2026"),
+        ("Léa Roux", None),
+        ("Léa Roux", "lyon-2027"),
+    ]
+    assert as_json(run("track", "show", "3", "--json"))["program"] == "lyon-2027"
+    assert "marseille-2026" in ok(run("track", "list")).stdout
+    check_refusals(
+        run,
+        sqlite_url,
+        [
+            (
+                ("track", "open", "S. Martin", "--goal", "x", "--program", "lyon-2027"),
+                "S. Martin is not in program lyon-2027",
+            ),
+            (("track", "open", "Karim", "--goal", "x", "--program", "nowhere"), "no program"),
+        ],
+    )

@@ -53,6 +53,8 @@ from programs.registry import (
     RegistrationError,
 )
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
@@ -562,13 +564,19 @@ def test_hook_on_attendance_marked(app: App) -> None:
         def on_attendance_marked(
             self, attendance: Any, session: Session, participant: Participant
         ) -> None:
-            seen.append((attendance.present, session.id, participant.name))
+            seen.append((attendance.half, attendance.present, session.id, participant.name))
 
     enroll_both(app)
     app.pm.register(Plugin())
     with app.write() as db:
         mark_attendance(db, session=session(db), participant=person(db, "S. Martin"), present=False)
-    assert seen == [(False, 1, "S. Martin")]
+    # a session spanning the day: one event per half-day marked
+    assert seen == [("morning", False, 1, "S. Martin"), ("afternoon", False, 1, "S. Martin")]
+    with app.write() as db:
+        mark_attendance(
+            db, session=session(db), participant=person(db, "S. Martin"), half="afternoon"
+        )
+    assert seen[2:] == [("afternoon", True, 1, "S. Martin")]
 
 
 def test_hook_on_followup_planned(app: App) -> None:

@@ -213,6 +213,12 @@ def columns_of(engine: sa.Engine) -> dict[str, list[str]]:
     return {t: [c["name"] for c in inspector.get_columns(t)] for t in CORE_TABLES}
 
 
+def after_mark(app: App) -> object:
+    """The afternoon copy's ``marked_at``, as the backend returns it (the morning's)."""
+    with app.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT marked_at FROM attendance WHERE id = 1")).scalar()
+
+
 def version(engine: sa.Engine) -> str | None:
     return schema.core_revision(engine)
 
@@ -235,7 +241,13 @@ def test_upgrade_from_0001_keeps_every_row(db_url: str) -> None:
 
     assert done == [f"core: 0001 -> {CORE_HEAD}"]
     assert version(app.engine) == CORE_HEAD
-    assert snapshot(app.engine, old_columns) == before  # every old value, as it was
+    after = snapshot(app.engine, old_columns)
+    # 0006: a mark of a session spanning the day (08:00-16:00 UTC) is a mark of both halves
+    assert after.pop("attendance") == [*before.pop("attendance"), (2, 1, 1, 1, after_mark(app))]
+    assert after == before  # every old value, as it was
+    with app.engine.connect() as conn:
+        halves = conn.execute(sa.text("SELECT id, half FROM attendance ORDER BY id")).all()
+    assert [tuple(r) for r in halves] == [(1, "morning"), (2, "afternoon")]
     with app.engine.connect() as conn:  # 0003 split the names: given, then family
         split = conn.execute(
             sa.text("SELECT name, given_name, family_name FROM participant ORDER BY id")

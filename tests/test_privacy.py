@@ -23,6 +23,8 @@ from programs.domain.track import open_track
 from programs.errors import PluginError
 from programs.hookspecs import hookimpl
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 DAY1 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 TARGET = {
@@ -137,15 +139,18 @@ def test_export_holds_everything_about_the_person(app: App, notes: KeepsNotes) -
         "followups",
         "tracks",
         "plugins",
+        "on_erasure",  # what an erasure would keep: nothing ([core] retention_years is 0)
     }
+    assert data["on_erasure"]["kept"] == [] and data["on_erasure"]["retention_years"] == 0
     assert {k: data["participant"][k] for k in TARGET} == TARGET
     assert data["participant"]["id"] == ids["s"]
     assert sorted((e["program"], e["status"]) for e in data["enrollments"]) == [
         ("lyon-2027", "waitlisted"),
         ("marseille-2026", "enrolled"),
     ]
-    assert [(a["present"], a["session_start"]) for a in data["attendance"]] == [
-        (True, DAY1.isoformat())
+    assert sorted((a["half"], a["present"], a["session_start"]) for a in data["attendance"]) == [
+        ("afternoon", True, DAY1.isoformat()),  # a day's session: two half-days
+        ("morning", True, DAY1.isoformat()),
     ]
     assert sorted(f["kind"] for f in data["followups"]) == ["call", "session"]
     assert [t["goal"] for t in data["tracks"]] == ["prepare the meeting with management"]

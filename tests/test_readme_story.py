@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = Path(sys.executable).parent / "programs"
 EXPORT = "s-martin.json"  # the story's export, written where it runs
+WRITTEN = ("jour-1.pdf", "s-martin.pdf", "programs.svg")  # its sheet, certificate, chart
 
 
 def story() -> list[str]:
@@ -70,6 +71,8 @@ def test_every_line_of_a_coachs_day_runs_verbatim(tmp_path: Path, lang: str) -> 
             outputs.append(done.stdout)
         assert (home / ".local" / "share" / "programs" / "programs.db").exists()
     finally:
+        for name in WRITTEN:
+            (ROOT / name).unlink(missing_ok=True)
         if kept is None:
             export.unlink(missing_ok=True)
         else:

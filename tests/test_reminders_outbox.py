@@ -23,6 +23,8 @@ from programs.domain.program import cancel_program
 from programs.domain.session import cancel_session, move_session
 from programs.models import FollowUp, Participant, Program, Session, utcnow
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 
 @pytest.fixture
 def app(db_url: str):  # type: ignore[no-untyped-def]

@@ -27,6 +27,8 @@ from programs.domain.program import (
 from programs.domain.session import add_session, cancel_session, get_session
 from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 DAY1 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 

@@ -21,6 +21,8 @@ from programs.domain.participant import add_participant, find_person
 from programs.domain.track import close_track, get_track, list_tracks, open_track, progress
 from programs.errors import InvalidInput, RuleViolation
 
+pytestmark = pytest.mark.usefixtures("story_is_over")  # the stories are in Dec. 2026
+
 
 @pytest.fixture
 def configured(db_url: str) -> Iterator[Callable[..., App]]:
@@ -185,3 +187,25 @@ def test_a_closed_track_is_never_stalled(app: App) -> None:
     with app.write() as db:
         close_track(db, get_track(db, track_id), outcome="one session was enough")
     assert not stalled(app, track_id, timedelta(weeks=52))
+
+
+def test_a_track_links_to_a_program_the_person_is_in(app: App) -> None:
+    from programs.domain.enrollment import enroll
+    from programs.domain.program import create_program
+    from programs.domain.track import sole_program
+
+    with app.write() as db:
+        person = add_participant(db, name="Karim")
+        assert sole_program(db, person) is None
+        marseille = create_program(db, slug="marseille-2026", title="Collectif")
+        lyon = create_program(db, slug="lyon-2027", title="Lyon")
+        with pytest.raises(RuleViolation, match="Karim is not in program marseille-2026"):
+            open_track(db, participant=person, goal="lead", program=marseille)
+        enroll(db, program=marseille, participant=person)
+        assert sole_program(db, person) == marseille
+        track = open_track(db, participant=person, goal="lead", program=marseille)
+        enroll(db, program=lyon, participant=person)
+        assert sole_program(db, person) is None  # two programs: the coach says which
+        track_id, program_id = track.id, marseille.id
+    with app.read() as db:
+        assert get_track(db, track_id).program_id == program_id

@@ -48,7 +48,13 @@ def _run(app: App, workdir: Path) -> str:
         card = coach_card(card_coach(db, program), region=region, now=now)
         tz = program.timezone
         default = sharing.default_days(db, program)
-        last = default[1] if default else sharing.local_day(now + timedelta(days=14), tz)
+        today = sharing.local_day(now, tz)
+        # the window's default end (a week after the last day), unless that has passed
+        last = (
+            default[1]
+            if default and default[1] >= today
+            else sharing.local_day(now + timedelta(days=14), tz)
+        )
         window = sharing.share(  # from today, so that the directory can be shown now
             db,
             program=program,

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
@@ -119,8 +120,10 @@ def fastest_protocol() -> type:
     return GuardedHttpToolsProtocol or GuardedH11Protocol
 
 
+@functools.lru_cache(maxsize=4096)
 def hashed(path: str) -> str:
-    """``/feeds/<token>.ics`` -> ``/feeds/~1a2b3c4d.ics``: what a log may say of a link."""
+    """``/feeds/<token>.ics`` -> ``/feeds/~1a2b3c4d.ics``: what a log may say of a link
+    (kept for the paths polled most: a calendar app asks for the same one all day)."""
     return _TOKEN.sub(
         lambda m: m.group(1) + "~" + hashlib.sha256(m.group(2).encode()).hexdigest()[:8], path
     )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs import hooks, validate
+from programs import hooks, times, validate
 from programs.domain.base import get_enrollment
 from programs.domain.coach import default_coach
 from programs.errors import InvalidInput, NotFound, RuleViolation
@@ -170,10 +170,30 @@ def move_followup(
     return previous
 
 
-def complete_followup(db: DbSession, followup: FollowUp, *, outcome: str | None = None) -> FollowUp:
-    """Record that it took place (from planned, or from missed when it happened after all)."""
+def _require_started(db: DbSession, followup: FollowUp, now: datetime | None) -> None:
+    """Done or missed is known once it has started, never ahead: one line saying when."""
+    if (now or times.now()) >= followup.start:
+        return
+    from programs.settings import settings_of
+    from programs.times import format_local
+
+    person = _participant(db, followup)
+    tz = person.timezone or settings_of(db).default_timezone
+    raise RuleViolation(
+        _(
+            "follow-up {id} has not started: it can be marked done or missed from {when} ({zone})"
+        ).format(id=followup.id, when=format_local(followup.start, tz), zone=tz)
+    )
+
+
+def complete_followup(
+    db: DbSession, followup: FollowUp, *, outcome: str | None = None, now: datetime | None = None
+) -> FollowUp:
+    """Record that it took place (from planned, or from missed when it happened after all).
+    Refused before its start."""
     if followup.status not in (FollowUpStatus.PLANNED, FollowUpStatus.MISSED):
         raise _refuse(followup, "mark done")
+    _require_started(db, followup, now)
     followup.status = FollowUpStatus.DONE
     followup.outcome = validate.text(outcome, "outcome", max_length=10_000) or followup.outcome
     followup.updated_at = utcnow()
@@ -194,8 +214,10 @@ def cancel_followup(db: DbSession, followup: FollowUp) -> FollowUp:
     return followup
 
 
-def miss_followup(db: DbSession, followup: FollowUp) -> FollowUp:
+def miss_followup(db: DbSession, followup: FollowUp, *, now: datetime | None = None) -> FollowUp:
+    """Record that it did not take place; refused before its start."""
     _require_planned(followup, "mark missed")
+    _require_started(db, followup, now)
     followup.status = FollowUpStatus.MISSED
     followup.updated_at = utcnow()
     db.flush()

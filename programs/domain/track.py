@@ -13,6 +13,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import hooks, validate
+from programs.domain.base import get_enrollment
 from programs.domain.coach import default_coach
 from programs.errors import InvalidInput, NotFound, RuleViolation
 from programs.i18n import _
@@ -21,6 +22,7 @@ from programs.models import (
     FollowUp,
     FollowUpStatus,
     Participant,
+    Program,
     Track,
     TrackStatus,
     utcnow,
@@ -37,7 +39,10 @@ def open_track(
     goal: str,
     sessions: int | None = None,
     coach: Coach | None = None,
+    program: Program | None = None,
 ) -> Track:
+    """Open a track, linked to the program it came from when given (the person must be in
+    it): the pathway report follows people from a program's days to their track."""
     settings = settings_of(db)
     planned = settings.track_sessions if sessions is None else sessions
     minimum = settings.track_min_sessions
@@ -54,10 +59,15 @@ def open_track(
                 most=MAX_SESSIONS, planned=planned
             )
         )
+    if program is not None and get_enrollment(db, program, participant) is None:
+        raise RuleViolation(
+            _("{name} is not in program {slug}").format(name=participant.name, slug=program.slug)
+        )
     coach = coach or default_coach(db)
     track = Track(
         participant_id=participant.id,  # type: ignore[arg-type]
         coach_id=coach.id if coach else None,
+        program_id=program.id if program else None,
         goal=validate.text(goal, "goal", required=True, max_length=1000),  # type: ignore[arg-type]
         planned_sessions=planned,
     )
@@ -65,6 +75,17 @@ def open_track(
     db.flush()
     hooks.queue(db, "on_track_opened", track=track, participant=participant)
     return track
+
+
+def sole_program(db: DbSession, participant: Participant) -> Program | None:
+    """The one program the person has a seat in, else None (none, or several to choose
+    from): what a track opened without ``--program`` links to."""
+    from programs.domain.base import seated_program_ids
+
+    found = list(
+        db.exec(select(Program).where(Program.id.in_(seated_program_ids(participant.id))).limit(2))  # type: ignore[union-attr]
+    )
+    return found[0] if len(found) == 1 else None
 
 
 def get_track(db: DbSession, track_id: int | str) -> Track:

@@ -1,4 +1,4 @@
 """The core's Alembic migrations. ``CORE_HEAD`` lets start-up check the schema without
 importing Alembic; a test keeps it equal to the newest revision in ``versions/``."""
 
-CORE_HEAD = "0005"
+CORE_HEAD = "0006"
