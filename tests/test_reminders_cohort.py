@@ -94,7 +94,7 @@ def test_audiences_present_and_absent_and_history(sqlite_url: str, run) -> None:
 
     with smtp_server() as (inbox, port):
         app = reminders_app(sqlite_url, email_config(port))
-        ids = story(app)
+        ids = story(app, sessions=(utcnow() - timedelta(days=2),))  # attendance is marked after
         with app.write() as db:
             mark_attendance(
                 db,
