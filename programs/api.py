@@ -23,7 +23,9 @@ The shared concepts, each defined once and read here rather than re-derived:
   and :func:`read_rows` runs one on a session, a connection or that reader;
 - whether a calendar changed: :func:`markers_of` (its change markers, one query) and
   :func:`calendars_changed` (for a write the unit of work does not see: a plugin's own
-  table that calendars read, a bulk statement);
+  table that calendars read, a bulk statement); whether anything changed since a plugin
+  last looked: :func:`change_total` (one aggregate), :func:`markers_changed` (against the
+  plugin's own copy, filled from :func:`all_markers`);
 - files for the coach (exports, cards, PDFs): :func:`output_path` checks a name,
   :func:`write_private_file` writes one (600, atomically);
 - lengths of time people type: :func:`parse_span`, :func:`parse_duration`,
@@ -131,7 +133,13 @@ from programs.registry import (
     PrivateLink,
     channel_traits,
 )
-from programs.revisions import calendars_changed, markers_of
+from programs.revisions import (
+    all_markers,
+    calendars_changed,
+    change_total,
+    markers_changed,
+    markers_of,
+)
 from programs.schema import follow_core_rows, plugin_schema_ready, require_plugin_schema
 from programs.settings import Settings
 from programs.times import format_local, parse_time, to_local, zone
@@ -183,9 +191,11 @@ __all__ = [
     "TrackStatus",
     "UTCDateTime",
     "Vetoed",
+    "all_markers",
     "assemble_calendar",
     "calendars_changed",
     "cancel_followup",
+    "change_total",
     "channel_traits",
     "check_email",
     "check_phone",
@@ -219,6 +229,7 @@ __all__ = [
     "list_sessions",
     "list_tracks",
     "mark_attendance",
+    "markers_changed",
     "markers_of",
     "miss_followup",
     "move_followup",

@@ -167,3 +167,32 @@ def markers_of(db: Any, scope: CalendarScope) -> tuple[tuple[str, int, int], ...
 
     rows = read_rows(db, _markers_statement(scope.kind), scope=scope.id)
     return tuple(sorted((kind, ident, revision) for kind, ident, revision in rows))
+
+
+def change_total(db: Any) -> int:
+    """The sum of every marker: it grows with each change any calendar shows (every record
+    moves a counter up or adds one), so "did anything change since?" is one aggregate.
+    ``db``: a session or a connection."""
+    total = db.execute(sa.select(sa.func.coalesce(sa.func.sum(calendar_revision.c.revision), 0)))
+    return int(total.scalar_one())
+
+
+def all_markers(db: Any) -> list[tuple[str, int, int]]:
+    """Every marker ``(kind, id, revision)``: what a plugin keeping its own copy records."""
+    table = calendar_revision
+    return [tuple(r) for r in db.execute(sa.select(table.c.kind, table.c.id, table.c.revision))]  # type: ignore[misc]
+
+
+def markers_changed(db: Any, known: sa.Table) -> list[tuple[str, int, int]]:
+    """Markers whose counter differs from (or is missing in) ``known``, a plugin's own copy
+    with ``kind``, ``id`` and ``revision`` columns: what changed since the plugin last
+    looked, in one query (an anti-join on the primary keys)."""
+    table = calendar_revision
+    query = (
+        sa.select(table.c.kind, table.c.id, table.c.revision)
+        .select_from(
+            table.outerjoin(known, sa.and_(known.c.kind == table.c.kind, known.c.id == table.c.id))
+        )
+        .where(sa.or_(known.c.revision.is_(None), known.c.revision != table.c.revision))
+    )
+    return [tuple(r) for r in db.execute(query)]  # type: ignore[misc]

@@ -50,7 +50,8 @@ def test_unconfigured_email_stops_every_run_and_leaves_the_reminders_as_they_wer
 def test_the_old_reminders_email_table_still_works_with_a_notice(run, private_env) -> None:  # type: ignore[no-untyped-def]
     with smtp_server() as (inbox, port):
         config = email_config(port)
-        write_config(private_env / "config.toml", {"reminders": {"email": config["email"]}})
+        old_table = {"email": config["email"], "notices": False}  # reminders only
+        write_config(private_env / "config.toml", {"reminders": old_table})
         story(run)
         result = ok(run("reminders", "send", "--now", "2027-02-02T08:00:00Z"))
         assert "1 sent" in result.stdout

@@ -50,7 +50,9 @@ def test_reminders_commands_speak_french(french: Callable[..., Result]) -> None:
     assert machine[0]["due"].endswith(("+00:00", "+01:00", "+02:00"))
     now = (datetime.now(UTC) + timedelta(days=3, hours=9)).strftime("%Y-%m-%dT%H:%M:%SZ")
     dry = ok(french("reminders", "send", "--dry-run", "--now", now)).stdout
-    assert f"Enverrait 1 rappel (rien n'a été modifié){NNBSP}:" in dry
+    # the 2-day reminder, and Léa's enrollment confirmation (queued when she was enrolled)
+    assert f"Enverrait 2 rappels (rien n'a été modifié){NNBSP}:" in dry
+    assert "confirmation" in dry
     added = ok(
         french("reminders", "rules", "add", "veille", "--target", "session", "--offset", "-1d")
     ).stdout

@@ -75,9 +75,12 @@ def test_weeks_start_on_monday_midnight_local() -> None:
 
 
 def test_the_built_in_rules_are_the_issue_s_defaults() -> None:
+    from programs.plugins.reminders.notices import NOTICES
+
     from programs.config import Config
 
-    assert default_rules(Config({})) == list(BUILT_IN)
+    assert default_rules(Config({})) == [*BUILT_IN, *NOTICES]
+    assert {r.target for r in NOTICES} == {"notice"}  # queued by events, never planned
     shown = {r.name: (r.target, r.audience, r.when) for r in BUILT_IN}
     assert shown == {
         "session-2d": ("session", "participants", "-2d from start"),
@@ -118,9 +121,10 @@ def test_config_rules_replace_the_built_in_ones(run, private_env) -> None:  # ty
     rules = [{"name": "eve", "target": "session", "offset": "-1d", "at": "18:00"}]
     write_config(private_env / "config.toml", {"reminders": {"rules": rules}})
     listed = _json(run, "reminders", "rules", "--json")
-    assert [(r["name"], r["when"], r["from"]) for r in listed] == [
+    assert [(r["name"], r["when"], r["from"]) for r in listed if r["target"] != "notice"] == [
         ("eve", "-1d from start at 18:00", "config")
     ]
+    assert "confirmation" in {r["name"] for r in listed}  # the notices stay
 
 
 def test_program_rules_override_add_and_remove_with_the_outbox_in_step(

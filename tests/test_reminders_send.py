@@ -165,7 +165,7 @@ def test_after_downtime_only_reminders_within_the_catch_up_window_go_out(
     assert (report.sent, report.skipped) == (0, 2)
     assert len(inbox.received) == 2
     reasons = {r.reason for r in outbox(app, rule="session-2h")}
-    assert reasons == {"not sent: 1h late, beyond the catch-up window of 30m"}
+    assert reasons == {"not sent: more than 30m late, beyond the catch-up window"}
     app.close()
 
 

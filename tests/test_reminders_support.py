@@ -119,7 +119,8 @@ def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, int]]:
 
 
 def email_config(port: int, **reminders: Any) -> dict[str, Any]:
-    """``[email]`` pointing at the test's SMTP server, and ``[reminders]`` settings."""
+    """``[email]`` pointing at the test's SMTP server, and ``[reminders]`` settings
+    (``notices`` false unless given)."""
     config: dict[str, Any] = {
         "email": {
             "host": "127.0.0.1",
@@ -127,14 +128,19 @@ def email_config(port: int, **reminders: Any) -> dict[str, Any]:
             "sender": "Claire Dubois <claire@example.com>",
         }
     }
-    if reminders:
-        config["reminders"] = dict(reminders)
+    # the notices on events (confirmation, waitlist...) are off unless asked for, so that
+    # tests of reminders count only reminders
+    config["reminders"] = {"notices": False, **reminders}
     return config
 
 
-def reminders_app(url: str, config: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    """The reminders plugin and the email channel it sends through."""
-    return make_app(url, plugins=["reminders", "email"], config=config or {})
+def reminders_app(url: str, config: dict[str, Any] | None = None, *, notices: bool = False):  # type: ignore[no-untyped-def]
+    """The reminders plugin and the email channel it sends through; the notices on events
+    (confirmation, waitlist...) off unless ``notices``, so tests of reminders count only
+    reminders."""
+    config = dict(config or {})
+    config["reminders"] = {**config.get("reminders", {}), "notices": notices}
+    return make_app(url, plugins=["reminders", "email"], config=config)
 
 
 def toml(config: dict[str, Any]) -> str:
@@ -188,6 +194,19 @@ class Mail:
     ics_text: str = ""
 
 
+def forget_zones(ics_text: str) -> None:
+    """vobject keeps the first VTIMEZONE it read for a TZID, for good: one covering 2031 would
+    then be used for a 2027 time in the next file. Each file is read with its own (the
+    parsed times keep their zone objects)."""
+    import re
+
+    import vobject.icalendar
+
+    known = getattr(vobject.icalendar, "__tzidMap")  # the module's private map
+    for tzid in re.findall(r"^TZID:(.+?)\r?$", ics_text, flags=re.MULTILINE):
+        known.pop(tzid, None)
+
+
 def read_mail(received: Received) -> Mail:
     import vobject
 
@@ -198,7 +217,9 @@ def read_mail(received: Received) -> Mail:
     for part in message.iter_attachments():
         if part.get_content_type() == "text/calendar":
             ics_text = part.get_payload(decode=True).decode("utf-8")
+            forget_zones(ics_text)
             ics = vobject.readOne(ics_text)
+            forget_zones(ics_text)  # and leave none of them for the next reader
     return Mail(
         received.rcpt_tos,
         str(message["Subject"]),

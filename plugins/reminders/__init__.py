@@ -38,9 +38,12 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
+    from programs.plugins.reminders.cohort_commands import invite, message
     from programs.plugins.reminders.commands import reminders
 
     cli.add_command(reminders)
+    cli.add_command(message)
+    cli.add_command(invite)
 
 
 @hookimpl
@@ -81,16 +84,20 @@ def on_session_added(app: App, session: Session, program: Program) -> None:
 
 @hookimpl
 def on_session_moved(app: App, session: Session, program: Program) -> None:
+    from programs.plugins.reminders.notices import on_session
     from programs.plugins.reminders.sync import session_changed
 
     session_changed(app, session.id, program.id)  # type: ignore[arg-type]
+    on_session(app, "session-moved", session.id, program.id)  # type: ignore[arg-type]
 
 
 @hookimpl
 def on_session_cancelled(app: App, session: Session, program: Program) -> None:
+    from programs.plugins.reminders.notices import on_session
     from programs.plugins.reminders.sync import session_changed
 
     session_changed(app, session.id, program.id)  # type: ignore[arg-type]
+    on_session(app, "session-cancelled", session.id, program.id)  # type: ignore[arg-type]
 
 
 @hookimpl
@@ -103,43 +110,48 @@ def on_program_changed(app: App, program: Program) -> None:
 
 @hookimpl
 def on_program_cancelled(app: App, program: Program) -> None:
+    from programs.plugins.reminders.notices import on_program_cancelled as tell
     from programs.plugins.reminders.sync import program_changed
 
     program_changed(app, program.id)  # type: ignore[arg-type]
+    tell(app, program.id)  # type: ignore[arg-type]
 
 
-def _seat(app: App, program: Program, participant: Participant) -> None:
+def _seat(app: App, program: Program, participant: Participant, notice: str) -> None:
+    """Replan the person's reminders, then queue the notice of what happened to them."""
+    from programs.plugins.reminders.notices import on_seat
     from programs.plugins.reminders.sync import seat_changed
 
     seat_changed(app, program.id, participant.id)  # type: ignore[arg-type]
+    on_seat(app, notice, program.id, participant.id)  # type: ignore[arg-type]
 
 
 @hookimpl
 def on_enrolled(
     app: App, enrollment: Enrollment, program: Program, participant: Participant
 ) -> None:
-    _seat(app, program, participant)
+    _seat(app, program, participant, "confirmation")
 
 
 @hookimpl
 def on_promoted(
     app: App, enrollment: Enrollment, program: Program, participant: Participant
 ) -> None:
-    _seat(app, program, participant)
+    _seat(app, program, participant, "promoted")
 
 
 @hookimpl
 def on_withdrawn(
     app: App, enrollment: Enrollment, program: Program, participant: Participant
 ) -> None:
-    _seat(app, program, participant)
+    _seat(app, program, participant, "withdrawn")
 
 
 @hookimpl
 def on_waitlisted(
     app: App, enrollment: Enrollment, program: Program, participant: Participant
 ) -> None:
-    _seat(app, program, participant)
+    _seat(app, program, participant, "waitlisted")
 
 
 @hookimpl

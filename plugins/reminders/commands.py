@@ -279,18 +279,25 @@ def reset(app: App, name: str, slug: str | None) -> None:
 
 
 @reminders.command()
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Compare every row, not only what changed since the last plan (in short steps).",
+)
 @now_option
 @pass_app
-def plan(app: App, now: str | None) -> None:
+def plan(app: App, full: bool, now: str | None) -> None:
     """Bring the outbox in step with the database (also done by send). Safe to repeat.
 
     \b
-    Example:
+    Examples:
       programs reminders plan
+      programs reminders plan --full
     """
-    from programs.plugins.reminders.sync import plan_all
+    from programs.plugins.reminders.sync import plan_all, plan_changes
 
-    click.echo(_("outbox: {result}").format(result=plan_all(app, now=_now(app, now))))
+    result = (plan_all if full else plan_changes)(app, now=_now(app, now))
+    click.echo(_("outbox: {result}").format(result=result))
 
 
 @reminders.command("list")

@@ -69,6 +69,7 @@ def describe(db: DbSession, app: App, rows: list[Any]) -> list[dict[str, Any]]:
         db, FollowUp, ids.get("followup", ()), FollowUp.kind, FollowUp.participant_id
     )
     program_ids = set(ids.get("program", ())) | {s[0] for s in sessions.values()}
+    program_ids |= {r.program_id for r in rows if r.target_kind in ("notice", "message")}
     programs = _names(db, Program, program_ids, Program.slug, Program.timezone)
     people.update(
         _names(
@@ -124,6 +125,8 @@ def _words() -> dict[str, str]:
         "program": _("{slug} (after its last session)"),
         "week": _("week of {day}"),
         "gone": _("{kind} #{id} (gone)"),
+        "notice": _("{slug}: {rule} (a notice)"),
+        "message": _("{slug}: the coach's message #{id}"),
     }
 
 
@@ -154,6 +157,9 @@ def _about(
         return words["call" if kind == "call" else "one-to-one"].format(id=r.target_id, name=name)
     if r.target_kind == "program":
         return words["program"].format(slug=programs.get(r.target_id, ("?",))[0])
+    if r.target_kind in ("notice", "message"):
+        slug = programs.get(r.program_id, ("?",))[0]
+        return words[r.target_kind].format(slug=slug, rule=r.rule, id=r.target_id)
     if r.target_kind == "week":
         return words["week"].format(day=_week_day(r.target_id))
     return words["gone"].format(kind=r.target_kind, id=r.target_id)

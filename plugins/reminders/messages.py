@@ -51,6 +51,7 @@ from programs.api import (
     channel_traits,
     coach_of,
     event_file,
+    events_file,
     followup_item,
     greeting,
     list_tracks,
@@ -60,6 +61,8 @@ from programs.api import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import jinja2
     from sqlmodel import Session as DbSession
 
@@ -299,6 +302,9 @@ class Composer:
                     ).format(id=target.id)
                 )
             context["item"] = self._item_context(item, recipient)
+            # whom the follow-up is with (the coach's copy says whom she calls, and where)
+            other = self.person("participant", item.participant_id) if item.participant_id else None
+            context["participant"] = other.shown(self.region) if other else None
             if traits.takes_attachments:
                 attachments = (self._attachment(item, recipient),)
         else:
@@ -371,6 +377,141 @@ class Composer:
     def _default_coach_id(self) -> int | None:
         coach = coach_of(self.db)  # the core's rule: a row without a coach is hers
         return coach.id if coach else None
+
+    # --- notices and the coach's messages (notices.py) -------------------------------
+
+    def compose_notice(
+        self,
+        row: Any,
+        channel: Any = None,
+        links: Sequence[Any] = (),
+        *,
+        draft: Any = None,
+    ) -> OutgoingMessage | Skip:
+        """A notice or a cohort message for ``row``'s participant; ``links``: their
+        private links (``participant_links``), the page preferred to the feed; ``draft``:
+        a cohort message not stored yet (``subject``, ``body``, ``template``: a preview)."""
+        from programs.plugins.reminders.models import MESSAGES
+
+        recipient = self.person(row.recipient_kind, row.recipient_id)
+        if recipient is None:
+            return Skip(
+                i18n.gettext("participant #{id} no longer exists").format(id=row.recipient_id)
+            )
+        program = self.program(row.program_id)
+        if program is None:
+            return Skip(i18n.gettext("the program no longer exists"))
+        traits = channel_traits(channel)
+        coach_id = program.coach_id or self._default_coach_id()
+        coach = self.person("coach", coach_id) if coach_id else None
+        link = next((x.url for x in links if x.kind == "page"), None) or next(
+            (x.url for x in links if x.kind == "feed"), None
+        )
+        sessions = self._program_items(program.id, recipient)  # type: ignore[arg-type]
+        context: dict[str, Any] = {
+            "recipient": recipient.shown(self.region),
+            "coach": coach.shown(self.region) if coach else None,
+            "rule": {"name": row.rule},
+            "program": {
+                "title": program.title,
+                "slug": program.slug,
+                "location": program.location,
+                "timezone": program.timezone,
+            },
+            "sessions": [self._item_context(i, recipient) for i in sessions],
+            "session": None,
+            "link": link,
+            "position": None,
+            "message": None,
+        }
+        attachments: tuple[Attachment, ...] = ()
+        if row.rule in ("session-moved", "session-cancelled") and row.session_id:
+            item = self.item("session", row.session_id, recipient.reader)
+            if item is None:
+                gone = i18n.gettext("session #{id} no longer exists")
+                return Skip(gone.format(id=row.session_id))
+            context["session"] = self._item_context(item, recipient)
+            if traits.takes_attachments:
+                attachments = (self._attachment(item, recipient),)
+        elif row.rule in ("confirmation", "promoted") and sessions and traits.takes_attachments:
+            data = events_file(f"program-{program.id}-{recipient.id}@programs", sessions)
+            attachments = (Attachment("sessions.ics", ICS_TYPE, data),)
+        if row.rule == "waitlisted":
+            context["position"] = self._position(program.id, recipient.id)  # type: ignore[arg-type]
+        if row.rule == "message":
+            found = self.db.execute(sa.select(MESSAGES).where(MESSAGES.c.id == row.target_id))
+            message = draft if draft is not None else found.first()
+            if message is None:
+                return Skip(i18n.gettext("the message no longer exists"))
+            body = message.body
+            if message.template:
+                body = self._render_source(message.body, context, recipient.language)
+            context["message"] = {"subject": message.subject, "body": body}
+        if row.rule in ("invite",) and link is None:
+            return Skip(i18n.gettext("no private link to send (is the iCal plugin enabled?)"))
+        names = template_names(row.rule, recipient.language, row.channel, short=traits.short)
+        subject, text = self._render(names, context, recipient.language)
+        if traits.max_length is not None and len(text) > traits.max_length:
+            text = text[: traits.max_length - 1].rstrip() + "…"
+        return OutgoingMessage(
+            key=message_key(self.instance, row),
+            to_name=recipient.name,
+            to_email=recipient.email,
+            to_phone=recipient.phone,
+            subject=subject,
+            text=text,
+            language=recipient.language,
+            attachments=attachments,
+            headers={"Auto-Submitted": "auto-generated"},
+            recipient_kind=recipient.kind,
+            recipient_id=recipient.id,
+            now=self.now,
+        )
+
+    def _program_items(self, program_id: int, recipient: Person) -> list[CalendarItem]:
+        """The program's sessions still ahead and not cancelled, as the reader sees them."""
+        from programs.api import Session
+
+        ids = self.db.execute(
+            sa.select(Session.id)
+            .where(
+                Session.program_id == program_id,
+                Session.status != SessionStatus.CANCELLED,
+                Session.end >= self.now,  # type: ignore[operator]
+            )
+            .order_by(Session.start, Session.id)
+        )
+        items = [self.item("session", sid, recipient.reader) for (sid,) in ids]
+        return [i for i in items if i is not None]
+
+    def _position(self, program_id: int, participant_id: int) -> int | None:
+        """Where the person stands on the waiting list (1 is next), first come first served."""
+        from programs.api import Enrollment
+
+        queue = self.db.execute(
+            sa.select(Enrollment.participant_id)
+            .where(
+                Enrollment.program_id == program_id,
+                Enrollment.status == "waitlisted",
+            )
+            .order_by(Enrollment.requested_at, Enrollment.id)
+        )
+        for n, (pid,) in enumerate(queue, start=1):
+            if pid == participant_id:
+                return n
+        return None
+
+    def _render_source(self, source: str, context: dict[str, Any], language: str) -> str:
+        import jinja2
+
+        try:
+            return self.env(language).from_string(source).render(**context)
+        except jinja2.TemplateError as exc:
+            raise ComposeError(
+                i18n.gettext("template {name!r} is broken: {error}").format(
+                    name="message", error=exc
+                )
+            ) from None
 
     # --- what the templates see ---------------------------------------------------------
 

@@ -7,8 +7,12 @@
   they sit on top of the defaults from the config file (or the built-in ones).
 - ``reminders_rule_seen``: when each default rule (in its current form) was first seen,
   so that a rule added later never sends what was due before it existed.
+- ``reminders_message``: the text of each message the coach sent a cohort.
+- ``reminders_planned_marker``: the core's calendar change markers as last planned at.
 - ``reminders_meta``: this database's random instance id; Message-IDs are derived from it
-  and the outbox key, so two databases never produce the same Message-ID.
+  and the outbox key, so two databases never produce the same Message-ID; and the
+  planning watermark (``planned``: the calendars' change counters and the rules' form the
+  outbox was last planned at), so an idle ``send`` plans nothing.
 
 Times are stored naive UTC and read back aware, with the core's column type
 (``programs.api.UTCDateTime``).
@@ -72,7 +76,9 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     rule: str = Field(max_length=40)
     program_id: int | None = None
-    target_kind: str = Field(max_length=12)  # session, followup, program, week
+    # session, followup, program, week; notice (an event's message: confirmation, waitlist,
+    # moved...), message (the coach's to a cohort), never planned, only queued
+    target_kind: str = Field(max_length=12)
     target_id: int
     revision: int = 0
     recipient_kind: str = Field(max_length=12)  # participant, coach
@@ -84,6 +90,9 @@ class Outbox(SQLModel, table=True):
     session_id: int | None = Field(default=None, sa_column=_follows("program_session"))
     channel: str = Field(max_length=40)
     due_at: datetime = Field(sa_column=_time())
+    # The start of what a reminder before it is about: it is never sent at or after that
+    # moment (None: a message due after its item began, such as the program's end nudge).
+    starts_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     status: str = Field(default=PENDING, max_length=12)
     reason: str | None = None
     attempts: int = 0
@@ -142,7 +151,44 @@ class Meta(SQLModel, table=True):
     value: str = Field(max_length=200)
 
 
+class PlannedMarker(SQLModel, table=True):
+    """The calendars' change markers (``calendar_revision``) as the outbox was last planned
+    at: a marker that moved since names what to plan again, so an idle ``send`` plans
+    nothing (``incremental.py``)."""
+
+    __tablename__ = "reminders_planned_marker"
+
+    kind: str = Field(primary_key=True, max_length=20)
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    revision: int = Field(sa_type=sa.BigInteger)
+
+
+class CohortMessage(SQLModel, table=True):
+    """A message the coach wrote to a cohort (``programs message``). Its text is kept here
+    once, its rows in the outbox name it (``target_kind`` "message"). ``digest``: a hash of
+    program, audience, session, subject and body, UNIQUE with ``again``: the same command
+    run twice finds the same message, so nobody gets it twice; ``--again`` makes the next."""
+
+    __tablename__ = "reminders_message"
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "digest", "again", name="uq_reminders_message_digest"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    audience: str = Field(max_length=20)
+    session_id: int | None = None
+    subject: str
+    body: str  # the text, or a template's source (``template``: its name) rendered per person
+    template: str | None = Field(default=None, max_length=60)
+    digest: str = Field(max_length=64)
+    again: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 RULES = RuleRow.__table__  # type: ignore[attr-defined]
 SEEN = RuleSeen.__table__  # type: ignore[attr-defined]
 META = Meta.__table__  # type: ignore[attr-defined]
+PLANNED = PlannedMarker.__table__  # type: ignore[attr-defined]
+MESSAGES = CohortMessage.__table__  # type: ignore[attr-defined]

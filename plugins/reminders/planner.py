@@ -102,15 +102,17 @@ def row_problem(row: Any, target: Occasion | None) -> str | None:
     return None
 
 
+def horizon_of(book: Any, catch_up: timedelta, now: datetime) -> datetime:
+    """Targets ending before this have every reminder long past: planning leaves them out."""
+    return now - timedelta(days=book.max_positive_days()) - catch_up - timedelta(days=1)
+
+
 def plan(db: DbSession, app: App, *, now: datetime, scope: PlanScope) -> PlanResult:
     """Bring the outbox rows of ``scope`` in step; call inside ``app.write()``."""
     lock(db)
     settings = load_settings(app)
     book = load_rulebook(db, app.config, now=now)
-    horizon = None
-    if scope.horizon:
-        horizon = now - timedelta(days=book.max_positive_days()) - settings.catch_up
-        horizon -= timedelta(days=1)
+    horizon = horizon_of(book, settings.catch_up, now) if scope.horizon else None
     loader = OccasionLoader(
         db, book, default_tz=settings.default_timezone, now=now, horizon=horizon
     )
@@ -118,12 +120,22 @@ def plan(db: DbSession, app: App, *, now: datetime, scope: PlanScope) -> PlanRes
     program_ids = set(scope.programs) | set(scope.program_targets)
     program_ids |= {t.program_id for t in sessions if t.program_id is not None}
     targets = sessions + loader.programs(program_ids, scope) + loader.followups(scope)
-    if scope.everything:
+    if scope.everything or scope.weeks:
         targets += loader.weeks()
     result = PlanResult()
     for batch in _rounds(targets):
         result.add(_reconcile(db, batch, scope, now))
     return result
+
+
+def must_beat(target: Occasion, due: datetime) -> datetime | None:
+    """The moment a message due at ``due`` about ``target`` is pointless: the start of a
+    session, follow-up or program it is due before. A message due once its item has begun
+    (the nudge the day after a program's end) has no such moment: only the catch-up window
+    bounds how late it may go."""
+    if target.kind in ("session", "followup", "program") and due < target.start:
+        return target.start
+    return None
 
 
 def about_of(target: Occasion) -> int | None:
@@ -146,13 +158,14 @@ def _rounds(targets: list[Occasion]) -> Iterator[list[Occasion]]:
         yield batch
 
 
-Wanted = tuple[datetime, str, "str | None", "int | None", "int | None"]
+Wanted = tuple[datetime, str, "str | None", "int | None", "int | None", "datetime | None"]
 
 
 def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
-    """``key -> (due, state, reason, program id, participant)`` for every row the targets
-    call for; the participant is whom the row is about (its recipient, or the participant of
-    a follow-up the coach is reminded of), so the row goes when they are erased."""
+    """``key -> (due, state, reason, program id, participant, starts)`` for every row the
+    targets call for; the participant is whom the row is about (its recipient, or the
+    participant of a follow-up the coach is reminded of), so the row goes when they are
+    erased; ``starts``: the start it must beat (:func:`must_beat`)."""
     out: dict[Key, Wanted] = {}
     late, added = said("booked late"), said("rule added later")
     for t in targets:
@@ -160,6 +173,7 @@ def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
             continue
         for rule in t.rules:
             due = due_time(t.start if rule.anchor == "start" else t.end, rule.offset, rule.at, t.tz)
+            starts = must_beat(t, due)
             since = rule.since
             recipients: list[tuple[str, int, datetime]] = []
             if rule.to_participants:
@@ -182,7 +196,7 @@ def _desired(targets: Iterable[Occasion]) -> dict[Key, Wanted]:
                     state = PENDING
                 key = (rule.name, t.kind, t.id, t.revision, kind, rid, rule.channel)
                 about = rid if kind == "participant" else about_of(t)
-                out[key] = (due, state, why, t.program_id, about)
+                out[key] = (due, state, why, t.program_id, about, starts)
     return out
 
 
@@ -207,8 +221,11 @@ def _existing(db: DbSession, targets: list[Occasion], scope: PlanScope) -> list[
                 c.due_at,
             ).where(c.target_kind == kind, c.target_id.in_(batch))
             if scope.participants is not None:
-                query = query.where(
+                theirs = sa.and_(
                     c.recipient_kind == "participant", c.recipient_id.in_(list(scope.participants))
+                )
+                query = query.where(
+                    sa.or_(theirs, c.recipient_kind == "coach") if scope.coach else theirs
                 )
             rows += db.execute(query)
     return rows
@@ -239,14 +256,14 @@ def _reconcile(
                 why = row_problem(row, by_key.get((row.target_kind, row.target_id)))
                 cancel.setdefault(why or said("no longer planned"), []).append(row.id)
             continue
-        due, state, reason, _program, _about = want
+        due, state, reason, _program, _about, starts = want
         if row.status == PENDING and row.due_at != due and state != PENDING:
             # its new time had passed before the change (the rule now says earlier)
             late.append({"row_id": row.id, "due": due, "reason": reason})
         elif row.status == PENDING and row.due_at != due:
-            changed.append({"row_id": row.id, "due": due, "old": PENDING})
+            changed.append({"row_id": row.id, "due": due, "old": PENDING, "starts": starts})
         elif row.status == CANCELLED and state == PENDING and due > now:
-            changed.append({"row_id": row.id, "due": due, "old": CANCELLED})
+            changed.append({"row_id": row.id, "due": due, "old": CANCELLED, "starts": starts})
     inserts = [
         {
             "rule": key[0],
@@ -261,13 +278,14 @@ def _reconcile(
             "followup_id": key[2] if key[1] == "followup" else None,
             "session_id": key[2] if key[1] == "session" else None,
             "due_at": due,
+            "starts_at": starts,
             "status": state,
             "reason": reason,
             "attempts": 0,
             "planned_at": now,
             "updated_at": now,
         }
-        for key, (due, state, reason, program_id, about) in desired.items()
+        for key, (due, state, reason, program_id, about, starts) in desired.items()
     ]
     for start in range(0, len(inserts), INSERT_CHUNK):
         db.execute(sa.insert(OUTBOX), inserts[start : start + INSERT_CHUNK])
@@ -301,6 +319,7 @@ def _reconcile(
             .where(c.id == sa.bindparam("row_id"), c.status == sa.bindparam("old"))
             .values(
                 due_at=sa.bindparam("due"),
+                starts_at=sa.bindparam("starts"),
                 status=PENDING,
                 reason=None,
                 not_before=None,

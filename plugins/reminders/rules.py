@@ -71,12 +71,17 @@ class Rule:
 
     @property
     def when(self) -> str:
-        """``-2d from start``, ``+1d from end at 09:00`` (machine form: JSON, CSV)."""
+        """``-2d from start``, ``+1d from end at 09:00`` (machine form: JSON, CSV); a notice
+        goes ``on event`` (enrolled, moved...) or ``on command`` (message, invite)."""
+        if self.target == "notice":
+            return "on command" if self.name in ("message", "invite") else "on event"
         text = f"{self.offset.signed()} from {self.anchor}"
         return text + (f" at {self.at:%H:%M}" if self.at else "")
 
     def described(self) -> str:
         """:attr:`when` as people read it, in the current language."""
+        if self.target == "notice":
+            return _("on command") if self.when == "on command" else _("when it happens")
         if self.anchor == "start":
             text = _("{offset} from start at {time}") if self.at else _("{offset} from start")
         else:
@@ -182,10 +187,14 @@ def _default_template(target: str) -> str:
 
 
 def default_rules(config: Config) -> list[Rule]:
-    """The config file's ``[[reminders.rules]]``, or the built-in rules when it has none."""
+    """The config file's ``[[reminders.rules]]``, or the built-in rules when it has none;
+    then the notices (``notices.NOTICES``: confirmation, waitlist...), which are always there
+    unless turned off."""
+    from programs.plugins.reminders.notices import NOTICES
+
     configured = config.section("reminders").get("rules")
     if configured is None:
-        return list(BUILT_IN)
+        return [*BUILT_IN, *NOTICES]
     if not isinstance(configured, list) or not all(isinstance(r, dict) for r in configured):
         raise InvalidInput(
             _("config [reminders] rules must be a list of tables ([[reminders.rules]])")
@@ -202,7 +211,8 @@ def default_rules(config: Config) -> list[Rule]:
                 names=", ".join(twice)
             )
         )
-    return rules
+    given = set(names)
+    return rules + [r for r in NOTICES if r.name not in given]
 
 
 @dataclass

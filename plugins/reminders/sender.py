@@ -1,6 +1,8 @@
 """Sending what is due: claim, check, send, mark — so no reminder goes out twice.
 
-A run first plans (the outbox is brought in step), then repeatedly:
+A run first plans what changed since the last plan (``incremental.py``: nothing, when
+nothing changed), skips in one statement every due row that is late (its item started, or
+beyond the catch-up window), then repeatedly, until nothing is due:
 
 1. claims a few due rows in a write transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
    the write lock on SQLite): they become "sending" with the claim time and a token, so a
@@ -17,13 +19,15 @@ A run first plans (the outbox is brought in step), then repeatedly:
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from programs.plugins.reminders.incremental import plan_changed
 from programs.plugins.reminders.messages import ComposeError, Composer, Skip
 from programs.plugins.reminders.models import (
     CANCELLED,
@@ -35,12 +39,14 @@ from programs.plugins.reminders.models import (
     SENT,
     SKIPPED,
 )
+from programs.plugins.reminders.notices import MESSAGE, NOTICE
+from programs.plugins.reminders.notices import problem as notice_problem
 from programs.plugins.reminders.planner import PlanResult, plan, row_problem
 from programs.plugins.reminders.rules import load_rulebook
 from programs.plugins.reminders.settings import Settings, load_settings
 from programs.plugins.reminders.targets import OccasionLoader, PlanScope
 
-from programs.api import ChannelError, PluginError, utcnow
+from programs.api import ChannelError, FollowUp, FollowUpKind, PluginError, utcnow
 from programs.api import format_duration as short
 from programs.i18n import _, ngettext
 
@@ -83,6 +89,8 @@ class Claimed:
     row: Any
     message: OutgoingMessage | None = None
     outcome: tuple[str, str] | None = None  # (final state, reason) decided before sending
+    starts: datetime | None = None  # the start it must beat, checked again just before sending
+    late: str = ""  # what the row says if it does not
 
 
 class _Rollback(Exception):
@@ -120,9 +128,11 @@ def due_rows(
     return list(db.execute(query.limit(limit) if limit else query))
 
 
-def count_due(db: DbSession, now: datetime, settings: Settings) -> int:
+def count_due(db: DbSession, now: datetime, settings: Settings, only: Any = None) -> int:
     """How many rows a run at ``now`` would claim (for the progress bar)."""
     condition = sa.or_(due_filter(now), _stuck_filter(now, settings))
+    if only is not None:
+        condition = sa.and_(condition, only)
     return int(
         db.execute(sa.select(sa.func.count()).select_from(OUTBOX).where(condition)).scalar_one()
     )
@@ -137,6 +147,66 @@ def claim_query(condition: Any, limit: int, *, skip_locked: bool = False) -> Any
     return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
+def late_reasons() -> dict[str, str]:
+    """Why a late row is skipped, in the current language, by what it was about."""
+    return {
+        "session": _("not sent: the session had started"),
+        "call": _("not sent: the call had started"),
+        "followup": _("not sent: the one-to-one session had started"),
+        "program": _("not sent: the program had started"),
+        "window": _("not sent: more than {window} late, beyond the catch-up window"),
+        "stuck": _(
+            "not sent: more than {window} late, beyond the catch-up window (it was being "
+            "sent when a sender stopped)"
+        ),
+    }
+
+
+def skip_late(db: DbSession, *, now: datetime, settings: Settings) -> int:
+    """Skip, in one statement, every due row that must not go out any more: what it reminds
+    of has started (``starts_at``), or it is beyond the catch-up window. A backlog of any
+    size costs one UPDATE, so it never delays the rows still on time. Returns how many."""
+    c = OUTBOX.c
+    words = late_reasons()
+    window = short(settings.catch_up)
+    is_call = (
+        sa.select(FollowUp.kind)  # type: ignore[call-overload]
+        .where(FollowUp.id == c.target_id)
+        .scalar_subquery()
+        == FollowUpKind.CALL.value
+    )
+    started = sa.and_(c.starts_at.is_not(None), c.starts_at <= now)
+    reason = sa.case(
+        (
+            sa.and_(started, c.target_kind.in_(["session", "notice"])),
+            sa.literal(words["session"]),
+        ),
+        (sa.and_(started, c.target_kind == "followup", is_call), sa.literal(words["call"])),
+        (sa.and_(started, c.target_kind == "followup"), sa.literal(words["followup"])),
+        (started, sa.literal(words["program"])),
+        (c.status == SENDING, sa.literal(words["stuck"].format(window=window))),
+        else_=sa.literal(words["window"].format(window=window)),
+    )
+    result = db.execute(
+        sa.update(OUTBOX)
+        .where(
+            sa.or_(due_filter(now), _stuck_filter(now, settings)),
+            # a notice or a coach's message waits for a sender however long it takes: only
+            # a moved session's notice has a start to beat
+            sa.or_(
+                started,
+                sa.and_(
+                    c.due_at < now - settings.catch_up,
+                    c.target_kind.not_in([NOTICE, MESSAGE]),
+                ),
+            ),
+        )
+        .values(status=SKIPPED, reason=reason, claim_token=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def claim(
     db: DbSession,
     *,
@@ -144,9 +214,11 @@ def claim(
     settings: Settings,
     token: str,
     report: SendReport | None = None,
-) -> list[Any]:
-    """Take up to ``settings.batch`` due rows for this sender; skip the hopelessly late
-    (counted in ``report``)."""
+    only: Any = None,
+) -> tuple[list[Any], int]:
+    """Take up to ``settings.batch`` due rows for this sender; rows out of attempts are
+    failed (counted in ``report``). Returns the rows claimed and how many were looked at:
+    0 means nothing is due any more. ``only``: a condition on the rows (one message's)."""
     report = report if report is not None else SendReport()
     c = OUTBOX.c
     skip_locked = db.get_bind().dialect.name == "postgresql"
@@ -155,28 +227,12 @@ def claim(
         want = settings.batch - len(rows)
         if want <= 0:
             break
+        if only is not None:
+            condition = sa.and_(condition, only)
         rows += db.execute(claim_query(condition, want, skip_locked=skip_locked))
     claimed = []
     for row in rows:
-        late = now - row.due_at
-        if late > settings.catch_up:
-            reason = (
-                _(
-                    "not sent: {late} late, beyond the catch-up window of {window} (it was "
-                    "being sent when a sender stopped)"
-                )
-                if row.status == SENDING
-                else _("not sent: {late} late, beyond the catch-up window of {window}")
-            )
-            _finish(
-                db,
-                row.id,
-                SKIPPED,
-                now,
-                reason=reason.format(late=short(late), window=short(settings.catch_up)),
-            )
-            report.skipped += 1
-        elif row.attempts >= settings.max_attempts:
+        if row.attempts >= settings.max_attempts:
             _finish(
                 db,
                 row.id,
@@ -205,7 +261,7 @@ def claim(
                 updated_at=now,
             )
         )
-    return claimed
+    return claimed, len(rows)
 
 
 def _finish(
@@ -233,8 +289,19 @@ def _finish(
     db.execute(query.values(**values))
 
 
-def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings) -> list[Claimed]:
-    """Check each claimed row against its target and write its message."""
+def _compose(
+    app: App,
+    claimed: list[Any],
+    *,
+    now: datetime,
+    settings: Settings,
+    clock: Callable[[], datetime] | None = None,
+) -> list[Claimed]:
+    """Check each claimed row against its target as it is now (its start too: a reminder
+    due before it never goes out once it began) and write its message."""
+    words = late_reasons()
+    wanting = {r.recipient_id for r in claimed if r.rule in LINKED and is_notice(r)}
+    links = ask_links(app, wanting) if wanting else {}
     out = [Claimed(row) for row in claimed]
     channels = app.registry.all("channel")
     with app.read() as db:
@@ -249,11 +316,21 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
         composer = Composer(app, db, settings, now=now, instance=instance_id(db))
         for item in out:
             row = item.row
+            moment = clock() if clock is not None else now
+            if is_notice(row):
+                _compose_notice(item, db, composer, channels, links, moment=moment, words=words)
+                continue
             target = targets.get((row.target_kind, row.target_id))
             problem = row_problem(row, target)
             if problem is not None:
                 item.outcome = (CANCELLED, problem)
                 continue
+            assert target is not None
+            if row.due_at < target.start <= moment:
+                item.outcome = (SKIPPED, words[target.what])
+                continue
+            if row.due_at < target.start:
+                item.starts, item.late = target.start, words[target.what]
             channel = channels.get(row.channel)
             if channel is None:
                 known = ", ".join(sorted(channels)) or _("none")
@@ -283,14 +360,87 @@ def _compose(app: App, claimed: list[Any], *, now: datetime, settings: Settings)
     return out
 
 
+LINKED = ("confirmation", "promoted", "invite")  # notices that carry the person's link
+
+
+def is_notice(row: Any) -> bool:
+    return row.target_kind in (NOTICE, MESSAGE)
+
+
+def ask_links(app: App, people: set[int]) -> dict[int, list[Any]]:
+    """Each person's private links from the plugins that offer them (``participant_links``,
+    asked in a write unit of work: a plugin may create the link)."""
+    from programs.api import Participant
+
+    out: dict[int, list[Any]] = {}
+    with app.write() as db:
+        for pid in sorted(people):
+            person = db.get(Participant, pid)
+            if person is None:
+                continue
+            answers = app.call_each("participant_links", db=db, participant=person)
+            out[pid] = [link for _name, given in answers for link in (given or ())]
+    return out
+
+
+def _unreachable(row: Any, composed: Any) -> str:
+    return (
+        _("{name} has no email address (channel email)")
+        if row.channel == "email"
+        else _("channel {channel} cannot reach {name}")
+    ).format(name=composed.to_name, channel=row.channel)
+
+
+def _compose_notice(
+    item: Claimed,
+    db: DbSession,
+    composer: Composer,
+    channels: dict[str, Any],
+    links: dict[int, list[Any]],
+    *,
+    moment: datetime,
+    words: dict[str, str],
+) -> None:
+    row = item.row
+    why = notice_problem(db, row)
+    if why is not None:
+        item.outcome = (CANCELLED, why)
+        return
+    if row.starts_at is not None and row.starts_at <= moment:
+        item.outcome = (SKIPPED, words["session"])
+        return
+    item.starts, item.late = row.starts_at, words["session"]
+    channel = channels.get(row.channel)
+    if channel is None:
+        known = ", ".join(sorted(channels)) or _("none")
+        item.outcome = (
+            FAILED,
+            _("no channel named {name!r} (known: {known})").format(name=row.channel, known=known),
+        )
+        return
+    try:
+        composed = composer.compose_notice(row, channel, links.get(row.recipient_id, ()))
+    except ComposeError as exc:
+        item.outcome = (FAILED, str(exc))
+        return
+    if isinstance(composed, Skip):
+        item.outcome = (SKIPPED, composed.reason)
+    elif not channel.can_reach(composed):
+        item.outcome = (SKIPPED, _unreachable(row, composed))
+    else:
+        item.message = composed
+
+
 def send_due(
     app: App,
     *,
     now: datetime | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    only: Any = None,
 ) -> SendReport:
-    """Plan, then send everything due at ``now`` (default: the current time)."""
+    """Plan, then send everything due at ``now`` (default: the current time); ``only``: just
+    the rows matching this condition (``programs message`` sends its own at once)."""
     now = now or utcnow()
     settings = load_settings(app)
     report = SendReport()
@@ -302,9 +452,16 @@ def send_due(
         except _Rollback as stop:
             report.plan, report.due = stop.payload
         return report
+    began = time.monotonic()
+
+    def clock() -> datetime:
+        """The run's time as it goes on: a message is never sent once its item started."""
+        return now + timedelta(seconds=time.monotonic() - began)
+
+    report.plan = plan_changed(app, now=now)
     with app.write() as db:
-        report.plan = plan(db, app, now=now, scope=PlanScope(everything=True))
-        total = count_due(db, now, settings)
+        report.skipped += skip_late(db, now=now, settings=settings)
+        total = count_due(db, now, settings, only)
     if progress is not None:
         progress(0, total)
     token = uuid.uuid4().hex
@@ -312,11 +469,15 @@ def send_due(
     try:
         while True:
             with app.write() as db:
-                claimed = claim(db, now=now, settings=settings, token=token, report=report)
-            if not claimed:
+                claimed, seen = claim(
+                    db, now=now, settings=settings, token=token, report=report, only=only
+                )
+            if not seen:
                 break
             try:
-                for item in _compose(app, claimed, now=now, settings=settings):
+                for item in _compose(app, claimed, now=now, clock=clock, settings=settings):
+                    if item.starts is not None and item.outcome is None and clock() >= item.starts:
+                        item.outcome, item.message = (SKIPPED, item.late), None
                     _deliver(
                         app,
                         item,

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "retry_after": "5m",  # wait between two attempts
     "coach_language": None,  # the language of the coach's messages [default: [core] language]
     "batch": 20,  # rows claimed at a time by a sender
+    "notices": True,  # messages on events (confirmation, waitlist, moved...): false turns all off
 }
 TABLES = ("rules", "email")  # [[reminders.rules]], and the old [reminders.email]
 
@@ -42,6 +43,7 @@ class Settings:
     coach_language: str
     batch: int
     default_timezone: str
+    notices: bool = True
 
 
 def _where(config: Config, table: str) -> str:
@@ -102,4 +104,16 @@ def load_settings(app: App) -> Settings:
         coach_language=primary,
         batch=_int(config, values, "batch", "reminders", 1),
         default_timezone=app.settings.default_timezone,
+        notices=_bool(config, values, "notices"),
     )
+
+
+def _bool(config: Config, values: dict[str, Any], key: str) -> bool:
+    value = values[key]
+    if not isinstance(value, bool):
+        raise SettingError(
+            _("{where} {key} must be true or false").format(
+                where=_where(config, "reminders"), key=key
+            )
+        )
+    return value

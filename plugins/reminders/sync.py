@@ -29,7 +29,17 @@ def replan(app: App, scope: PlanScope, *, now: datetime | None = None) -> PlanRe
 
 
 def plan_all(app: App, *, now: datetime | None = None) -> PlanResult:
-    return replan(app, PlanScope(everything=True), now=now)
+    """Everything, in short write transactions (``reminders plan --full``)."""
+    from programs.plugins.reminders.incremental import plan_full
+
+    return plan_full(app, now=now or utcnow())
+
+
+def plan_changes(app: App, *, now: datetime | None = None) -> PlanResult:
+    """What changed since the last plan (``reminders plan``, and each ``send``)."""
+    from programs.plugins.reminders.incremental import plan_changed
+
+    return plan_changed(app, now=now or utcnow())
 
 
 def session_changed(app: App, session_id: int, program_id: int) -> None:

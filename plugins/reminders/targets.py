@@ -24,6 +24,7 @@ from programs.api import (
     SEATED,
     Enrollment,
     FollowUp,
+    FollowUpKind,
     FollowUpStatus,
     Participant,
     Program,
@@ -54,6 +55,12 @@ class Occasion:
     participants: dict[int, datetime] = field(default_factory=dict)  # id -> booked at
     coaches: tuple[int, ...] = ()
     rules: list[Rule] = field(default_factory=list)
+    call: bool = False  # a follow-up by phone (what a skipped reminder says had started)
+
+    @property
+    def what(self) -> str:
+        """``session``, ``call``, ``followup`` (one-to-one), ``program`` or ``week``."""
+        return "call" if self.call else self.kind
 
     @property
     def key(self) -> tuple[str, int]:
@@ -76,6 +83,8 @@ class PlanScope:
     followups: frozenset[int] = frozenset()
     participants: frozenset[int] | None = None
     horizon: bool = True  # leave out targets whose reminders are all long past
+    weeks: bool = False  # the weeks of the digest (this one and the next)
+    coach: bool = False  # with ``participants``: the coach's rows too (a full plan's slices)
 
 
 def chunks(items: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
@@ -286,6 +295,7 @@ class OccasionLoader:
             FollowUp.revision,
             FollowUp.updated_at,
             Participant.timezone,
+            FollowUp.kind,
         ).join(Participant, Participant.id == FollowUp.participant_id)
         if self.horizon is not None:
             query = query.where(FollowUp.start >= self.horizon - timedelta(days=1))  # type: ignore[operator]
@@ -310,6 +320,7 @@ class OccasionLoader:
                 revision,
                 updated,
                 p_tz,
+                kind,
             ) = r
             inactive = None if status == FollowUpStatus.PLANNED else said(f"followup {status}")
             targets.append(
@@ -326,6 +337,7 @@ class OccasionLoader:
                     {participant_id: updated},
                     self._coach(scope, coach_id),
                     self.book.for_target("followup", program_id),
+                    call=kind == FollowUpKind.CALL,
                 )
             )
         return targets
@@ -371,7 +383,7 @@ class OccasionLoader:
 
     def _coach(self, scope: PlanScope, coach_id: int | None) -> tuple[int, ...]:
         """The coach of a target; none when only some participants' rows are in scope."""
-        if scope.participants is not None:
+        if scope.participants is not None and not scope.coach:
             return ()
         chosen = coach_id or self.default_coach
         return (chosen,) if chosen else ()
