@@ -146,10 +146,10 @@ def _day_cell(present: int, slots: int, held: bool, fmt: str) -> Any:
     if not held:
         return ""
     if present == slots:
-        return pgettext("attendance", "present")
+        return "✓"
     if present == 0:
-        return pgettext("attendance", "absent")
-    return _("half a day")
+        return "✗"
+    return "½"
 
 
 def _dates(moments: list[Any], tz: str) -> str:
@@ -168,15 +168,11 @@ def person_row(found: Pathway, p: PersonPathway, fmt: str) -> dict[str, Any]:
         row[f"day_{day.number}"] = _day_cell(mark.present, mark.slots, day.held, fmt)
     track = p.tracks[-1] if p.tracks else None
     if fmt == "table":
+        # counts and short marks: ten columns fit 80 (the dates are in --json and --csv)
         row["hours"] = f"{p.hours:g}"
-        row["calls"] = _dates(p.calls, tz)
-        row["one_to_ones"] = _dates(p.one_to_ones, tz)
-        row["track"] = (
-            f"{words.progress(track.done, track.planned)}, "
-            + (_("completed") if track.completed else words.word("track", track.status))
-            if track
-            else ""
-        )
+        row["calls"] = str(len(p.calls)) if p.calls else ""
+        row["one_to_ones"] = str(len(p.one_to_ones)) if p.one_to_ones else ""
+        row["track"] = words.progress(track.done, track.planned) if track else ""
         row["stage"] = _stage(p.stage)
         row["since"] = day_short(p.since, tz)
         return row
@@ -213,17 +209,11 @@ def _bar(share: float) -> str:
 
 
 def _one(found: Pathway, fmt: str) -> None:
-    from programs.formats import day_short
 
     if fmt == "json":
         echo_json(report(found))
         return
     rows = [person_row(found, p, fmt) for p in found.people]
-    tz = found.program.timezone
-    headers = {
-        f"day_{d.number}": _("day {n}, {date}").format(n=d.number, date=day_short(d.start, tz))
-        for d in found.days
-    }
     if fmt == "csv":
         columns = ["id", "participant", *(f"day_{d.number}" for d in found.days)]
         columns += [k for k in (rows[0] if rows else {}) if k not in columns]
@@ -232,8 +222,30 @@ def _one(found: Pathway, fmt: str) -> None:
     title = _("Pathway of {slug}: {title}").format(
         slug=found.program.slug, title=found.program.title
     )
-    render(rows, fmt, title=title, headers=headers, empty=_("Nobody is enrolled."))
+    render(rows, fmt, title=title, headers=_day_headers(found), empty=_("Nobody is enrolled."))
+    _legend(found)
     echo_pathway(found, people=False)
+
+
+def _day_headers(found: Pathway) -> dict[str, str]:
+    return {f"day_{d.number}": pgettext("column", "day {n}").format(n=d.number) for d in found.days}
+
+
+def _legend(found: Pathway) -> None:
+    """What the short marks and the day columns stand for, under the table."""
+    from programs.formats import day_short
+
+    if not found.people or not found.days:
+        return
+    tz = found.program.timezone
+    days = [
+        _("{day}: {date}").format(
+            day=pgettext("column", "day {n}").format(n=d.number), date=day_short(d.start, tz)
+        )
+        for d in found.days
+    ]
+    click.echo(" · ".join(days))
+    click.echo(_("✓ present all day, ½ half a day, ✗ absent"))
 
 
 def echo_pathway(found: Pathway, *, people: bool = True) -> None:
@@ -242,12 +254,9 @@ def echo_pathway(found: Pathway, *, people: bool = True) -> None:
 
     tz = found.program.timezone
     if people:
-        headers = {
-            f"day_{d.number}": _("day {n}, {date}").format(n=d.number, date=day_short(d.start, tz))
-            for d in found.days
-        }
         rows = [person_row(found, p, "table") for p in found.people]
-        render(rows, "table", headers=headers, empty=_("Nobody is enrolled."))
+        render(rows, "table", headers=_day_headers(found), empty=_("Nobody is enrolled."))
+        _legend(found)
     echo_title(_("Funnel"))
     width = max(len(_stage(s)) for s, _n in found.funnel)
     for stage, count in found.funnel:

@@ -53,22 +53,6 @@ class PluginError(ProgramsError):
     """A plugin could not be loaded or registered something invalid."""
 
 
-SHOWN_CHARACTERS = 40
-
-
-def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
-    """What a person typed, quoted for a message in the current language ('S. Martin',
-    « S. Martin »), control characters escaped, and cut when it is long: a
-    131,000-character paste is echoed as ``'xxxx…' (131000 characters)``, not whole."""
-    text = str(value)
-    body = text[:limit] + ("…" if len(text) > limit else "")
-    body = "".join(c if c.isprintable() else repr(c)[1:-1] for c in body)
-    quoted = _("'{text}'").format(text=body)
-    if len(text) <= limit:
-        return quoted
-    return _("{text} ({length} characters)").format(text=quoted, length=len(text))
-
-
 def one_line(exc: BaseException) -> str:
     """An exception as one line: its first non-empty line, or its type when it has none."""
     for line in str(exc).splitlines():

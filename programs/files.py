@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from programs.errors import InvalidInput, shown
-from programs.i18n import _
+from programs.errors import InvalidInput
+from programs.i18n import _, shown
 
 PRIVATE_FILE = 0o600
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import gettext as _gettext
 import os
+import string
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -174,19 +175,56 @@ def forget() -> None:
 # --- translating ---------------------------------------------------------------------------
 
 
+class Message(str):
+    """A translated message. ``{name!r}`` in it quotes a text value as the language quotes
+    (``'S. Martin'``, « S. Martin »), its control characters escaped and a long one cut
+    (:func:`shown`), instead of Python's ``repr``; everything else formats as ``str.format``."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        if "!r}" not in self:
+            return str.format(self, *args, **kwargs)
+        return _QUOTING.vformat(self, args, kwargs)
+
+
+class _Quoting(string.Formatter):
+    def convert_field(self, value: object, conversion: str | None) -> object:
+        if conversion == "r" and isinstance(value, str):
+            return shown(value)
+        return super().convert_field(value, conversion)
+
+
+_QUOTING = _Quoting()
+SHOWN_CHARACTERS = 40
+
+
+def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
+    """What a person typed, quoted for a message in the current language ('S. Martin',
+    « S. Martin »), control characters escaped, and cut when it is long: a
+    131,000-character paste is echoed as ``'xxxx…' (131000 characters)``, not whole."""
+    text = str(value)
+    body = text[:limit] + ("…" if len(text) > limit else "")
+    body = "".join(c if c.isprintable() else repr(c)[1:-1] for c in body)
+    quoted = gettext("'{text}'").format(text=body)
+    if len(text) <= limit:
+        return quoted
+    return gettext("{text} ({length} characters)").format(text=quoted, length=len(text))
+
+
 def gettext(message: str) -> str:
     """``message`` in the current language."""
-    return translations(_current.get()).gettext(message)
+    return Message(translations(_current.get()).gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n``, in the current language."""
-    return translations(_current.get()).ngettext(singular, plural, n)
+    return Message(translations(_current.get()).ngettext(singular, plural, n))
 
 
 def pgettext(context: str, message: str) -> str:
     """``message`` in the current language, told apart by ``context`` ("button", "role")."""
-    return translations(_current.get()).pgettext(context, message)
+    return Message(translations(_current.get()).pgettext(context, message))
 
 
 _ = gettext

@@ -62,7 +62,7 @@ def test_reminders_commands_speak_french(french: Callable[..., Result]) -> None:
     assert f"file d'envoi{NNBSP}: prévus{NNBSP}: 1, ignorés{NNBSP}: 0, " in added
     bad = french("reminders", "rules", "add", "Bad!", "--target", "session", "--offset", "-1d")
     assert bad.exit_code == 1
-    assert "le nom de règle 'Bad!' doit être fait de minuscules" in bad.stderr
+    assert f"le nom de règle «{NNBSP}Bad!{NNBSP}» doit être fait de minuscules" in bad.stderr
 
 
 def test_ical_commands_speak_french(french: Callable[..., Result], tmp_path: Path) -> None:

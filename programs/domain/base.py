@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from programs.errors import NotFound, RuleViolation, shown
-from programs.i18n import N_, _
+from programs.errors import NotFound, RuleViolation
+from programs.i18n import N_, _, shown
 from programs.models import (
     SEATED,
     Enrollment,

@@ -9,8 +9,8 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import validate
-from programs.errors import InvalidInput, NotFound, shown
-from programs.i18n import _
+from programs.errors import InvalidInput, NotFound
+from programs.i18n import _, shown
 from programs.models import Coach
 from programs.settings import settings_of
 

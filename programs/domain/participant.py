@@ -11,8 +11,8 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from programs import validate
-from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation, shown
-from programs.i18n import _
+from programs.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
+from programs.i18n import _, shown
 from programs.models import Enrollment, Participant, Program, utcnow
 from programs.settings import settings_of
 
