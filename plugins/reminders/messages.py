@@ -322,6 +322,27 @@ class Composer:
         names = template_names(
             self._template(row, target), recipient.language, row.channel, short=traits.short
         )
+        return self._message(row, recipient, traits, names, context, attachments)
+
+    def _template(self, row: Any, target: Occasion) -> str:
+        rule = next((r for r in target.rules if r.name == row.rule), None)
+        if rule is None:
+            raise ComposeError(
+                i18n.gettext("rule {name} is no longer in force").format(name=row.rule)
+            )
+        return rule.template
+
+    def _message(
+        self,
+        row: Any,
+        recipient: Any,
+        traits: Any,
+        names: list[str],
+        context: dict[str, Any],
+        attachments: Any,
+    ) -> OutgoingMessage:
+        """The message written for ``recipient`` from the first of ``names`` that exists,
+        cut to the channel's length: every kind of message ends here, the same way."""
         subject, text = self._render(names, context, recipient.language)
         if traits.max_length is not None and len(text) > traits.max_length:
             text = text[: traits.max_length - 1].rstrip() + "…"
@@ -339,14 +360,6 @@ class Composer:
             recipient_id=recipient.id,
             now=self.now,
         )
-
-    def _template(self, row: Any, target: Occasion) -> str:
-        rule = next((r for r in target.rules if r.name == row.rule), None)
-        if rule is None:
-            raise ComposeError(
-                i18n.gettext("rule {name} is no longer in force").format(name=row.rule)
-            )
-        return rule.template
 
     def _render(self, names: list[str], context: dict[str, Any], language: str) -> tuple[str, str]:
         import jinja2
@@ -450,23 +463,7 @@ class Composer:
         if row.rule in ("invite",) and link is None:
             return Skip(i18n.gettext("no private link to send (is the iCal plugin enabled?)"))
         names = template_names(row.rule, recipient.language, row.channel, short=traits.short)
-        subject, text = self._render(names, context, recipient.language)
-        if traits.max_length is not None and len(text) > traits.max_length:
-            text = text[: traits.max_length - 1].rstrip() + "…"
-        return OutgoingMessage(
-            key=message_key(self.instance, row),
-            to_name=recipient.name,
-            to_email=recipient.email,
-            to_phone=recipient.phone,
-            subject=subject,
-            text=text,
-            language=recipient.language,
-            attachments=attachments,
-            headers={"Auto-Submitted": "auto-generated"},
-            recipient_kind=recipient.kind,
-            recipient_id=recipient.id,
-            now=self.now,
-        )
+        return self._message(row, recipient, traits, names, context, attachments)
 
     def _program_items(self, program_id: int, recipient: Person) -> list[CalendarItem]:
         """The program's sessions still ahead and not cancelled, as the reader sees them."""
