@@ -26,6 +26,7 @@ rendering (a changed feed, a page) goes to Starlette's thread pool.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hmac
 import logging
 import re
@@ -551,6 +552,7 @@ def access_log() -> Any:
     access.setLevel(logging.INFO)
     handler = BatchedLines(sys.stderr)
     access.addHandler(handler)
+    atexit.register(handler.stop)  # a worker stopped by its parent writes its last lines
     return handler
 
 
