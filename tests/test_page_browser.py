@@ -187,14 +187,29 @@ def test_the_page_and_every_calendar_link(drivers, world, viewport, person, lang
 
 
 def submit(driver: Any, form_id: str) -> None:
-    """Press the form's button, and wait for the answer page (the old page going stale)."""
-    from selenium.webdriver.support import expected_conditions
+    """Press the form's button, and wait for the answer page: a new document, loaded (the
+    old one carries a mark the new one does not). Not "the button went stale": chromedriver
+    sometimes answers that question, mid-navigation, with an inspector error instead."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     button = driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    driver.execute_script("window.programsOldPage = true")
     button.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(button))
+
+    def answered(d: Any) -> bool:
+        try:
+            return bool(
+                d.execute_script(
+                    "return window.programsOldPage === undefined"
+                    " && document.readyState === 'complete'"
+                )
+            )
+        except WebDriverException:  # the page is being replaced: not yet
+            return False
+
+    WebDriverWait(driver, 10).until(answered)
 
 
 def wait_for_file(folder: Path, name: str) -> Path:
