@@ -117,8 +117,25 @@ def test_link_issues_a_token_stored_only_as_its_hash(run, world, sqlite_url: str
             assert token.encode() not in path.read_bytes()
 
 
-def test_link_again_cannot_show_the_token_and_says_to_rotate(run, world, sqlite_url: str) -> None:
+def test_link_again_shows_the_same_link_and_writes_nothing(run, world, sqlite_url: str) -> None:
+    first = run("ical", "link", world.slug)
+    assert first.exit_code == 0
+    before = token_rows(sqlite_url)
+    again = run("ical", "link", world.slug)
+    assert again.exit_code == 0 and again.stdout == first.stdout  # the same URL
+    assert token_rows(sqlite_url) == before
+
+
+def test_an_old_random_link_cannot_be_shown_again_and_says_to_rotate(
+    run, world, sqlite_url: str
+) -> None:
+    """A token issued before tokens were derived (generation NULL) keeps working, but only
+    its hash is known: asked again, the command says to rotate, and writes nothing."""
+    import sqlite3
+
     assert run("ical", "link", world.slug).exit_code == 0
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
+        db.execute("UPDATE ical_token SET generation = NULL")
     before = token_rows(sqlite_url)
     again = run("ical", "link", world.slug)
     message = one_line_error(again)

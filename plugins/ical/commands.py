@@ -162,15 +162,16 @@ def link(
 ) -> None:
     """Print a feed's subscription URL, issuing its private token if it has none.
 
-    A token is stored hashed, so its URL is shown once. To get a URL again, rotate it
-    (the old one then stops working).
+    Asked again, it prints the same URL (rebuilt from its derived token: the database
+    keeps only its hash). A link issued by a version before derived tokens cannot be
+    rebuilt: rotate it (the old one then stops working).
 
     \b
     Example:
       programs ical link --participant "S. Martin" --base-url https://feeds.example.org
       programs ical link marseille-2026
     """
-    from programs.plugins.ical.tokens import issue, token_row
+    from programs.plugins.ical.tokens import issue, link_token, token_row
 
     from programs import formats
     from programs.api import RuleViolation, require_plugin_schema
@@ -180,8 +181,8 @@ def link(
     target = _target(app, slug, participant, coach)
     with app.write() as db:
         require_plugin_schema(db, "ical")
-        token = issue(db, target.scope)
-        if token is None:
+        token = issue(db, target.scope) or link_token(db, target.scope)
+        if token is None:  # an active random token, from before tokens were derived
             row = token_row(db, target.scope)
             assert row is not None
             issued = formats.when_short(row.rotated_at or row.created_at, "UTC") + " UTC"
