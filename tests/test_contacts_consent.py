@@ -112,6 +112,22 @@ class World:
             return list(db.exec(select(model)))
 
 
+def session_days(now: datetime) -> tuple[datetime, datetime]:
+    """The two group days, in 2 and 20 days at 09:00 in Marseille (a fixed time of day: a
+    session started at the test's own hour would end past midnight late in the day, and its
+    window a day later)."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    today = to_local(now, TZ).date()
+
+    def nine(days: int) -> datetime:
+        local = datetime.combine(today + timedelta(days=days), datetime.min.time())
+        return local.replace(hour=9, tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+
+    return nine(2), nine(20)
+
+
 def seed(app: Any, now: datetime) -> None:
     """A coach with a phone, marseille-2026 (capacity 3, sessions in 2 and 20 days), three
     enrolled people, Paul waiting, Nadia not in the program."""
@@ -121,7 +137,7 @@ def seed(app: Any, now: datetime) -> None:
     from programs.domain.program import create_program
     from programs.domain.session import add_session
 
-    day1, day2 = now + timedelta(days=2), now + timedelta(days=20)
+    day1, day2 = session_days(now)
     with app.write() as db:
         set_default_coach(
             db, name="Claire Dubois", phone="06 12 34 56 78", email="claire@example.com"
@@ -212,7 +228,7 @@ def world(request: pytest.FixtureRequest, templates: dict[str, Any], tmp_path: P
         url = f"{base}/{name}"
     app = open_app(url)
     now = templates["now"]
-    yield World(app, utcnow(), now + timedelta(days=2), now + timedelta(days=20))
+    yield World(app, utcnow(), *session_days(now))
     app.close()
     if name is not None:
         import psycopg
