@@ -152,12 +152,6 @@ def _day_cell(present: int, slots: int, held: bool, fmt: str) -> Any:
     return "½"
 
 
-def _dates(moments: list[Any], tz: str) -> str:
-    from programs.formats import day_short
-
-    return ", ".join(day_short(t, tz) for t in moments)
-
-
 def person_row(found: Pathway, p: PersonPathway, fmt: str) -> dict[str, Any]:
     """One participant as a listing row: the days, hours, follow-ups, track and stage."""
     from programs.formats import day_short
