@@ -210,7 +210,6 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> Path:
     """
     import os
     import sqlite3
-    import tempfile
 
     from programs.errors import InvalidInput
     from programs.i18n import _
@@ -224,18 +223,13 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> Path:
         )
     if not str(target).strip():
         raise InvalidInput(_("give the backup file's name, e.g. programs-2026-12-01.db"))
-    from programs.files import output_path
+    from programs.files import output_path, temp_beside
 
     target = output_path(target, force=True).resolve()
     if target == source.resolve():
         raise InvalidInput(_("the backup file must not be the database itself"))
     output_path(target, force=force)
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise InvalidInput(
-            _("cannot write in {path}: {reason}").format(path=target.parent, reason=exc.strerror)
-        ) from None
+    fd, name = temp_beside(target, ".tmp")
     os.close(fd)  # mkstemp made it 600; SQLite writes into it
     partial = Path(name)
     try:

@@ -53,18 +53,24 @@ def output_path(value: str | Path, *, force: bool = True) -> Path:
     return path
 
 
+def temp_beside(path: Path, suffix: str) -> tuple[int, str]:
+    """A new empty file beside ``path`` (600, hidden, its name from ``path``), open: the
+    place to write before renaming; a folder that cannot take it is one line."""
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise InvalidInput(
+            _("cannot write in {path}: {reason}").format(path=path.parent, reason=exc.strerror)
+        ) from None
+
+
 def write_private_file(
     target: str | Path, content: bytes | Callable[[IO[bytes]], None], *, force: bool = True
 ) -> Path:
     """Write ``content`` (bytes, or a function writing to a binary stream) to ``target``,
     600, atomically; returns the path written. Errors are one line, and leave nothing."""
     path = output_path(target, force=force)
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    except OSError as exc:
-        raise InvalidInput(
-            _("cannot write in {path}: {reason}").format(path=path.parent, reason=exc.strerror)
-        ) from None
+    fd, temp = temp_beside(path, ".partial")
     try:
         with os.fdopen(fd, "wb") as stream:
             if isinstance(content, bytes):
