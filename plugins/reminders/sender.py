@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -341,22 +342,7 @@ def _compose(
                     ),
                 )
                 continue
-            try:
-                composed = composer.compose(row, target, channel)  # type: ignore[arg-type]
-            except ComposeError as exc:
-                item.outcome = (FAILED, str(exc))
-                continue
-            if isinstance(composed, Skip):
-                item.outcome = (SKIPPED, composed.reason)
-            elif not channel.can_reach(composed):
-                reason = (
-                    _("{name} has no email address (channel email)")
-                    if row.channel == "email"
-                    else _("channel {channel} cannot reach {name}")
-                ).format(name=composed.to_name, channel=row.channel)
-                item.outcome = (SKIPPED, reason)
-            else:
-                item.message = composed
+            _settle(item, row, channel, partial(composer.compose, row, target, channel))
     return out
 
 
@@ -381,6 +367,23 @@ def ask_links(app: App, people: set[int]) -> dict[int, list[Any]]:
             answers = app.call_each("participant_links", db=db, participant=person)
             out[pid] = [link for _name, given in answers for link in (given or ())]
     return out
+
+
+def _settle(item: Claimed, row: Any, channel: Any, compose: Callable[[], Any]) -> None:
+    """A claimed row's message, or why it is not sent: every kind of message the same way
+    (a template that breaks fails the row; a skip or a recipient the channel cannot reach
+    is skipped, saying why)."""
+    try:
+        composed = compose()
+    except ComposeError as exc:
+        item.outcome = (FAILED, str(exc))
+        return
+    if isinstance(composed, Skip):
+        item.outcome = (SKIPPED, composed.reason)
+    elif not channel.can_reach(composed):
+        item.outcome = (SKIPPED, _unreachable(row, composed))
+    else:
+        item.message = composed
 
 
 def _unreachable(row: Any, composed: Any) -> str:
@@ -418,17 +421,12 @@ def _compose_notice(
             _("no channel named {name!r} (known: {known})").format(name=row.channel, known=known),
         )
         return
-    try:
-        composed = composer.compose_notice(row, channel, links.get(row.recipient_id, ()))
-    except ComposeError as exc:
-        item.outcome = (FAILED, str(exc))
-        return
-    if isinstance(composed, Skip):
-        item.outcome = (SKIPPED, composed.reason)
-    elif not channel.can_reach(composed):
-        item.outcome = (SKIPPED, _unreachable(row, composed))
-    else:
-        item.message = composed
+    _settle(
+        item,
+        row,
+        channel,
+        lambda: composer.compose_notice(row, channel, links.get(row.recipient_id, ())),
+    )
 
 
 def send_due(
