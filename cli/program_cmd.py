@@ -82,7 +82,7 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
     """
     from programs.domain.fill import program_summaries
 
-    with app.read() as db:
+    with app.quick_read() as read:  # no ORM class built: faster than SQLModel's own import
         rows = [
             {
                 "slug": p.slug,
@@ -97,7 +97,7 @@ def list_programs(app: App, status: str | None, fmt: str) -> None:
                 "waitlisted": p.fill.waitlisted,
                 "capacity": p.fill.capacity,
             }
-            for p in program_summaries(db, status=status)  # one query, however many programs
+            for p in program_summaries(read, status=status)  # one query, however many programs
         ]
     columns = ["slug", "title", "status", "timezone", "location", "fill"]
     if fmt != "table":

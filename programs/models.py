@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from programs.states import (  # noqa: F401 - the states are read from here too
+    SEATED,
+    EnrollmentStatus,
+    FollowUpKind,
+    FollowUpStatus,
+    Half,
+    ProgramStatus,
+    SessionStatus,
+    TrackStatus,
+)
 
 
 def utcnow() -> datetime:
@@ -69,57 +79,6 @@ class StatusText(TypeDecorator[str]):
 
 def _status() -> sa.Column:
     return sa.Column(StatusText(), nullable=False)
-
-
-class ProgramStatus(StrEnum):
-    OPEN = "open"
-    CANCELLED = "cancelled"
-    COMPLETED = "completed"
-
-
-class SessionStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    MOVED = "moved"
-    CANCELLED = "cancelled"
-
-
-class EnrollmentStatus(StrEnum):
-    ENROLLED = "enrolled"
-    WAITLISTED = "waitlisted"
-    WITHDRAWN = "withdrawn"
-    COMPLETED = "completed"
-
-
-SEATED: tuple[EnrollmentStatus, ...] = (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED)
-"""Who is *seated* in a program: enrolled, or completed it. The one definition: seats are
-counted, feeds and reminders sent, directories made, attendance taken for these only
-(never for someone waitlisted or withdrawn)."""
-
-
-class FollowUpKind(StrEnum):
-    CALL = "call"
-    SESSION = "session"
-
-
-class FollowUpStatus(StrEnum):
-    PLANNED = "planned"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    MISSED = "missed"
-
-
-class TrackStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class Half(StrEnum):
-    """An attendance slot: a session spanning the day has a morning and an afternoon
-    (:func:`programs.domain.attendance.slots_of`); any other session has one, ``whole``."""
-
-    MORNING = "morning"
-    AFTERNOON = "afternoon"
-    WHOLE = "whole"
 
 
 NEVER_REUSE = {"sqlite_autoincrement": True}

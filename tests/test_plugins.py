@@ -398,6 +398,25 @@ def test_version_loads_no_plugin_and_no_database_library(seatlog_site: Path) -> 
     assert not {m for m in modules if m.startswith(("programs.plugins.", "programs_seatlog"))}
 
 
+def test_list_builds_no_orm_class(seatlog_site: Path, tmp_path: Path) -> None:
+    """``programs list`` reads plain table clauses: neither SQLModel nor pydantic is imported
+    (bench/startup: it must start faster than ``import sqlmodel``), and it still lists."""
+    db = str(tmp_path / "list.db")
+    assert imported_after(["--db", db, "init"], seatlog_site)[1]
+    assert (
+        "created program"
+        in imported_after(
+            ["--db", db, "create", "marseille-2026", "--title", "Marseille", "--capacity", "8"],
+            seatlog_site,
+        )[1]
+    )
+    modules, output = imported_after(["--db", db, "list"], seatlog_site)
+    assert "marseille-2026" in output and "0/8" in output
+    assert "sqlalchemy" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("sqlmodel", "pydantic")}
+    assert "programs.models" not in modules
+
+
 def test_help_lists_plugin_commands_without_database_libraries(seatlog_site: Path) -> None:
     modules, output = imported_after(["--help"], seatlog_site)
     assert "seatlog" in output  # the installed plugin's command is listed

@@ -401,3 +401,16 @@ def test_program_summaries_give_every_program_its_fill_in_one_query(app: App) ->
     assert str(summaries["done"].fill) == "1/unlimited"
     assert (summaries["empty"].fill.enrolled, summaries["empty"].location) == (0, "Lyon")
     assert only_open == ["empty", "full"]
+    with app.quick_read() as read:  # what `programs list` runs it on: the same rows
+        assert program_summaries(read) == list(summaries.values())
+        assert [s.slug for s in program_summaries(read, status="completed")] == ["done"]
+
+
+def test_plain_tables_name_only_what_the_models_define() -> None:
+    """programs.plain_tables is names only; programs.models stays the schema's definition."""
+    from programs.models import SQLModel
+    from programs.plain_tables import TABLES
+
+    for table in TABLES:
+        defined = SQLModel.metadata.tables[table.name]
+        assert {c.name for c in table.columns} <= {c.name for c in defined.columns}, table.name

@@ -1,20 +1,31 @@
-"""How full programs are, for listings: one query for all programs, no ORM objects, and
-nothing imported but the tables (``programs list`` on a thousand programs stays a fraction
-of SQLModel's own import time, bench/startup)."""
+"""How full programs are. The listing (:func:`program_summaries`) is one prebuilt query on
+plain table clauses (:mod:`programs.plain_tables`): ``programs list`` builds no ORM class and
+does not import SQLModel, so it starts faster than ``import sqlmodel`` alone (bench/startup).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session as DbSession
-from sqlmodel import select
 
+from programs.db import read_rows
 from programs.i18n import _
-from programs.models import SEATED, Enrollment, EnrollmentStatus, Program
+from programs.plain_tables import enrollment, program
+from programs.states import SEATED, EnrollmentStatus
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+    from programs.models import Program
 
 
 def list_programs(db: DbSession, *, status: str | None = None) -> list[Program]:
+    from sqlmodel import select
+
+    from programs.models import Program
+
     query = select(Program).order_by(Program.slug)
     if status:
         query = query.where(Program.status == status)
@@ -49,6 +60,10 @@ class Fill:
 
 
 def program_fill(db: DbSession, program: Program) -> Fill:
+    from sqlmodel import select
+
+    from programs.models import Enrollment
+
     rows = db.exec(
         select(Enrollment.status, sa.func.count())
         .where(Enrollment.program_id == program.id)
@@ -74,37 +89,43 @@ class Summary:
     fill: Fill
 
 
-def program_summaries(db: DbSession, *, status: str | None = None) -> list[Summary]:
-    """Every program with its fill, in one query and without ORM objects: ``programs list``
-    on a thousand programs stays a fraction of SQLModel's own import time (bench/startup)."""
-    seated = sa.func.sum(sa.case((Enrollment.status.in_(SEATED), 1), else_=0))  # type: ignore[attr-defined]
-    waiting = sa.func.sum(sa.case((Enrollment.status == EnrollmentStatus.WAITLISTED, 1), else_=0))
+def _summaries_query(status: bool) -> sa.Select[Any]:
+    """Every program with its seated and waiting counts, one row each, by slug; with
+    ``status``, those in the state bound as ``:status``."""
+    e, p = enrollment.c, program.c
+    seated = sa.func.sum(sa.case((sa.or_(*(e.status == s.value for s in SEATED)), 1), else_=0))
+    waiting = sa.func.sum(sa.case((e.status == EnrollmentStatus.WAITLISTED.value, 1), else_=0))
     counts = (
-        select(
-            Enrollment.program_id,
-            seated.label("enrolled"),
-            waiting.label("waitlisted"),
-        )
-        .group_by(Enrollment.program_id)
+        sa.select(e.program_id, seated.label("enrolled"), waiting.label("waitlisted"))
+        .group_by(e.program_id)
         .subquery()
     )
     query = (
         sa.select(
-            Program.slug,
-            Program.title,
-            Program.status,
-            Program.timezone,
-            Program.location,
-            Program.capacity,
+            p.slug,
+            p.title,
+            p.status,
+            p.timezone,
+            p.location,
+            p.capacity,
             sa.func.coalesce(counts.c.enrolled, 0),
             sa.func.coalesce(counts.c.waitlisted, 0),
         )
-        .outerjoin(counts, counts.c.program_id == Program.id)
-        .order_by(Program.slug)
+        .outerjoin(counts, counts.c.program_id == p.id)
+        .order_by(p.slug)
     )
-    if status:
-        query = query.where(Program.status == status)
+    return query.where(p.status == sa.bindparam("status")) if status else query
+
+
+_ALL = _summaries_query(status=False)
+_IN_STATE = _summaries_query(status=True)
+
+
+def program_summaries(db: Any, *, status: str | None = None) -> list[Summary]:
+    """Every program with its fill, in one query and without ORM objects, on a unit of work
+    or a quick reader (``App.quick_read``: what ``programs list`` uses)."""
+    rows = read_rows(db, _IN_STATE, status=status) if status else read_rows(db, _ALL)
     return [
         Summary(slug, title, state, tz, location, Fill(int(enrolled), int(waitlisted), capacity))
-        for slug, title, state, tz, location, capacity, enrolled, waitlisted in db.execute(query)
+        for slug, title, state, tz, location, capacity, enrolled, waitlisted in rows
     ]
