@@ -208,6 +208,8 @@ class App:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
+        if "_plain" in self.__dict__:
+            self._plain.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 
@@ -254,9 +256,10 @@ class App:
 
     @contextmanager
     def quick_read(self) -> Iterator[Callable[..., list[tuple[Any, ...]]]]:
-        """Prebuilt reads (statements built once and kept) on a plain pooled cursor, for a
-        server's hot path: ``with app.quick_read() as read: read(statement, scope=3)``.
-        No unit of work, no plugin, no transaction on SQLite (programs.db.PlainReader)."""
+        """Prebuilt reads (statements built once and kept) on a plain cursor of this thread's
+        own connection, for a server's hot path and short listings: ``with app.quick_read()
+        as read: read(statement, scope=3)``. No unit of work, no plugin, no transaction
+        (programs.db.PlainReader)."""
         self._start_core()
         with self._plain.cursor() as read:
             yield read

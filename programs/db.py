@@ -264,18 +264,27 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> Path:
 
 
 class PlainReader:
-    """Prebuilt reads run straight on a pooled DBAPI cursor: the hot path of a feed poll (a
-    token, a calendar's change markers) asked thousands of times a second. SQLAlchemy's
-    execution (a transaction begun, the statement's cache looked up, a result wrapped) costs
-    several times the indexed lookup itself; here each statement is compiled once per
-    dialect, and a read is one ``cursor.execute``. For reads only: it opens no transaction
-    on SQLite (each statement is its own snapshot), and the pool rolls back on return.
+    """Prebuilt reads run straight on a DBAPI cursor: the hot path of a feed poll (a token, a
+    calendar's change markers) asked thousands of times a second. SQLAlchemy's execution (a
+    transaction begun, the statement's cache looked up, a result wrapped) and even a pool
+    checkout cost several times the indexed lookup itself; here each statement is compiled
+    once per dialect, each thread that reads keeps one connection of its own (taken from
+    the engine, so its connect settings apply, then detached: the pool's count is left to
+    units of work), and a read is one ``cursor.execute``. For reads only, with no
+    transaction: each statement is its own snapshot (SQLite runs in autocommit already,
+    PostgreSQL's connection is put in autocommit).
 
-    One per engine, kept: ``with reader.cursor() as read: read(statement, scope=3)``."""
+    One per engine, kept: ``with reader.cursor() as read: read(statement, scope=3)``;
+    :meth:`close` closes every thread's connection (``App.close``)."""
 
     def __init__(self, engine: sa.Engine) -> None:
+        import threading
+
         self._engine = engine
         self._compiled: dict[int, tuple[Any, str, dict[str, Any], tuple[str, ...] | None]] = {}
+        self._local = threading.local()
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
 
     def _prepared(self, statement: Any) -> tuple[str, dict[str, Any], tuple[str, ...] | None]:
         entry = self._compiled.get(id(statement))
@@ -289,26 +298,64 @@ class PlainReader:
             self._compiled[id(statement)] = entry
         return entry[1], entry[2], entry[3]
 
+    def _connection(self) -> Any:
+        """This thread's DBAPI connection, opened at its first read."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            proxied = self._engine.raw_connection()
+            proxied.detach()  # ours from now on: closed by close(), not pooled
+            connection = proxied.dbapi_connection
+            if self._engine.dialect.name == "postgresql":
+                connection.autocommit = True  # no transaction left open between polls
+            with self._lock:
+                self._opened.append(connection)
+            self._local.connection = connection
+        return connection
+
+    def _drop(self, connection: Any) -> None:
+        """Forget a connection that failed (the server went away...): the next read opens
+        another one."""
+        import contextlib
+
+        self._local.connection = None
+        with self._lock:
+            if connection in self._opened:
+                self._opened.remove(connection)
+        with contextlib.suppress(Exception):
+            connection.close()
+
     @contextmanager
     def cursor(self) -> Iterator[Callable[..., list[tuple[Any, ...]]]]:
         """A function running a prebuilt statement (kept alive by its caller) with its bound
         parameters set from keywords; constants are compiled into the SQL."""
-        raw = self._engine.raw_connection()
+        connection = self._connection()
+        cursor = connection.cursor()
+
+        def read(statement: Any, **values: Any) -> list[tuple[Any, ...]]:
+            sql, defaults, order = self._prepared(statement)
+            params = {**defaults, **values}
+            cursor.execute(sql, [params[n] for n in order] if order else params)
+            return list(cursor.fetchall())
+
         try:
-            cursor = raw.cursor()
-
-            def read(statement: Any, **values: Any) -> list[tuple[Any, ...]]:
-                sql, defaults, order = self._prepared(statement)
-                params = {**defaults, **values}
-                cursor.execute(sql, [params[n] for n in order] if order else params)
-                return list(cursor.fetchall())
-
-            try:
-                yield read
-            finally:
-                cursor.close()
+            yield read
+        except self._engine.dialect.loaded_dbapi.Error:
+            self._drop(connection)
+            raise
         finally:
-            raw.close()  # back to the pool, rolled back
+            cursor.close()
+
+    def close(self) -> None:
+        """Close every thread's connection (they are not the pool's to close)."""
+        import contextlib
+        import threading
+
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            with contextlib.suppress(Exception):
+                connection.close()
+        self._local = threading.local()
 
 
 def read_rows(db: Any, statement: Any, **values: Any) -> list[tuple[Any, ...]]:

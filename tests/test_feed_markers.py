@@ -198,13 +198,13 @@ def test_a_conditional_poll_is_two_indexed_queries_and_reads_no_item(sqlite_url:
     def trace(dbapi_connection: Any, *_: Any) -> None:
         dbapi_connection.set_trace_callback(statements.append)
 
+    sa.event.listen(app.engine, "checkout", trace)  # every connection, the quick reads' too
     try:
         with serving(app) as url, httpx.Client(base_url=url) as http:
             tag = http.get(f"/feeds/{token}.ics").headers["etag"]
-            sa.event.listen(app.engine, "checkout", trace)
+            statements.clear()  # what the first poll read to render is not counted
             answer = http.get(f"/feeds/{token}.ics", headers={"If-None-Match": tag})
             kept = http.get(f"/feeds/{token}.ics")  # a full poll of an unchanged feed: kept bytes
-            sa.event.remove(app.engine, "checkout", trace)
     finally:
         app.close()
     assert answer.status_code == 304 and kept.status_code == 200
@@ -235,6 +235,51 @@ def test_the_quick_reads_give_what_a_unit_of_work_gives(world_app) -> None:
             assert resolve(read, token[:-1] + "x") is None
             assert markers_of(read, scope) == markers_of(db, scope)
             assert markers_of(read, scope)  # something to compare: at least the "all" marker
+
+
+def test_quick_reads_keep_a_connection_per_thread_outside_the_pool(db_url: str) -> None:
+    """A quick read runs on its thread's own connection: it takes nothing from a pool sized
+    for units of work, leaves no transaction open (PostgreSQL sees it idle), is replaced
+    after a failure, and is closed with the app."""
+    import threading
+
+    from programs.plugins.ical.tokens import _resolve_statement
+
+    app = make_app(db_url, plugins=["ical"])
+    app.size_pool(1, timeout=0.5)
+    statement = _resolve_statement()
+    try:
+        with app.quick_read() as read, app.read() as db:  # the pool's one connection, and ours
+            assert read(statement, digest="nothing") == []
+            db.execute(sa.text("SELECT 1"))
+        reader = app._plain
+        mine = reader._connection()
+        with app.quick_read() as read:
+            read(statement, digest="again")
+        assert reader._connection() is mine  # kept between reads of one thread
+        if app.dialect == "postgresql":
+            with app.read() as db:
+                states = db.execute(
+                    sa.text(
+                        "SELECT state FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid()"
+                    )
+                ).scalars()
+                assert list(states) == ["idle"]  # not "idle in transaction"
+        other: list[Any] = []
+        thread = threading.Thread(target=lambda: other.append(reader._connection()))
+        thread.start()
+        thread.join()
+        assert other[0] is not mine  # each thread its own
+        failure = app.engine.dialect.loaded_dbapi.Error
+        with pytest.raises(failure), app.quick_read() as read:
+            read(sa.select(sa.literal_column("x")).select_from(sa.table("no_such_table")))
+        assert reader._connection() is not mine  # a failed connection is not reused
+    finally:
+        app.close()
+    assert reader._opened == []
+    with pytest.raises(failure):
+        mine.cursor().execute("SELECT 1")  # closed with the app
 
 
 OPERATIONS = [

@@ -90,6 +90,23 @@ def test_a_connection_that_says_nothing_or_too_slowly_is_closed(world, monkeypat
             assert sock.recv(1024) == b""  # closed by the server
         assert time.monotonic() - started < 4
         silent.close(), slow.close()
+        # a kept connection polling for longer than the deadline is never cut, and its next
+        # head, begun and left unfinished, is closed like any other
+        with httpx.Client(base_url=url) as http:
+            until = time.monotonic() + 2.5
+            while time.monotonic() < until:
+                assert http.get(f"/feeds/{_token}.ics").status_code == 200
+            assert http.get(f"/feeds/{_token}.ics").status_code == 200
+        kept = socket.create_connection(("127.0.0.1", port))
+        kept.settimeout(5)
+        kept.sendall(f"GET /feeds/{_token}.ics HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert kept.recv(65536).startswith(b"HTTP/1.1 200")
+        started = time.monotonic()
+        kept.sendall(b"GET /feeds/")
+        while kept.recv(65536):  # the rest of the first answer, then the close
+            assert time.monotonic() - started < 4
+        assert 0.5 < time.monotonic() - started < 4
+        kept.close()
 
 
 def test_under_200_concurrent_clients_only_whole_feeds_or_503(world) -> None:  # type: ignore[no-untyped-def]

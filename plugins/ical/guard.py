@@ -37,30 +37,36 @@ _TOKEN = re.compile(r"(/(?:feeds|p)/)([^/.?]+)")
 
 class HeadGuard:
     """A deadline on every request's head, and a cap on its size: mixed into a uvicorn
-    HTTP protocol (it uses their ``cycle``, ``transport`` and ``loop``)."""
+    HTTP protocol (it uses their ``cycle``, ``transport`` and ``loop``).
+
+    A request only notes when its head began (``_head_since``) and clears it when the head
+    is in; one timer per connection looks every ``HEADER_SECONDS`` at most (no timer made
+    and cancelled for each of the thousands of polls a kept connection carries)."""
 
     cycle: Any
     transport: Any
     loop: Any
 
     _deadline: asyncio.TimerHandle | None = None
+    _head_since: float | None = None  # when the bytes of the head being read began
     _seen = 0  # bytes of the current request's head received so far
     _tail = b""
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
-        self._arm()
+        self._head_since = self.loop.time()  # a connection that sends nothing is a head late
+        self._deadline = self.loop.call_later(HEADER_SECONDS, self._look)
 
     def data_received(self, data: bytes) -> None:
         waiting = self.cycle is None or self.cycle.response_complete
         if waiting:
-            if self._deadline is None:
-                self._arm()  # the first bytes of a next request on a kept connection
+            if self._head_since is None:
+                self._head_since = self.loop.time()  # a next request on a kept connection
             if self._too_large(data):
                 return
         super().data_received(data)  # type: ignore[misc]
         if self.cycle is not None and not self.cycle.response_complete:
-            self._disarm()  # its headers are in: the request is being answered
+            self._head_since = None  # its headers are in: the request is being answered
 
     def _too_large(self, data: bytes) -> bool:
         """Whether this request's head passes ``MAX_HEADER_BYTES``: answered 431, closed.
@@ -82,22 +88,23 @@ class HeadGuard:
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)  # type: ignore[misc]
-
-    def _arm(self) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(HEADER_SECONDS, self._too_slow)
-
-    def _disarm(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
+        super().connection_lost(exc)  # type: ignore[misc]
 
-    def _too_slow(self) -> None:
+    def _look(self) -> None:
+        """Close the connection if a head has been arriving for ``HEADER_SECONDS``; else
+        look again when the one arriving would be late (or in ``HEADER_SECONDS``)."""
         self._deadline = None
-        if not self.transport.is_closing():
+        if self.transport.is_closing():
+            return
+        since, now = self._head_since, self.loop.time()
+        if since is not None and now - since >= HEADER_SECONDS:
             self.transport.close()
+            return
+        wait = HEADER_SECONDS if since is None else HEADER_SECONDS - (now - since)
+        self._deadline = self.loop.call_later(wait, self._look)
 
 
 class GuardedH11Protocol(HeadGuard, H11Protocol):
@@ -153,12 +160,17 @@ class Headers:
         try:
             await self.app(scope, receive, sending)
         finally:
-            client = (scope.get("client") or ("-",))[0]
-            access.info(
-                "%s %s %s %s %.1fms",
-                client,
-                scope.get("method"),
-                hashed(scope.get("path", "")),
-                status["code"],
-                (time.perf_counter() - started) * 1000,
-            )
+            log_request(scope, status["code"], started)
+
+
+def log_request(scope: dict[str, Any], status: int, started: float) -> None:
+    """One access line: client, method, path with its token hashed, status, time taken."""
+    if access.isEnabledFor(logging.INFO):
+        access.info(
+            "%s %s %s %s %.1fms",
+            (scope.get("client") or ("-",))[0],
+            scope.get("method"),
+            hashed(scope.get("path", "")),
+            status,
+            (time.perf_counter() - started) * 1000,
+        )

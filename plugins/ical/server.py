@@ -27,19 +27,21 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import hmac
 import logging
 import re
 import socket
 import sys
 import threading
+import time
 from collections import deque
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
-from programs.plugins.ical.guard import Headers
+from programs.plugins.ical.guard import ALWAYS, Headers, log_request
 from programs.plugins.ical.render import Feed, render
-from programs.plugins.ical.service import FeedService, service_for
+from programs.plugins.ical.service import FeedService, service_for, today
 from programs.plugins.ical.tokens import resolve
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -50,7 +52,7 @@ from starlette.routing import Route
 from programs.i18n import _
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from programs.api import App, CalendarScope
 
@@ -86,6 +88,81 @@ def busy() -> Response:
     return PlainTextResponse(
         "Busy: try again in a few seconds", status_code=503, headers={"Retry-After": RETRY_AFTER}
     )
+
+
+Head = tuple[tuple[bytes, bytes], ...]
+
+
+class Answer:
+    """A poll's whole answer as the raw ASGI parts it is sent as: status, headers (every
+    one, the guard's included) and body. Built from prepared parts, no Response object:
+    a calendar app polls thousands of times a minute (bench/serve)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: Head, body: bytes = b"") -> None:
+        self.status, self.headers, self.body = status, headers, body
+
+    async def send(self, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+_PRIVATE_HEAD: Head = ((b"cache-control", PRIVATE["Cache-Control"].encode()), *ALWAYS)
+_CALENDAR = (b"content-type", b"text/calendar; charset=utf-8")
+
+
+def not_modified(etag: str) -> Answer:
+    return Answer(304, ((b"etag", f'"{etag}"'.encode()), *_PRIVATE_HEAD))
+
+
+@functools.lru_cache(maxsize=4096)
+def _feed_head(etag: str, length: int, last_modified: datetime | None) -> Head:
+    """A kept feed's headers, made once per ETag (a feed is polled all day unchanged)."""
+    head = [_CALENDAR, (b"content-length", str(length).encode()), (b"etag", f'"{etag}"'.encode())]
+    if last_modified is not None:
+        head.append((b"last-modified", format_datetime(last_modified, usegmt=True).encode()))
+    return (*head, *_PRIVATE_HEAD)
+
+
+def feed_answer(feed: Feed, etag: str) -> Answer:
+    return Answer(200, _feed_head(etag, len(feed.body), feed.last_modified), feed.body)
+
+
+@functools.lru_cache(maxsize=16)
+def dead_link_answer(language: str) -> Answer:
+    """The 404 of a bad or revoked link, the same bytes for every token (per language)."""
+    from programs.plugins.ical.page import dead_link
+
+    body = dead_link(language)
+    page = tuple((k.lower().encode(), v.encode()) for k, v in PAGE.items())
+    html = (b"content-type", b"text/html; charset=utf-8")
+    return Answer(404, (html, (b"content-length", str(len(body)).encode()), *page, *ALWAYS), body)
+
+
+BUSY = Answer(
+    503,
+    (
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", b"32"),
+        (b"retry-after", RETRY_AFTER.encode()),
+        *ALWAYS,
+    ),
+    b"Busy: try again in a few seconds",
+)
+
+
+def dead_link_for(scope: dict[str, Any]) -> Answer:
+    from programs.plugins.ical.page import browser_language
+
+    return dead_link_answer(browser_language(_header(scope, b"accept-language")))
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _matches(header: str | None, etag: str) -> bool:
@@ -162,19 +239,19 @@ class FeedServer:
         finally:
             self._turns.release()
 
-    async def feed(self, request: Request) -> Response:
+    async def poll(self, scope: dict[str, Any], token: str) -> Answer:
         """A poll. What needs no rendering (a 304, kept bytes, a 404) is answered on the
         event loop, from two indexed queries that never wait for a lock (WAL readers) nor
         for a connection (a turn is a pooled connection); only rendering goes to a thread."""
         if not await self._turn():
-            return busy()
+            return BUSY
         try:
-            answer = self._poll(request)
-            if isinstance(answer, Response):
+            answer = self._poll(scope, token)
+            if isinstance(answer, Answer):
                 return answer
-            return await run_in_threadpool(self._rendered, request, *answer)
+            return await run_in_threadpool(self._rendered, scope, *answer)
         except self._pool_timeout:
-            return busy()
+            return BUSY
         finally:
             self._turns.release()
 
@@ -196,29 +273,29 @@ class FeedServer:
     async def download(self, request: Request) -> Response:
         return await self._answer(self._download, request)
 
-    def _poll(self, request: Request) -> Response | tuple[CalendarScope, str | None, date]:
+    def _poll(
+        self, scope: dict[str, Any], token: str
+    ) -> Answer | tuple[CalendarScope, str | None, date]:
         """The token and the feed's change markers (two indexed queries): an ETag the
         client has gets ``304``, one this process rendered gets its kept bytes; else what
         to render."""
-        from programs.plugins.ical.service import today
-
         day = today()
         with self.app.quick_read() as read:  # no unit of work: two prebuilt reads
-            scope = resolve(read, request.path_params["token"])
-            if scope is None:
-                return not_found(request)
-            etag = self.service.marker_etag(read, scope, day)
+            found = resolve(read, token)
+            if found is None:
+                return dead_link_for(scope)
+            etag = self.service.marker_etag(read, found, day)
         if etag is not None:
-            if _matches(request.headers.get("if-none-match"), etag):
-                return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{etag}"'})
-            feed = self.service.kept(scope, etag)
+            if _matches(_header(scope, b"if-none-match"), etag):
+                return not_modified(etag)
+            feed = self.service.kept(found, etag)
             if feed is not None:
-                return self._feed_answer(feed, etag)
-        return scope, etag, day
+                return feed_answer(feed, etag)
+        return found, etag, day
 
     def _rendered(
-        self, request: Request, scope: CalendarScope, etag: str | None, day: date
-    ) -> Response:
+        self, scope: dict[str, Any], found: CalendarScope, etag: str | None, day: date
+    ) -> Answer:
         """A changed feed read and rendered, once however many ask at the same time (the
         others wait for it: a practice's subscribers poll at the same minute). Its items are
         read after its markers, so what is kept under an ETag is never older than it says."""
@@ -226,7 +303,7 @@ class FeedServer:
         def make() -> Feed:
             with self.app.read() as db:
                 try:
-                    spec = self.service.spec(db, scope, day=day)
+                    spec = self.service.spec(db, found, day=day)
                 finally:
                     for failure in self.app.take_failures():
                         log.warning("%s", failure)
@@ -237,20 +314,12 @@ class FeedServer:
         try:
             if etag is None:  # markers cannot tell: the ETag of the items themselves
                 feed = make()
-                tag = feed.etag
-                if _matches(request.headers.get("if-none-match"), tag):
-                    return Response(status_code=304, headers={**PRIVATE, "ETag": f'"{tag}"'})
-                return self._feed_answer(feed, tag)
-            return self._feed_answer(self.service.render_once(scope, etag, make), etag)
+                if _matches(_header(scope, b"if-none-match"), feed.etag):
+                    return not_modified(feed.etag)
+                return feed_answer(feed, feed.etag)
+            return feed_answer(self.service.render_once(found, etag, make), etag)
         except self._not_found:  # the owner was erased since
-            return not_found(request)
-
-    @staticmethod
-    def _feed_answer(feed: Feed, etag: str) -> Response:
-        headers = {**PRIVATE, "ETag": f'"{etag}"'}
-        if feed.last_modified is not None:
-            headers["Last-Modified"] = format_datetime(feed.last_modified, usegmt=True)
-        return Response(feed.body, media_type="text/calendar; charset=utf-8", headers=headers)
+            return dead_link_for(scope)
 
     def _participant_page(self, token: str, language: str) -> Any:
         from programs.plugins.ical.tokens import form_check
@@ -440,7 +509,6 @@ def create_asgi_app(app: App, *, base_url: str, slots: int = SLOTS) -> Any:
 
     starlette = Starlette(
         routes=[
-            Route("/feeds/{token}.ics", server.feed, methods=methods),
             Route("/feeds/{token}", server.page, methods=methods),
             Route("/p/{token}", server.page, methods=methods),
             Route("/p/{token}/do/{name}", server.action, methods=["POST"]),
@@ -449,14 +517,15 @@ def create_asgi_app(app: App, *, base_url: str, slots: int = SLOTS) -> Any:
         exception_handlers={404: unknown},
     )
     starlette.router.redirect_slashes = False  # a redirect would be built from the Host header
-    return Headers(Polls(server, starlette))
+    return Polls(server, Headers(starlette))
 
 
 class Polls:
-    """Feed polls straight to their handler, past Starlette's router and middleware: the
-    request calendar apps make thousands of times a minute, whose routing and error layers
-    cost as much as its answer. The same handler and Response as the route (which stays, for
-    anything this does not take: a path with a slash in the token, another method)."""
+    """Feed polls straight to their handler, past Starlette's router and middleware, and
+    answered in raw ASGI messages (:class:`Answer`): the request calendar apps make thousands
+    of times a minute, whose routing, Response objects and header checks cost as much as its
+    answer. Everything else goes to ``app`` (Starlette, behind the guard's :class:`Headers`);
+    a poll carries the same headers and is logged the same way."""
 
     def __init__(self, server: FeedServer, app: Any) -> None:
         self.server = server
@@ -472,9 +541,14 @@ class Polls:
             and "/" not in path[7:-4]
             and path[7:-4]
         ):
-            scope["path_params"] = {"token": path[7:-4]}
-            response = await self.server.feed(Request(scope, receive))
-            await response(scope, receive, send)
+            started = time.perf_counter()
+            status = 500
+            try:
+                answer = await self.server.poll(scope, path[7:-4])
+                status = answer.status
+                await answer.send(send)
+            finally:
+                log_request(scope, status, started)
             return
         await self.app(scope, receive, send)
 
@@ -548,6 +622,10 @@ def access_log() -> Any:
     only formats each line and appends it to a list (writing stderr per request, or waking
     a thread per request, cost a third of a poll). Lines reach stderr within
     ``LOG_EVERY`` seconds; ``stop()`` writes what is left."""
+    # What no line of this server shows, not gathered for each record (the logging HOWTO's
+    # "Optimization": caller, thread and process cost more than the line itself).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     access = logging.getLogger("programs.ical.access")
     access.setLevel(logging.INFO)
     handler = BatchedLines(sys.stderr)
