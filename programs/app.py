@@ -16,13 +16,13 @@ work without them in unit tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from programs.config import Config, load_config
-from programs.db import WRITE, PlainReader, make_engine, resolve_url
+from programs.db import WRITE, PlainReader, QuickRead, make_engine, resolve_url
 from programs.settings import Settings
 
 if TYPE_CHECKING:
@@ -255,7 +255,7 @@ class App:
         return PlainReader(self.engine)
 
     @contextmanager
-    def quick_read(self) -> Iterator[Callable[..., list[tuple[Any, ...]]]]:
+    def quick_read(self) -> Iterator[QuickRead]:
         """Prebuilt reads (statements built once and kept) on a plain cursor of this thread's
         own connection, for a server's hot path and short listings: ``with app.quick_read()
         as read: read(statement, scope=3)``. No unit of work, no plugin, no transaction

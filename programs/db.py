@@ -9,7 +9,7 @@ code takes a row lock (``SELECT ... FOR UPDATE``) instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -325,25 +325,18 @@ class PlainReader:
             connection.close()
 
     @contextmanager
-    def cursor(self) -> Iterator[Callable[..., list[tuple[Any, ...]]]]:
-        """A function running a prebuilt statement (kept alive by its caller) with its bound
-        parameters set from keywords; constants are compiled into the SQL."""
+    def cursor(self) -> Iterator[QuickRead]:
+        """A :class:`QuickRead` on this thread's connection: it runs a prebuilt statement
+        (kept alive by its caller) with its bound parameters set from keywords."""
         connection = self._connection()
-        cursor = connection.cursor()
-
-        def read(statement: Any, **values: Any) -> list[tuple[Any, ...]]:
-            sql, defaults, order = self._prepared(statement)
-            params = {**defaults, **values}
-            cursor.execute(sql, [params[n] for n in order] if order else params)
-            return list(cursor.fetchall())
-
+        read = QuickRead(self, connection.cursor(), self._engine.dialect.name == "sqlite")
         try:
             yield read
         except self._engine.dialect.loaded_dbapi.Error:
             self._drop(connection)
             raise
         finally:
-            cursor.close()
+            read.cursor.close()
 
     def close(self) -> None:
         """Close every thread's connection (they are not the pool's to close)."""
@@ -356,6 +349,32 @@ class PlainReader:
             with contextlib.suppress(Exception):
                 connection.close()
         self._local = threading.local()
+
+
+class QuickRead:
+    """What ``App.quick_read()`` gives: ``read(statement, **values)`` returns the rows of a
+    prebuilt read; ``read.data_version()`` tells whether anything was committed since."""
+
+    __slots__ = ("cursor", "reader", "sqlite")
+
+    def __init__(self, reader: PlainReader, cursor: Any, sqlite: bool) -> None:
+        self.reader, self.cursor, self.sqlite = reader, cursor, sqlite
+
+    def __call__(self, statement: Any, **values: Any) -> list[tuple[Any, ...]]:
+        sql, defaults, order = self.reader._prepared(statement)
+        params = {**defaults, **values}
+        self.cursor.execute(sql, [params[n] for n in order] if order else params)
+        return list(self.cursor.fetchall())
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever any other connection (of any process) commits to
+        the database, so that what was read at the same number is still true: SQLite's
+        ``PRAGMA data_version``, one step with no table read. None on PostgreSQL, which has
+        no such number: there, read again."""
+        if not self.sqlite:
+            return None
+        self.cursor.execute("PRAGMA data_version")
+        return int(self.cursor.fetchone()[0])
 
 
 def read_rows(db: Any, statement: Any, **values: Any) -> list[tuple[Any, ...]]:

@@ -183,8 +183,11 @@ def test_a_feed_with_a_calendar_source_falls_back_to_its_items(sqlite_url: str) 
 
 def test_a_conditional_poll_is_two_indexed_queries_and_reads_no_item(sqlite_url: str) -> None:
     """Counted by SQLite itself (its trace of every statement it runs): the poll's reads go
-    straight to a DBAPI cursor (App.quick_read), below SQLAlchemy's events. SQLite only: the
-    code path is the same on PostgreSQL, which has no per-connection statement trace."""
+    straight to a DBAPI cursor (App.quick_read), below SQLAlchemy's events; while nothing is
+    committed, a token's next polls read only SQLite's data_version; after a commit by
+    another connection (another process's command), the token and the markers once more.
+    SQLite only: PostgreSQL has no per-connection statement trace (nor a data_version: its
+    polls always make the two reads)."""
     import httpx
     from programs.plugins.ical.tokens import issue
     from test_ical_support import serving
@@ -199,19 +202,76 @@ def test_a_conditional_poll_is_two_indexed_queries_and_reads_no_item(sqlite_url:
         dbapi_connection.set_trace_callback(statements.append)
 
     sa.event.listen(app.engine, "checkout", trace)  # every connection, the quick reads' too
+    other = make_app(sqlite_url, plugins=["ical", "reminders"])  # another process's command
     try:
         with serving(app) as url, httpx.Client(base_url=url) as http:
             tag = http.get(f"/feeds/{token}.ics").headers["etag"]
             statements.clear()  # what the first poll read to render is not counted
             answer = http.get(f"/feeds/{token}.ics", headers={"If-None-Match": tag})
             kept = http.get(f"/feeds/{token}.ics")  # a full poll of an unchanged feed: kept bytes
+            unchanged = list(statements)
+            apply(other, "rename coach", 7)
+            statements.clear()
+            moved = http.get(f"/feeds/{token}.ics", headers={"If-None-Match": tag})
+            again = http.get(
+                f"/feeds/{token}.ics", headers={"If-None-Match": moved.headers["etag"]}
+            )
     finally:
         app.close()
+        other.close()
     assert answer.status_code == 304 and kept.status_code == 200
+    assert unchanged == ["PRAGMA data_version"] * 2  # no table read at all
+    assert moved.status_code == 200 and moved.headers["etag"] != tag
+    assert b"Coach 7" in moved.content
+    assert again.status_code == 304
     queries = [s for s in statements if s.strip().upper() not in ("BEGIN", "ROLLBACK")]
-    per_request = [s for s in queries if "ical_token" in s or "calendar_revision" in s]
-    assert len(queries) == len(per_request) == 4, queries  # the token, the markers; twice
-    assert not any("program_session" in s or "followup" in s for s in queries)
+    polls = [s for s in queries if "ical_token" in s or "calendar_revision" in s]
+    assert len(polls) == 2, queries  # the changed database's first poll: token, markers
+    assert queries.count("PRAGMA data_version") == 2
+    assert not any("program_session" in s or "followup" in s for s in polls)
+
+
+def test_served_polls_follow_every_change_another_process_makes(request, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The server remembers each token's last poll while nothing is committed (SQLite's
+    data_version); every change made through another connection, as a coach's command in
+    another process makes it, reaches the next poll: the answer to the previous ETag is a
+    304 only when the feed rendered from scratch is the same, else exactly the new feed."""
+    import httpx
+    from programs.plugins.ical.tokens import issue
+    from test_ical_support import serving
+
+    from programs.domain.participant import list_participants
+
+    app = make_app(db_url, plugins=["ical", "reminders"])
+    world = make_world(app)
+    other = make_app(db_url, plugins=["ical", "reminders"])
+    with app.read() as db:
+        person = list_participants(db)[0].id
+    watched = [CalendarScope("coach", world.coach_id), CalendarScope("participant", person)]
+    with app.write() as db:
+        tokens = [issue(db, scope) for scope in watched]
+    day = datetime.now(UTC).date()
+    changes = 0
+    try:
+        with serving(app) as url, httpx.Client(base_url=url) as http:
+            tags = [http.get(f"/feeds/{t}.ics").headers["etag"] for t in tokens]
+            for n, operation in enumerate(OPERATIONS * 2):
+                before = [body(other, scope, day) for scope in watched]
+                apply(other, operation, n * 37)
+                for i, (scope, token) in enumerate(zip(watched, tokens, strict=True)):
+                    now = body(other, scope, day)
+                    answer = http.get(f"/feeds/{token}.ics", headers={"If-None-Match": tags[i]})
+                    if now != before[i]:
+                        changes += 1
+                        assert answer.status_code == 200, (operation, scope)
+                        assert answer.content == now, (operation, scope)
+                    else:
+                        assert answer.status_code in (200, 304), (operation, scope)
+                    tags[i] = answer.headers["etag"]
+    finally:
+        app.close()
+        other.close()
+    assert changes > 5  # the feeds did change, and each change was served
 
 
 def test_the_quick_reads_give_what_a_unit_of_work_gives(world_app) -> None:

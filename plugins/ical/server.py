@@ -19,8 +19,10 @@ Each request holds one database connection, its read session, for the whole answ
 alarms are asked on it too). At most ``slots`` requests use the database at once, the size
 of the connection pool; a request that waits longer than ``queue_seconds`` for its turn gets
 ``503`` with ``Retry-After``, never a feed missing a part. A poll goes straight to its
-handler (:class:`Polls`), whose two reads run on the event loop on a plain cursor; only
-rendering (a changed feed, a page) goes to Starlette's thread pool.
+handler (:class:`Polls`), whose two reads run on the event loop on a plain cursor (none on
+SQLite while nothing was committed since the token's last poll) and whose answer is sent as
+raw ASGI messages (:class:`Answer`); only rendering (a changed feed, a page) goes to
+Starlette's thread pool.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import functools
+import hashlib
 import hmac
 import logging
 import re
@@ -39,7 +42,13 @@ from collections import deque
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
-from programs.plugins.ical.guard import ALWAYS, Headers, log_request
+from programs.plugins.ical.guard import (
+    ACCESS_LINE,
+    ALWAYS,
+    Headers,
+    log_request,
+    write_access_to,
+)
 from programs.plugins.ical.render import Feed, render
 from programs.plugins.ical.service import FeedService, service_for, today
 from programs.plugins.ical.tokens import resolve
@@ -59,6 +68,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("programs.ical")
 PRIVATE = {"Cache-Control": "private, no-cache"}
 SLOTS = 8
+MAX_POLLED = 20_000  # tokens whose last poll is remembered, per process
 QUEUE_SECONDS = 5.0
 RETRY_AFTER = "5"
 
@@ -200,6 +210,10 @@ class FeedServer:
         self._turns: asyncio.Semaphore | None = None
         self._key: bytes | None = None
         self._key_lock = threading.Lock()
+        # What each token's last poll read, at which database version and day (SQLite's
+        # data_version: any commit anywhere changes it): an unchanged database answers
+        # the next poll of the token without a query. Keyed by a hash, never the token.
+        self._polled: dict[bytes, tuple[int, date, CalendarScope | None, str | None]] = {}
 
     def key(self) -> bytes:
         """The database's link key (forms' CSRF tokens), read once, made if missing."""
@@ -276,15 +290,25 @@ class FeedServer:
     def _poll(
         self, scope: dict[str, Any], token: str
     ) -> Answer | tuple[CalendarScope, str | None, date]:
-        """The token and the feed's change markers (two indexed queries): an ETag the
-        client has gets ``304``, one this process rendered gets its kept bytes; else what
-        to render."""
+        """The token and the feed's change markers (two indexed queries, or none when
+        nothing was committed since this token's last poll): an ETag the client has gets
+        ``304``, one this process rendered gets its kept bytes; else what to render."""
         day = today()
-        with self.app.quick_read() as read:  # no unit of work: two prebuilt reads
-            found = resolve(read, token)
-            if found is None:
-                return dead_link_for(scope)
-            etag = self.service.marker_etag(read, found, day)
+        with self.app.quick_read() as read:  # no unit of work: prebuilt reads
+            version = read.data_version()
+            key = hashlib.blake2b(token.encode("utf-8", "surrogatepass")).digest()
+            known = self._polled.get(key) if version is not None else None
+            if known is not None and known[0] == version and known[1] == day:
+                found, etag = known[2], known[3]
+            else:
+                found = resolve(read, token)
+                etag = None if found is None else self.service.marker_etag(read, found, day)
+                if version is not None:  # read after the version: never newer than it
+                    if len(self._polled) >= MAX_POLLED:
+                        self._polled.clear()
+                    self._polled[key] = (version, day, found, etag)
+        if found is None:
+            return dead_link_for(scope)
         if etag is not None:
             if _matches(_header(scope, b"if-none-match"), etag):
                 return not_modified(etag)
@@ -628,8 +652,10 @@ def access_log() -> Any:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     access = logging.getLogger("programs.ical.access")
     access.setLevel(logging.INFO)
+    access.propagate = False  # its lines are the server's stderr, once
     handler = BatchedLines(sys.stderr)
     access.addHandler(handler)
+    write_access_to(handler)
     atexit.register(handler.stop)  # a worker stopped by its parent writes its last lines
     return handler
 
@@ -644,7 +670,7 @@ class BatchedLines(logging.Handler):
     def __init__(self, stream: Any) -> None:
         super().__init__()
         self.stream = stream
-        self._lines: deque[str] = deque()  # append and popleft: safe across threads
+        self._lines: deque[str | tuple[Any, ...]] = deque()  # append, popleft: thread-safe
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="access-log", daemon=True)
         self._thread.start()
@@ -655,8 +681,12 @@ class BatchedLines(logging.Handler):
         except Exception:  # logging must never break an answer
             self.handleError(record)
 
+    def note(self, fields: tuple[Any, ...]) -> None:
+        """An access line's fields, formatted by the writing thread (guard.log_request)."""
+        self._lines.append(fields)
+
     def _write(self) -> None:
-        lines = [self._lines.popleft() for _line in range(len(self._lines))]
+        lines = [self._line(self._lines.popleft()) for _line in range(len(self._lines))]
         if lines:
             try:
                 self.stream.write("\n".join(lines) + "\n")
@@ -669,10 +699,17 @@ class BatchedLines(logging.Handler):
             self._write()
         self._write()
 
+    @staticmethod
+    def _line(entry: str | tuple[Any, ...]) -> str:
+        return entry if isinstance(entry, str) else ACCESS_LINE % entry
+
     def stop(self) -> None:
+        write_access_to(None)
         self._stopping.set()
         self._thread.join(5)
-        logging.getLogger("programs.ical.access").removeHandler(self)
+        access = logging.getLogger("programs.ical.access")
+        access.removeHandler(self)
+        access.propagate = True
 
 
 def trusted(addresses: str) -> list[str]:
