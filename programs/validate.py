@@ -178,22 +178,40 @@ def _patterns(code: int) -> tuple[Any, tuple[Any, ...]] | None:
     return (frozenset(general.possible_length), re.compile(general.national_number_pattern)), kinds
 
 
+@functools.lru_cache(maxsize=256)
+def _checks_by_length(code: int) -> dict[int, tuple[Any, Any]] | None:
+    """:func:`_patterns` laid out by the length of a national number: for each length that
+    can be valid, the general pattern and one alternation of the types that allow it (two
+    regex matches per number, no loop). None where :func:`_patterns` is None."""
+    found = _patterns(code)
+    if found is None:
+        return None
+    (general_lengths, general), kinds = found
+    table = {}
+    for length in range(1, 18):
+        if general_lengths and length not in general_lengths:
+            continue
+        allowed = [kind.pattern for lengths, kind in kinds if not lengths or length in lengths]
+        if allowed:
+            table[length] = (general, re.compile("|".join(f"(?:{p})" for p in allowed)))
+    return table
+
+
 def _is_valid(code: int, national: str) -> bool:
     """phonenumbers' ``is_valid_number`` for a plain national significant number: the same
     rule (the general pattern, then any number type's), on patterns compiled once."""
-    found = _patterns(code)
-    if found is None:
+    table = _checks_by_length(code)
+    if table is None:
         import phonenumbers
 
         number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
         return bool(phonenumbers.is_valid_number(number))
-    general, kinds = found
-
-    def matches(desc: Any) -> bool:
-        lengths, pattern = desc
-        return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
-
-    return matches(general) and any(matches(kind) for kind in kinds)
+    checks = table.get(len(national))
+    return (
+        checks is not None
+        and checks[0].fullmatch(national) is not None
+        and checks[1].fullmatch(national) is not None
+    )
 
 
 def _quick_phone(value: str, region: str) -> str | None:
@@ -203,10 +221,10 @@ def _quick_phone(value: str, region: str) -> str | None:
     way, or invalid: then the full parser decides, and words the error. Both always agree
     (tests/test_validate_phone.py checks it by property). Not cached: the people of a file
     have numbers of their own, and a cache would grow with the file (memory stays flat)."""
-    import phonenumbers
-
     text = value.strip().translate(_SEPARATORS)
     if text.startswith("+"):
+        import phonenumbers
+
         digits = text[1:]
         if not (digits.isascii() and digits.isdigit()) or digits.startswith("0"):
             return None
@@ -241,13 +259,20 @@ def phone(value: str | None, region: str = "FR") -> str | None:
     """
     if value is None or not value.strip():
         return None
-    import phonenumbers
-
-    if region.upper() in phonenumbers.SUPPORTED_REGIONS:
-        quick = _quick_phone(value, region.upper())
+    known = _supported(region)
+    if known is not None:
+        quick = _quick_phone(value, known)
         if quick is not None:
             return quick
     return _parsed_phone(value, region)
+
+
+@functools.lru_cache(maxsize=64)
+def _supported(region: str) -> str | None:
+    """The region in capitals if phonenumbers knows it, else None (asked once per region)."""
+    import phonenumbers
+
+    return region.upper() if region.upper() in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def _parsed_phone(value: str, region: str) -> str:

@@ -163,9 +163,15 @@ BUSY = Answer(
 
 
 def dead_link_for(scope: dict[str, Any]) -> Answer:
+    return dead_link_answer(_language_of(_header(scope, b"accept-language")))
+
+
+@functools.lru_cache(maxsize=256)
+def _language_of(header: str | None) -> str:
+    """``Accept-Language`` to a catalog's language, per distinct header (a few browsers)."""
     from programs.plugins.ical.page import browser_language
 
-    return dead_link_answer(browser_language(_header(scope, b"accept-language")))
+    return browser_language(header)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:

@@ -59,12 +59,18 @@ def emails_taken(db: DbSession, emails: list[str]) -> dict[str, int]:
     """``{lowercased email: participant id}`` for those of ``emails`` already in the table."""
     if not emails:
         return {}
-    lowered = sa.func.lower(Participant.email)
-    rows = db.exec(
-        select(lowered, Participant.id).where(lowered.in_(sa.bindparam("emails", expanding=True))),
-        params={"emails": [e.lower() for e in emails]},
+    # The driver's own placeholders: SQLAlchemy's expanding IN names and renders each of a
+    # chunk's 2,000 parameters anew, a tenth of an import's time (bench/import). The
+    # lower(email) index (uq_participant_email_ci) answers it on both databases.
+    conn = db.connection()
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    table = Participant.__table__.name  # type: ignore[attr-defined]
+    rows = conn.exec_driver_sql(
+        f"SELECT lower(email), id FROM {table} WHERE lower(email) IN "
+        f"({', '.join([mark] * len(emails))})",
+        tuple(e.lower() for e in emails),
     )
-    return dict(rows.all())
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
 def _last_id(conn: sa.Connection, table: sa.Table) -> int:
