@@ -261,8 +261,9 @@ class FeedServer:
 
     async def poll(self, scope: dict[str, Any], token: str) -> Answer:
         """A poll. What needs no rendering (a 304, kept bytes, a 404) is answered on the
-        event loop, from two indexed queries that never wait for a lock (WAL readers) nor
-        for a connection (a turn is a pooled connection); only rendering goes to a thread."""
+        event loop, from at most two indexed queries on the loop's own connection that never
+        wait for a lock (WAL readers); only rendering goes to a thread, in its turn (a turn
+        is one of the pool's connections)."""
         if not await self._turn():
             return BUSY
         try:
