@@ -9,6 +9,7 @@ code takes a row lock (``SELECT ... FOR UPDATE``) instead.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -278,8 +279,6 @@ class PlainReader:
     :meth:`close` closes every thread's connection (``App.close``)."""
 
     def __init__(self, engine: sa.Engine) -> None:
-        import threading
-
         self._engine = engine
         self._compiled: dict[int, tuple[Any, str, dict[str, Any], tuple[str, ...] | None]] = {}
         self._local = threading.local()
@@ -341,7 +340,6 @@ class PlainReader:
     def close(self) -> None:
         """Close every thread's connection (they are not the pool's to close)."""
         import contextlib
-        import threading
 
         with self._lock:
             opened, self._opened = self._opened, []

@@ -279,7 +279,7 @@ def _parsed_phone(value: str, region: str) -> str:
     """The number read by phonenumbers' parser, or a one-line refusal saying why."""
     import phonenumbers
 
-    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+    if _supported(region) is None:
         raise InvalidInput(
             _(
                 "config [core] phone_region {region!r} is not a region phonenumbers knows "

@@ -86,18 +86,14 @@ _NAME = re.compile(r"[a-z0-9._-]{1,60}")
 
 
 def not_found(request: Request | None = None) -> Response:
-    """The dead link's page, in the browser's language: the same bytes for every bad token
-    (made once per language)."""
-    from programs.plugins.ical.page import browser_language, dead_link
-
-    language = browser_language(request.headers.get("accept-language") if request else None)
-    return HTMLResponse(dead_link(language), status_code=404, headers=PAGE)
+    """The dead link's page for a page route: the poll's 404 (:func:`dead_link_answer`)."""
+    header = request.headers.get("accept-language") if request else None
+    return dead_link_answer(_language_of(header)).response()
 
 
 def busy() -> Response:
-    return PlainTextResponse(
-        "Busy: try again in a few seconds", status_code=503, headers={"Retry-After": RETRY_AFTER}
-    )
+    """The 503 of a page route: the poll's (:data:`BUSY`)."""
+    return BUSY.response()
 
 
 Head = tuple[tuple[bytes, bytes], ...]
@@ -116,6 +112,14 @@ class Answer:
     async def send(self, send: Any) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         await send({"type": "http.response.body", "body": self.body})
+
+    def response(self) -> Response:
+        """The same answer as a Starlette Response, for a route (the guard adds its own
+        headers there, so they are left out here)."""
+        always = {name for name, _value in ALWAYS}
+        headers = {k.decode(): v.decode() for k, v in self.headers if k not in always}
+        headers.pop("content-length", None)  # Starlette counts the body itself
+        return Response(self.body, status_code=self.status, headers=headers)
 
 
 _PRIVATE_HEAD: Head = ((b"cache-control", PRIVATE["Cache-Control"].encode()), *ALWAYS)
